@@ -1,0 +1,172 @@
+"""Typed settings: flags, then ``DAILYPAPERS_*`` environment, then ``dailypapers.toml``.
+
+Every setting is declared once, with its type, default and help text, so the README's table
+and the help come from the same declarations. Loading does no I/O beyond reading the TOML file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dailypapers.errors import ConfigError
+
+ENV_PREFIX = "DAILYPAPERS_"
+CONFIG_FILE = "dailypapers.toml"
+SECRET_FILE = "secret_key"
+# Secrets that appear in examples and docs; a server started with one of them is not private.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "xxx"})
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a dailypapers installation."""
+
+    data_dir: Path = field(
+        default=Path("dailypapers-data"),
+        metadata=_help(
+            "Directory holding the SQLite database, indexes, secret and dailypapers.toml."
+        ),
+    )
+    database_url: str = field(
+        default="",
+        metadata=_help(
+            "SQLAlchemy URL of the database; empty means a SQLite file in the data dir. "
+            "Example: postgresql+psycopg://user:pass@host/dailypapers"
+        ),
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata=_help("Public URL of the site, used in links, feeds and emails."),
+    )
+    secret_key: str = field(
+        default="",
+        metadata=_help(
+            "Key that signs sessions and links. `dailypapers init` generates one into "
+            "DATA_DIR/secret_key (mode 0600); the server refuses to start without a real one."
+        ),
+    )
+    host: str = field(default="127.0.0.1", metadata=_help("Address `serve` listens on."))
+    port: int = field(default=8000, metadata=_help("Port `serve` listens on."))
+    arxiv_oai_url: str = field(
+        default="https://export.arxiv.org/oai2", metadata=_help("arXiv OAI-PMH endpoint.")
+    )
+    arxiv_api_url: str = field(
+        default="https://export.arxiv.org/api/query", metadata=_help("arXiv API endpoint.")
+    )
+    hf_url: str = field(
+        default="https://huggingface.co", metadata=_help("Hugging Face site for the daily list.")
+    )
+    arxiv_delay: float = field(
+        default=3.0,
+        metadata=_help("Seconds between requests to arXiv (its published limit is one per 3 s)."),
+    )
+    fetch_retries: int = field(
+        default=4, metadata=_help("Retries of a transient fetch failure, with backoff.")
+    )
+    import_batch: int = field(
+        default=5000,
+        metadata=_help("Records per import transaction; each batch commits whole or not at all."),
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dailypapers.sqlite3').resolve()}"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / SECRET_FILE
+
+    def require_secret(self) -> str:
+        """The secret key, or ConfigError when it is missing or a placeholder."""
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 16:
+            raise ConfigError(
+                "no real secret key: run `dailypapers init` to generate one, or set "
+                "DAILYPAPERS_SECRET_KEY to a random string of at least 16 characters"
+            )
+        return self.secret_key
+
+
+def setting_fields() -> list[tuple[str, type | str, Any, str]]:
+    """(name, type, default, help) for every setting, in declaration order."""
+    return [(f.name, f.type, f.default, f.metadata["help"]) for f in fields(Settings)]
+
+
+def _coerce(name: str, raw: Any, where: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind in (Path, "Path"):
+            return Path(str(raw)).expanduser()
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {name} must be {kind}, got {raw!r}") from exc
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from flags (highest), then the environment, then DATA_DIR/dailypapers.toml.
+
+    The data dir itself comes from flags or the environment (it says where the TOML file is). The
+    secret key, when set nowhere else, is read from DATA_DIR/secret_key, written by ``init``.
+    """
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    environ = os.environ if environ is None else environ
+    names = [f.name for f in fields(Settings)]
+    from_env = {
+        name: environ[ENV_PREFIX + name.upper()]
+        for name in names
+        if environ.get(ENV_PREFIX + name.upper()) is not None
+    }
+    data_dir = _coerce(
+        "data_dir", flags.get("data_dir", from_env.get("data_dir", "dailypapers-data")), "data dir"
+    )
+    values: dict[str, Any] = {}
+    toml_path = data_dir / CONFIG_FILE
+    if toml_path.is_file():
+        try:
+            table = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{toml_path}: not valid TOML: {exc}") from exc
+        for key, raw in table.items():
+            if key not in names:
+                raise ConfigError(f"{toml_path}: unknown setting {key!r}")
+            values[key] = _coerce(key, raw, str(toml_path))
+    for key, raw in from_env.items():
+        values[key] = _coerce(key, raw, f"environment {ENV_PREFIX}{key.upper()}")
+    for key, raw in flags.items():
+        if key in names:
+            values[key] = _coerce(key, raw, f"--{key.replace('_', '-')}")
+    values["data_dir"] = data_dir
+    settings = replace(Settings(), **values)
+    if not settings.secret_key and settings.secret_path.is_file():
+        settings = replace(settings, secret_key=settings.secret_path.read_text().strip())
+    return settings
+
+
+def write_secret(settings: Settings) -> Settings:
+    """Create DATA_DIR/secret_key (mode 0600) if absent; return settings carrying the secret."""
+    path = settings.secret_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+    if settings.secret_key:
+        return settings
+    return replace(settings, secret_key=path.read_text().strip())

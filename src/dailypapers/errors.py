@@ -1,0 +1,55 @@
+"""The one exception tree: every error the hub raises is a DailyPapersError with a clear message.
+
+Adapters map it: the CLI to an exit code and one line, the API to problem+json with ``status``.
+"""
+
+from __future__ import annotations
+
+
+class DailyPapersError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    status = 500
+    exit_code = 1
+
+
+class ConfigError(DailyPapersError):
+    """A setting is missing, malformed, or unsafe (a placeholder secret)."""
+
+    status = 500
+    exit_code = 2
+
+
+class InvalidInput(DailyPapersError):
+    """Input from a user or a file is malformed; the message says what and where."""
+
+    status = 400
+    exit_code = 2
+
+
+class NotFound(DailyPapersError):
+    """The paper, user or item asked for does not exist."""
+
+    status = 404
+    exit_code = 4
+
+
+class Conflict(DailyPapersError):
+    """The request conflicts with what is stored (a duplicate submission, a taken name)."""
+
+    status = 409
+    exit_code = 5
+
+
+class FetchError(DailyPapersError):
+    """A remote service could not be reached or answered with an error after retries."""
+
+    status = 502
+    exit_code = 6
+
+
+class StoreError(DailyPapersError):
+    """The database is unreachable or not in the expected state."""
+
+    status = 503
+    exit_code = 7

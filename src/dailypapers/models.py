@@ -1,0 +1,168 @@
+"""Plain data shared by every layer: paper records from sources, stored papers, import outcomes.
+
+Nothing here does I/O. A field that a source does not know is ``None`` (unknown), never an invented
+default: an HF page gives an author count but no names, the Kaggle dump gives no upvotes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace (newlines too) into single spaces; LaTeX is left as written."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def title_key(title: str) -> str:
+    """A key that is equal for the same title however it was typed, cased, accented or spaced.
+
+    Used to merge a paper known only by title (an HF page) with the same paper once its arXiv id is
+    learned, and to make a stable local id for it until then.
+    """
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return hashlib.sha1(normalize_space(text).encode()).hexdigest()[:16]
+
+
+def local_id_for(title: str) -> str:
+    """The stable public id of a paper that has no arXiv id yet."""
+    return "local-" + title_key(title)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A paper's place on one day's Daily Papers list (kept apart from the paper's metadata)."""
+
+    date: date
+    rank: int | None = None
+    submitter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One arXiv version of a paper: ``v1`` and when it was submitted."""
+
+    version: int
+    created: datetime | None = None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as a source describes it: the unit every parser yields and ``hub.ingest`` stores.
+
+    ``arxiv_id`` is the id without version (``2501.00001``, ``math-ph/0509037``); ``version`` is the
+    version the metadata describes, when the source says. ``categories`` lists the primary
+one first.
+    ``upvotes`` is the count the source showed (HF); the site's own votes live in the store.
+    """
+
+    title: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    abstract: str | None = None
+    authors: tuple[str, ...] | None = None
+    author_count: int | None = None
+    categories: tuple[str, ...] | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    versions: tuple[Version, ...] | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    pdf_url: str | None = None
+    github_repo: str | None = None
+    project_page: str | None = None
+    withdrawn: bool | None = None
+    upvotes: int | None = None
+    num_comments: int | None = None
+    listing: Listing | None = None
+
+    def __post_init__(self) -> None:
+        if self.authors is not None and self.author_count is None:
+            self.author_count = len(self.authors)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record a parser could not accept: which file, where in it, and why."""
+
+    source: str
+    where: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "where": self.where, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class Paper:
+    """A paper as the store holds it, with the site's own counts."""
+
+    id: str
+    pk: int
+    title: str
+    arxiv_id: str | None
+    version: int | None
+    abstract: str | None
+    authors: tuple[str, ...] | None
+    author_count: int | None
+    categories: tuple[str, ...] | None
+    published: datetime | None
+    updated: datetime | None
+    versions: tuple[Version, ...] | None
+    comments: str | None
+    journal_ref: str | None
+    doi: str | None
+    license: str | None
+    pdf_url: str | None
+    github_repo: str | None
+    project_page: str | None
+    withdrawn: bool
+    source_upvotes: int | None
+    upvotes: int
+    num_comments: int
+    seq: int
+    listings: tuple[Listing, ...] = ()
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an import did, record by record: the counts the CLI prints and the rejections."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[Rejection] = field(default_factory=list)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        self.errors.append(rejection)
+
+    def merge(self, other: ImportSummary) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.errors.extend(other.errors)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+        }

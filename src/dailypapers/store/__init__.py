@@ -1,0 +1,205 @@
+"""The store: the only code that speaks SQL; the source of truth for all the hub holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from dailypapers.errors import StoreError
+from dailypapers.ids import is_arxiv_id, split_version
+from dailypapers.models import Listing, Paper, PaperRecord, Version
+from dailypapers.store import database
+from dailypapers.store.tables import change_seq, comments, listings, papers, upvotes
+from dailypapers.store.upsert import (
+    BatchOutcome,
+    HarvestProgress,
+    count_papers,
+    load_progress,
+    upsert,
+)
+
+__all__ = ["BatchOutcome", "HarvestProgress", "Store"]
+
+
+class Store:
+    """A database holding one hub's data, opened from an SQLAlchemy URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = database.make_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> bool:
+        """Apply pending migrations; True when any ran. Running it again is a no-op."""
+        return database.migrate(self.engine)
+
+    def is_current(self) -> bool:
+        return database.current_revision(self.engine) == database.head_revision(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _write(self) -> Any:
+        try:
+            return self.engine.connect().execution_options(immediate=True)
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+
+    def _read(self) -> Any:
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def ingest(
+        self, records: Sequence[PaperRecord], progress: HarvestProgress | None = None
+    ) -> BatchOutcome:
+        """Upsert ``records`` (and save ``progress``) in one transaction: all of it or none."""
+        with self._write() as conn, conn.begin():
+            return upsert(conn, records, progress)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def harvest_progress(self, name: str) -> HarvestProgress | None:
+        with self._read() as conn:
+            return load_progress(conn, name)
+
+    def change_seq(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(change_seq.c.value)).scalar_one())
+
+    def paper(self, ident: str) -> Paper | None:
+        """A paper by arXiv id (any version suffix is ignored) or by local id."""
+        ident = ident.strip()
+        if is_arxiv_id(ident):
+            condition = papers.c.arxiv_id == split_version(ident)[0]
+        else:
+            condition = papers.c.local_id == ident
+        with self._read() as conn:
+            found = self._papers(conn, condition)
+        return found[0] if found else None
+
+    def papers_changed_since(self, seq: int, limit: int = 1000) -> list[Paper]:
+        """Papers written after change ``seq``, oldest first (what an indexer catches up on)."""
+        with self._read() as conn:
+            return self._papers(conn, papers.c.seq > seq, order=papers.c.seq, limit=limit)
+
+    def latest_listing_day(self, on_or_before: date | None = None) -> date | None:
+        """The newest day that has a listing (not after ``on_or_before`` when given)."""
+        query = select(func.max(listings.c.day))
+        if on_or_before is not None:
+            query = query.where(listings.c.day <= on_or_before)
+        with self._read() as conn:
+            day: date | None = conn.execute(query).scalar_one()
+        return day
+
+    def listing(self, day: date) -> list[Paper]:
+        """The papers listed on ``day``, in rank order."""
+        with self._read() as conn:
+            pks = conn.execute(
+                select(listings.c.paper_pk)
+                .where(listings.c.day == day)
+                .order_by(listings.c.rank.is_(None), listings.c.rank)
+            ).scalars()
+            order = {pk: i for i, pk in enumerate(pks)}
+            found = self._papers(conn, papers.c.pk.in_(order)) if order else []
+        return sorted(found, key=lambda paper: order[paper.pk])
+
+    def stats(self) -> dict[str, Any]:
+        with self._read() as conn:
+            with_arxiv = conn.execute(
+                select(func.count()).select_from(papers).where(papers.c.arxiv_id.is_not(None))
+            ).scalar_one()
+            days = conn.execute(
+                select(
+                    func.count(func.distinct(listings.c.day)),
+                    func.min(listings.c.day),
+                    func.max(listings.c.day),
+                )
+            ).one()
+            newest = conn.execute(select(func.max(papers.c.published))).scalar_one()
+            return {
+                "papers": count_papers(conn),
+                "with_arxiv_id": int(with_arxiv),
+                "listing_days": int(days[0]),
+                "first_listing": days[1].isoformat() if days[1] else None,
+                "last_listing": days[2].isoformat() if days[2] else None,
+                "newest_published": newest.isoformat() if newest else None,
+                "upvotes": int(
+                    conn.execute(select(func.count()).select_from(upvotes)).scalar_one()
+                ),
+                "comments": int(
+                    conn.execute(select(func.count()).select_from(comments)).scalar_one()
+                ),
+                "change_seq": int(conn.execute(select(change_seq.c.value)).scalar_one()),
+                "database": self.dialect,
+            }
+
+    def _papers(
+        self, conn: Connection, condition: Any, order: Any = None, limit: int | None = None
+    ) -> list[Paper]:
+        votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
+        notes = select(func.count()).where(comments.c.paper_pk == papers.c.pk).scalar_subquery()
+        query = select(papers, votes.label("n_votes"), notes.label("n_comments")).where(condition)
+        if order is not None:
+            query = query.order_by(order)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = conn.execute(query).all()
+        by_pk: dict[int, list[Listing]] = {row.pk: [] for row in rows}
+        for chunk_start in range(0, len(rows), 900):
+            chunk = [row.pk for row in rows[chunk_start : chunk_start + 900]]
+            for listing in conn.execute(
+                select(listings).where(listings.c.paper_pk.in_(chunk)).order_by(listings.c.day)
+            ):
+                by_pk[listing.paper_pk].append(
+                    Listing(listing.day, listing.rank, listing.submitter)
+                )
+        return [_paper(row, tuple(by_pk[row.pk])) for row in rows]
+
+
+def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
+    versions = (
+        tuple(
+            Version(v["version"], datetime.fromisoformat(v["created"]) if v["created"] else None)
+            for v in row.versions
+        )
+        if row.versions
+        else None
+    )
+    return Paper(
+        id=row.arxiv_id or row.local_id,
+        pk=row.pk,
+        title=row.title,
+        arxiv_id=row.arxiv_id,
+        version=row.version,
+        abstract=row.abstract,
+        authors=tuple(row.authors) if row.authors is not None else None,
+        author_count=row.author_count,
+        categories=tuple(row.categories) if row.categories else None,
+        published=row.published,
+        updated=row.updated,
+        versions=versions,
+        comments=row.comments,
+        journal_ref=row.journal_ref,
+        doi=row.doi,
+        license=row.license,
+        pdf_url=row.pdf_url,
+        github_repo=row.github_repo,
+        project_page=row.project_page,
+        withdrawn=bool(row.withdrawn),
+        source_upvotes=row.source_upvotes,
+        upvotes=int(row.n_votes),
+        num_comments=int(row.n_comments),
+        seq=int(row.seq),
+        listings=paper_listings,
+    )

@@ -1,0 +1,92 @@
+"""Engines and migrations: SQLite in WAL mode or PostgreSQL, schema brought up by Alembic."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from dailypapers.errors import ConfigError, StoreError
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (web) and one writer (imports) work at once; NORMAL sync is crash-safe for
+    # process kills in WAL mode (only an OS crash can lose the last commits, never corrupt).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A writer takes the write lock up front: a deferred BEGIN that later upgrades to a write can
+    # fail with "database is locked" regardless of busy_timeout when another writer got there first.
+    immediate = conn.get_execution_options().get("immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their directory created and WAL switched on."""
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[1] if "///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # sqlite3 connections are cheap; NullPool keeps no file handle open between uses.
+            engine = create_engine(url, poolclass=NullPool)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            # Let SQLAlchemy own transactions (BEGIN is emitted when a transaction starts).
+            event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return create_engine(url, pool_pre_ping=True)
+    except ArgumentError as exc:
+        raise ConfigError(f"database URL is not valid: {exc}") from exc
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name}); "
+            "for PostgreSQL: pip install 'dailypapers[postgres]'"
+        ) from exc
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    location = resources.files("dailypapers.store") / "migrations"
+    config.set_main_option("script_location", str(location))
+    return config
+
+
+def head_revision(engine: Engine) -> str | None:
+    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; True when something was applied."""
+    try:
+        before = current_revision(engine)
+        if before == head_revision(engine):
+            return False
+        config = _alembic_config(engine)
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        return True
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the database: {exc.orig}") from exc

@@ -1,0 +1,143 @@
+"""The schema as SQLAlchemy Core tables; the numbered migrations create exactly this.
+
+A paper has an integer surrogate key (``pk``) that listings, votes and comments point at, so
+learning a local paper's arXiv id is one UPDATE of its row and nothing that refers to it moves.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone, so store naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the store only takes aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    # arXiv id without version; NULL until known. local_id stays after a merge so old links work.
+    Column("arxiv_id", String(64), unique=True),
+    Column("local_id", String(32), unique=True),
+    Column("title_key", String(16), nullable=False, index=True),
+    Column("version", Integer),
+    Column("title", Text, nullable=False),
+    Column("abstract", Text),
+    Column("authors", JSON),
+    Column("author_count", Integer),
+    Column("categories", JSON),
+    Column("primary_category", String(32), index=True),
+    Column("published", UTCDateTime(), index=True),
+    Column("updated", UTCDateTime()),
+    Column("versions", JSON),
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    Column("pdf_url", Text),
+    Column("github_repo", Text),
+    Column("project_page", Text),
+    Column("withdrawn", Boolean, nullable=False, server_default=text("false")),
+    # The upvote count a source showed (Hugging Face); the site's own votes are rows in `upvotes`.
+    Column("source_upvotes", Integer),
+    # Change sequence of the last write: search indexes catch up on rows with seq > their watermark.
+    Column("seq", BigInteger, nullable=False, index=True),
+)
+
+change_seq = Table(
+    "change_seq",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("rank", Integer),
+    Column("submitter", Text),
+    Index("ix_listings_paper_pk", "paper_pk"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", Text),
+    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+upvotes = Table(
+    "upvotes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_upvotes_paper_pk", "paper_pk"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_comments_paper_pk", "paper_pk"),
+)
+
+harvest_state = Table(
+    "harvest_state",
+    metadata,
+    # e.g. "oai:arXiv:cs": one row per (endpoint, format, set) being harvested.
+    Column("name", String(200), primary_key=True),
+    Column("datestamp", Date),
+    Column("resumption_token", Text),
+    Column("from_date", Date),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

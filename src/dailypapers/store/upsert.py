@@ -1,0 +1,322 @@
+"""Paper upserts: merge a batch of records into the papers table in one transaction.
+
+The rules, per record:
+- a paper is found by arXiv id, else by title (a paper first seen on an HF page has no arXiv id; it
+  is merged with the arXiv record of the same title when that arrives, keeping its local id);
+- a newer version replaces every field the record knows; an older, equal or unversioned record only
+  fills fields that are still unknown (an HF record adds a GitHub link to an arXiv paper);
+- the upvote count a source showed only ever grows;
+- listings are added when new and never changed; votes and comments are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from dailypapers.models import Listing, PaperRecord, local_id_for, title_key
+from dailypapers.store.tables import change_seq, harvest_state, listings, papers
+
+# Fields that describe a version of a paper, as the store names them.
+FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "author_count",
+    "categories",
+    "primary_category",
+    "published",
+    "updated",
+    "versions",
+    "comments",
+    "journal_ref",
+    "doi",
+    "license",
+    "pdf_url",
+    "github_repo",
+    "project_page",
+    "withdrawn",
+)
+# SQLite allows 32,766 bound parameters per statement; stay far below for IN lists.
+_IN_CHUNK = 900
+
+
+@dataclass(slots=True)
+class HarvestProgress:
+    """Where a harvest stands after a page; saved in the same transaction as the page's papers."""
+
+    name: str
+    datestamp: date | None
+    resumption_token: str | None
+    from_date: date | None
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def record_values(record: PaperRecord) -> dict[str, Any]:
+    """A record's fields as column values (None where the record does not know)."""
+    return {
+        "title": record.title,
+        "abstract": record.abstract,
+        "authors": list(record.authors) if record.authors is not None else None,
+        "author_count": record.author_count,
+        "categories": list(record.categories) if record.categories else None,
+        "primary_category": record.categories[0] if record.categories else None,
+        "published": record.published,
+        "updated": record.updated,
+        "versions": (
+            [
+                {"version": v.version, "created": v.created.isoformat() if v.created else None}
+                for v in record.versions
+            ]
+            if record.versions
+            else None
+        ),
+        "comments": record.comments,
+        "journal_ref": record.journal_ref,
+        "doi": record.doi,
+        "license": record.license,
+        "pdf_url": record.pdf_url,
+        "github_repo": record.github_repo,
+        "project_page": record.project_page,
+        "withdrawn": record.withdrawn,
+    }
+
+
+def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
+    """The column changes that ``record`` makes to stored ``row`` (empty when none)."""
+    values = record_values(record)
+    newer = record.version is not None and (
+        row["version"] is None or record.version > row["version"]
+    )
+    changes: dict[str, Any] = {}
+    for name in FIELDS:
+        value = values[name]
+        if value is None or row[name] == value:
+            continue
+        # withdrawn is never unknown in the store (false by default): only a newer version sets it.
+        if newer or (row[name] is None and name != "withdrawn"):
+            changes[name] = value
+    if newer:
+        changes["version"] = record.version
+    if "title" in changes:
+        changes["title_key"] = title_key(changes["title"])
+    if record.arxiv_id and row["arxiv_id"] is None:
+        changes["arxiv_id"] = record.arxiv_id
+    if record.upvotes is not None and record.upvotes > (row["source_upvotes"] or -1):
+        changes["source_upvotes"] = record.upvotes
+    return changes
+
+
+def _new_row(record: PaperRecord, seq: int) -> dict[str, Any]:
+    row = record_values(record)
+    row["withdrawn"] = bool(row["withdrawn"])
+    row.update(
+        arxiv_id=record.arxiv_id,
+        local_id=None if record.arxiv_id else local_id_for(record.title),
+        title_key=title_key(record.title),
+        version=record.version,
+        source_upvotes=record.upvotes,
+        seq=seq,
+    )
+    return row
+
+
+def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _rows_where(conn: Connection, column: Any, keys: Sequence[Any]) -> list[Row[Any]]:
+    found: list[Row[Any]] = []
+    for chunk in _chunks(keys):
+        found.extend(conn.execute(select(papers).where(column.in_(chunk))))
+    return found
+
+
+def bump_seq(conn: Connection) -> int:
+    """Advance the change sequence; the row lock it takes orders concurrent writers by sequence."""
+    conn.execute(
+        update(change_seq).where(change_seq.c.id == 1).values(value=change_seq.c.value + 1)
+    )
+    return int(conn.execute(select(change_seq.c.value).where(change_seq.c.id == 1)).scalar_one())
+
+
+class _Batch:
+    """The rows a batch touches, loaded once, merged in memory, written back in bulk."""
+
+    def __init__(self, conn: Connection, records: Sequence[PaperRecord]) -> None:
+        self.rows: dict[int, dict[str, Any]] = {}  # key: pk, or a negative temp key for new rows
+        self.by_arxiv: dict[str, int] = {}
+        self.by_title: dict[str, list[int]] = {}
+        ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
+        for row in _rows_where(conn, papers.c.arxiv_id, ids):
+            self._remember(row._asdict())
+        keys = sorted(
+            {
+                title_key(r.title)
+                for r in records
+                if not r.arxiv_id or r.arxiv_id not in self.by_arxiv
+            }
+        )
+        for row in _rows_where(conn, papers.c.title_key, keys):
+            if row.pk not in self.rows:
+                self._remember(row._asdict())
+        self.known_listings: set[tuple[date, int]] = set()
+        pks = sorted(self.rows)
+        for chunk in _chunks(pks):
+            query = select(listings.c.day, listings.c.paper_pk).where(
+                listings.c.paper_pk.in_(chunk)
+            )
+            self.known_listings.update((day, pk) for day, pk in conn.execute(query))
+        self.dirty: set[int] = set()
+        self.new_listings: list[tuple[Listing, int]] = []
+        self._next_temp = -1
+
+    def _remember(self, row: dict[str, Any]) -> int:
+        key = row["pk"] if row.get("pk") is not None else self._next_temp_key()
+        self.rows[key] = row
+        if row["arxiv_id"]:
+            self.by_arxiv[row["arxiv_id"]] = key
+        self.by_title.setdefault(row["title_key"], []).append(key)
+        return key
+
+    def _next_temp_key(self) -> int:
+        self._next_temp -= 1
+        return self._next_temp
+
+    def find(self, record: PaperRecord) -> int | None:
+        if record.arxiv_id and record.arxiv_id in self.by_arxiv:
+            return self.by_arxiv[record.arxiv_id]
+        candidates = [
+            key
+            for key in self.by_title.get(title_key(record.title), ())
+            if not record.arxiv_id or self.rows[key]["arxiv_id"] is None
+        ]
+        if not candidates:
+            return None
+        # Prefer a paper with an arXiv id for a title-only record: that is the real paper.
+        candidates.sort(key=lambda key: self.rows[key]["arxiv_id"] is None)
+        return candidates[0]
+
+    def apply(self, record: PaperRecord, seq: int) -> str:
+        key = self.find(record)
+        if key is None:
+            row = _new_row(record, seq)
+            row["pk"] = None
+            key = self._remember(row)
+            self._add_listing(record, key)
+            return "added"
+        row = self.rows[key]
+        changes = _merge(row, record)
+        if changes:
+            old_key = row["title_key"]
+            row.update(changes, seq=seq)
+            self.dirty.add(key)
+            if changes.get("arxiv_id"):
+                self.by_arxiv[changes["arxiv_id"]] = key
+            if row["title_key"] != old_key:
+                self.by_title[old_key].remove(key)
+                self.by_title.setdefault(row["title_key"], []).append(key)
+        listed = self._add_listing(record, key)
+        return "updated" if changes or listed else "unchanged"
+
+    def _add_listing(self, record: PaperRecord, key: int) -> bool:
+        if record.listing is None or (record.listing.date, key) in self.known_listings:
+            return False
+        self.known_listings.add((record.listing.date, key))
+        self.new_listings.append((record.listing, key))
+        return True
+
+    def write(self, conn: Connection) -> None:
+        new_keys = [key for key in self.rows if key < 0]
+        pk_of: dict[int, int] = {}
+        if new_keys:
+            rows = [{k: v for k, v in self.rows[key].items() if k != "pk"} for key in new_keys]
+            statement = papers.insert().returning(papers.c.pk, sort_by_parameter_order=True)
+            for key, pk in zip(new_keys, conn.execute(statement, rows).scalars(), strict=True):
+                pk_of[key] = pk
+        updated = [self.rows[key] for key in self.dirty if key > 0]
+        if updated:
+            columns = [c.name for c in papers.columns if c.name != "pk"]
+            statement = (
+                update(papers)
+                .where(papers.c.pk == bindparam("b_pk"))
+                .values({name: bindparam(f"b_{name}") for name in columns})
+            )
+            conn.execute(
+                statement,
+                [
+                    {f"b_{k}": v for k, v in row.items() if k in columns or k == "pk"}
+                    for row in updated
+                ],
+            )
+        if self.new_listings:
+            rows = [
+                {
+                    "day": listing.date,
+                    "paper_pk": pk_of.get(key, key),
+                    "rank": listing.rank,
+                    "submitter": listing.submitter,
+                }
+                for listing, key in self.new_listings
+            ]
+            conn.execute(_insert_ignore(conn, listings), rows)
+
+
+def _insert_ignore(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def upsert(
+    conn: Connection, records: Sequence[PaperRecord], progress: HarvestProgress | None = None
+) -> BatchOutcome:
+    """Merge ``records`` within the caller's transaction; return what happened to each."""
+    seq = bump_seq(conn)
+    batch = _Batch(conn, records)
+    outcome = BatchOutcome()
+    for record in records:
+        result = batch.apply(record, seq)
+        setattr(outcome, result, getattr(outcome, result) + 1)
+    batch.write(conn)
+    if progress is not None:
+        save_progress(conn, progress)
+    return outcome
+
+
+def save_progress(conn: Connection, progress: HarvestProgress) -> None:
+    values = {
+        "datestamp": progress.datestamp,
+        "resumption_token": progress.resumption_token,
+        "from_date": progress.from_date,
+        "updated_at": datetime.now(UTC),
+    }
+    statement = (
+        postgresql.insert(harvest_state)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(harvest_state)
+    )
+    statement = statement.values(name=progress.name, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
+
+
+def load_progress(conn: Connection, name: str) -> HarvestProgress | None:
+    row = conn.execute(select(harvest_state).where(harvest_state.c.name == name)).first()
+    if row is None:
+        return None
+    return HarvestProgress(row.name, row.datestamp, row.resumption_token, row.from_date)
+
+
+def count_papers(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
