@@ -57,10 +57,9 @@ class Version:
 class PaperRecord:
     """One paper as a source describes it: the unit every parser yields and ``hub.ingest`` stores.
 
-    ``arxiv_id`` is the id without version (``2501.00001``, ``math-ph/0509037``); ``version`` is the
-    version the metadata describes, when the source says. ``categories`` lists the primary
-one first.
-    ``upvotes`` is the count the source showed (HF); the site's own votes live in the store.
+    ``arxiv_id`` is the id without version (``2501.00001``, ``math-ph/0509037``); ``version`` is
+    the version the metadata describes, when the source says. ``categories`` lists the primary one
+    first. ``upvotes`` is the count the source showed (HF); the site's own votes live in the store.
     """
 
     title: str

@@ -1,0 +1,342 @@
+"""Parse arXiv OAI-PMH (``export.arxiv.org/oai2``) pages in the arXiv and arXivRaw formats."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import BinaryIO
+
+from dailypapers.errors import InvalidInput
+from dailypapers.ids import split_version
+from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+ARXIV = "{http://arxiv.org/OAI/arXiv/}"
+ARXIV_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
+
+_ARXIV_OAI_PREFIX = "oai:arXiv.org:"
+# arXiv keeps no withdrawn flag in OAI: a withdrawal replaces the latest version with a stub whose
+# comments (and often abstract) say so. Comments are short enough that the word alone is telling;
+# an abstract may discuss other withdrawn things, so there it must be said of the paper itself.
+_WITHDRAWN_COMMENT = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
+_WITHDRAWN_ABSTRACT = re.compile(r"^withdrawn\b|\b(?:has|have) been withdrawn\b", re.IGNORECASE)
+_NAME_SUFFIX = re.compile(r"^(?:Jr|Sr)\.?$|^(?:II|III|IV)$")
+_HIDDEN = {",": "\x00", ";": "\x01", ":": "\x02"}
+_SHOWN = str.maketrans({v: k for k, v in _HIDDEN.items()})
+
+
+@dataclass(slots=True)
+class OaiPage:
+    """One OAI-PMH page: its papers, the records refused, and how to ask for the next page.
+
+    ``identifiers`` lists every header on the page in order (a ListIdentifiers page has nothing
+    else); ``deleted`` the identifiers of headers marked ``status="deleted"``, which carry no
+    metadata. ``resumption_token`` is None on the last page (an empty token means the same).
+    """
+
+    records: list[PaperRecord]
+    rejections: list[Rejection]
+    resumption_token: str | None
+    complete_list_size: int | None
+    cursor: int | None
+    latest_datestamp: date | None
+    identifiers: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+class _BadRecord(Exception):
+    """A record that cannot become a PaperRecord; the message is the rejection reason."""
+
+
+def looks_like_oai(head: bytes) -> bool:
+    """Whether the first bytes of a file look like an OAI-PMH response."""
+    return b"<OAI-PMH" in head and b"openarchives.org/OAI/2.0" in head
+
+
+def arxiv_id_from_oai(identifier: str) -> str | None:
+    """``'oai:arXiv.org:hep-th/9504118'`` -> ``'hep-th/9504118'``; None for other repositories."""
+    if not identifier.startswith(_ARXIV_OAI_PREFIX):
+        return None
+    try:
+        return split_version(identifier[len(_ARXIV_OAI_PREFIX) :])[0]
+    except InvalidInput:
+        return None
+
+
+def parse_oai_page(body: bytes, source: str) -> OaiPage:
+    """A ListRecords, GetRecord or ListIdentifiers response -> records, rejections and paging.
+
+    ``noRecordsMatch`` is an empty page; any other OAI-PMH error raises InvalidInput naming the
+    code and the server's text, as does a body that is not such a response.
+    """
+    root = _parse_root(body, source)
+    page = OaiPage([], [], None, None, None, None)
+    errors = root.findall(f"{OAI}error")
+    if errors and all(e.get("code") == "noRecordsMatch" for e in errors):
+        return page
+    if errors:
+        described = "; ".join(_error_text(e) for e in errors)
+        raise InvalidInput(f"{source}: OAI-PMH error {described}")
+    container = next(
+        (
+            found
+            for verb in ("ListRecords", "GetRecord", "ListIdentifiers")
+            if (found := root.find(f"{OAI}{verb}")) is not None
+        ),
+        None,
+    )
+    if container is None:
+        request = root.find(f"{OAI}request")
+        verb = request.get("verb") if request is not None else None
+        raise InvalidInput(
+            f"{source}: OAI-PMH response (verb {verb}) has no ListRecords, GetRecord"
+            " or ListIdentifiers"
+        )
+    _read_resumption(container.find(f"{OAI}resumptionToken"), page, source)
+    for number, element in enumerate(
+        (child for child in container if child.tag in (f"{OAI}record", f"{OAI}header")),
+        start=1,
+    ):
+        item = _read_record(element, page)
+        if isinstance(item, PaperRecord):
+            page.records.append(item)
+        elif item is not None:
+            page.rejections.append(Rejection(source, f"record {number}", item))
+    return page
+
+
+def parse_oai_pmh(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
+    """Records, then rejections, of a saved OAI-PMH response; deleted headers yield nothing."""
+    page = parse_oai_page(stream.read(), source)
+    yield from page.records
+    yield from page.rejections
+
+
+def split_authors(text: str) -> tuple[str, ...]:
+    """arXiv's author string -> names: ``'A. B, C. D and E. F (Univ)'`` -> three names.
+
+    Parenthesised affiliations are dropped; a ``Jr.``/``III`` after a comma stays with its name;
+    a ``... Collaboration:`` prefix becomes an author of its own; LaTeX is kept as written.
+    """
+    kept: list[str] = []
+    parens = braces = 0
+    for char in text:
+        if char == "(":
+            parens += 1
+        elif char == ")" and parens:
+            parens -= 1
+        elif not parens:
+            if char == "{":
+                braces += 1
+            elif char == "}" and braces:
+                braces -= 1
+            # A separator inside LaTeX braces is part of the name: hide it from the split.
+            kept.append(_HIDDEN.get(char, char) if braces else char)
+    names: list[str] = []
+    for piece in re.split(r"[,;:]|\band\b", "".join(kept)):
+        name = normalize_space(piece.translate(_SHOWN))
+        if not name:
+            continue
+        if names and _NAME_SUFFIX.match(name):
+            names[-1] = f"{names[-1]} {name}"
+        else:
+            names.append(name)
+    return tuple(names)
+
+
+def _parse_root(body: bytes, source: str) -> ET.Element:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise InvalidInput(f"{source}: not well-formed XML ({exc})") from exc
+    if root.tag != f"{OAI}OAI-PMH":
+        raise InvalidInput(f"{source}: not an OAI-PMH response (root element {root.tag!r})")
+    return root
+
+
+def _error_text(error: ET.Element) -> str:
+    text = normalize_space("".join(error.itertext()))
+    return f"{error.get('code')}: {text}" if text else str(error.get("code"))
+
+
+def _read_resumption(token: ET.Element | None, page: OaiPage, source: str) -> None:
+    if token is None:
+        return
+    page.resumption_token = (token.text or "").strip() or None
+    page.complete_list_size = _attribute_number(token, "completeListSize", source)
+    page.cursor = _attribute_number(token, "cursor", source)
+
+
+def _attribute_number(element: ET.Element, name: str, source: str) -> int | None:
+    value = element.get(name)
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{source}: resumptionToken {name} is not a number: {value!r}") from exc
+
+
+def _read_record(element: ET.Element, page: OaiPage) -> PaperRecord | str | None:
+    """Note the header on the page; return the record, a rejection reason, or None (no metadata)."""
+    header = element if element.tag == f"{OAI}header" else element.find(f"{OAI}header")
+    identifier = _text(header, f"{OAI}identifier") if header is not None else None
+    if header is not None:
+        if identifier is not None:
+            page.identifiers.append(identifier)
+        stamp = _datestamp(_text(header, f"{OAI}datestamp"))
+        if stamp is not None and (page.latest_datestamp is None or stamp > page.latest_datestamp):
+            page.latest_datestamp = stamp
+        if header.get("status") == "deleted":
+            if identifier is not None:
+                page.deleted.append(identifier)
+            return None
+    if element.tag == f"{OAI}header":
+        return None
+    label = identifier or "record without identifier"
+    metadata = element.find(f"{OAI}metadata")
+    if metadata is None or len(metadata) == 0:
+        return f"{label}: no <metadata>"
+    payload = metadata[0]
+    try:
+        if payload.tag == f"{ARXIV}arXiv":
+            return _arxiv_record(payload)
+        if payload.tag == f"{ARXIV_RAW}arXivRaw":
+            return _raw_record(payload)
+    except _BadRecord as exc:
+        return f"{label}: {exc}"
+    return f"{label}: metadata format {payload.tag!r} is neither arXiv nor arXivRaw"
+
+
+def _arxiv_record(meta: ET.Element) -> PaperRecord:
+    arxiv_id, version = _id(meta, ARXIV)
+    authors = []
+    for author in meta.findall(f"{ARXIV}authors/{ARXIV}author"):
+        parts = (_text(author, f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix"))
+        name = " ".join(part for part in parts if part)
+        if name:
+            authors.append(name)
+    comments = _text(meta, f"{ARXIV}comments")
+    abstract = _text(meta, f"{ARXIV}abstract")
+    return PaperRecord(
+        title=_title(meta, ARXIV),
+        arxiv_id=arxiv_id,
+        version=version,
+        abstract=abstract,
+        authors=tuple(authors) or None,
+        categories=_categories(meta, ARXIV),
+        published=_day(meta, f"{ARXIV}created"),
+        updated=_day(meta, f"{ARXIV}updated"),
+        comments=comments,
+        journal_ref=_text(meta, f"{ARXIV}journal-ref"),
+        doi=_text(meta, f"{ARXIV}doi"),
+        license=_text(meta, f"{ARXIV}license"),
+        withdrawn=_withdrawn(comments, abstract),
+    )
+
+
+def _raw_record(meta: ET.Element) -> PaperRecord:
+    arxiv_id, _ = _id(meta, ARXIV_RAW)
+    versions = sorted(
+        (_raw_version(v) for v in meta.findall(f"{ARXIV_RAW}version")), key=lambda v: v.version
+    )
+    if not versions:
+        raise _BadRecord("arXivRaw record has no <version>")
+    authors = _text(meta, f"{ARXIV_RAW}authors")
+    comments = _text(meta, f"{ARXIV_RAW}comments")
+    abstract = _text(meta, f"{ARXIV_RAW}abstract")
+    return PaperRecord(
+        title=_title(meta, ARXIV_RAW),
+        arxiv_id=arxiv_id,
+        version=versions[-1].version,
+        abstract=abstract,
+        authors=(split_authors(authors) or None) if authors else None,
+        categories=_categories(meta, ARXIV_RAW),
+        published=versions[0].created,
+        updated=versions[-1].created,
+        versions=tuple(versions),
+        comments=comments,
+        journal_ref=_text(meta, f"{ARXIV_RAW}journal-ref"),
+        doi=_text(meta, f"{ARXIV_RAW}doi"),
+        license=_text(meta, f"{ARXIV_RAW}license"),
+        withdrawn=_withdrawn(comments, abstract),
+    )
+
+
+def _raw_version(element: ET.Element) -> Version:
+    label = element.get("version", "")
+    if not re.fullmatch(r"v\d+", label):
+        raise _BadRecord(f'<version> has no version="vN" attribute (got {label!r})')
+    stamp = _text(element, f"{ARXIV_RAW}date")
+    if stamp is None:
+        return Version(int(label[1:]))
+    try:
+        created = parsedate_to_datetime(stamp)
+    except (TypeError, ValueError) as exc:
+        raise _BadRecord(f"{label} <date> is not an RFC 2822 date: {stamp!r}") from exc
+    created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    return Version(int(label[1:]), created)
+
+
+def _id(meta: ET.Element, ns: str) -> tuple[str, int | None]:
+    raw = _text(meta, f"{ns}id")
+    if raw is None:
+        raise _BadRecord("no <id>")
+    try:
+        return split_version(raw)
+    except InvalidInput as exc:
+        raise _BadRecord(f"bad <id>: {exc}") from exc
+
+
+def _title(meta: ET.Element, ns: str) -> str:
+    title = _text(meta, f"{ns}title")
+    if title is None:
+        raise _BadRecord("no <title>")
+    return title
+
+
+def _categories(meta: ET.Element, ns: str) -> tuple[str, ...] | None:
+    terms = (_text(meta, f"{ns}categories") or "").split()
+    return tuple(dict.fromkeys(terms)) or None
+
+
+def _withdrawn(comments: str | None, abstract: str | None) -> bool | None:
+    """True when the latest version says it is withdrawn; None (unknown) otherwise."""
+    if comments and _WITHDRAWN_COMMENT.search(comments):
+        return True
+    if abstract and _WITHDRAWN_ABSTRACT.search(abstract):
+        return True
+    return None
+
+
+def _day(meta: ET.Element, tag: str) -> datetime | None:
+    text = _text(meta, tag)
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError as exc:
+        raise _BadRecord(f"<{tag.split('}')[-1]}> is not a YYYY-MM-DD date: {text!r}") from exc
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _datestamp(text: str | None) -> date | None:
+    """A header datestamp (day or full UTC time) -> its day; None when absent or unreadable."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _text(element: ET.Element, tag: str) -> str | None:
+    """Whitespace-normalised text of a child, None when absent or empty."""
+    found = element.find(tag)
+    if found is None:
+        return None
+    return normalize_space("".join(found.itertext())) or None
