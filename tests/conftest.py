@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback server that replays recorded arXiv and HF responses (tests/replay.py).
+pytest_plugins = ["replay"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"

@@ -1,0 +1,160 @@
+"""The polite HTTP client every fetcher uses: one connection, a pace, retries, clear failures."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from dailypapers import __version__
+from dailypapers.errors import FetchError
+
+PROJECT_URL = "https://github.com/dailypapers"
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Errors worth another try: the network or the server may be fine a moment later. Anything else
+# (a malformed URL, an unsupported scheme) fails the same way every time.
+_TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+
+Params = Mapping[str, str | int]
+
+
+def default_user_agent(base_url: str | None = None) -> str:
+    """A User-Agent naming the project and, when known, the hub's own address, so an operator of a
+    service we call can see who is calling and reach them."""
+    contact = base_url or PROJECT_URL
+    return f"dailypapers/{__version__} (+{contact}; self-hosted)"
+
+
+class HttpClient:
+    """GET with one reused connection, at least ``min_interval`` seconds between request starts
+    (arXiv asks for one request every 3 s), and retries with exponential backoff on transient
+    failures, honouring ``Retry-After`` up to ``max_retry_after`` seconds.
+
+    A non-transient 4xx is returned to the caller: arXiv's 400 carries an error body worth parsing.
+    When the service stays unreachable or failing, :class:`FetchError` says which URL, what failed
+    and after how many attempts. ``sleep`` and ``clock`` are injectable so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        user_agent: str | None = None,
+        min_interval: float = 0.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        max_retry_after: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if retries < 0 or min_interval < 0 or backoff < 0 or max_retry_after < 0:
+            raise ValueError("retries, min_interval, backoff and max_retry_after must be >= 0")
+        self.user_agent = user_agent or default_user_agent(None)
+        self.min_interval = min_interval
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._clock = clock
+        self._last_start: float | None = None
+        self._client = httpx.Client(
+            headers={"User-Agent": self.user_agent},
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+
+    def get(self, url: str, params: Params | None = None) -> httpx.Response:
+        """GET ``url``; returns any response that is not a transient failure, else FetchError."""
+        request = self._client.build_request("GET", url, params=params)
+        attempts = self.retries + 1
+        failure = ""
+        for attempt in range(1, attempts + 1):
+            self._pace()
+            delay = self.backoff * 2 ** (attempt - 1)
+            try:
+                response = self._client.send(request)
+            except _TRANSIENT_ERRORS as exc:
+                failure = f"could not reach {request.url} ({_describe(exc)})"
+            except httpx.HTTPError as exc:
+                raise FetchError(f"could not fetch {request.url} ({_describe(exc)})") from exc
+            else:
+                if response.status_code not in TRANSIENT_STATUSES:
+                    return response
+                failure = f"{request.url} answered {_status_text(response)}"
+                wait = self.retry_after(response)
+                if wait is not None:
+                    delay = wait
+            if attempt < attempts:
+                self._sleep(delay)
+        plural = "s" if attempts > 1 else ""
+        raise FetchError(f"{failure} after {attempts} attempt{plural}")
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds the server asked to wait (a number or an HTTP date), capped; None if unsaid."""
+        value = response.headers.get("Retry-After", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            seconds = float(value)
+        else:
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        return min(max(seconds, 0.0), self.max_retry_after)
+
+    def _pace(self) -> None:
+        now = self._clock()
+        if self._last_start is not None:
+            wait = self._last_start + self.min_interval - now
+            if wait > 0:
+                self._sleep(wait)
+                now = self._clock()
+        self._last_start = now
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def expect_status(response: httpx.Response, allowed: Collection[int] = (200,)) -> httpx.Response:
+    """Return ``response`` if its status is one the caller can read, else FetchError naming it."""
+    if response.status_code not in allowed:
+        raise FetchError(f"{response.request.url} answered {_status_text(response)}")
+    return response
+
+
+def _status_text(response: httpx.Response) -> str:
+    reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+    return f"HTTP {response.status_code}{reason}"
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """'[Errno 111] Connection refused' -> 'connection refused'; a bare timeout names its kind."""
+    text = _ERRNO.sub("", str(exc)).strip()
+    if not text:
+        text = re.sub(r"(?<!^)(?=[A-Z])", " ", type(exc).__name__)
+    return text[0].lower() + text[1:]
