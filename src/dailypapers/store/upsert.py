@@ -113,7 +113,8 @@ def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
         changes["title_key"] = title_key(changes["title"])
     if record.arxiv_id and row["arxiv_id"] is None:
         changes["arxiv_id"] = record.arxiv_id
-    if record.upvotes is not None and record.upvotes > (row["source_upvotes"] or -1):
+    shown = row["source_upvotes"]
+    if record.upvotes is not None and (shown is None or record.upvotes > shown):
         changes["source_upvotes"] = record.upvotes
     return changes
 
@@ -137,10 +138,12 @@ def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[An
         yield items[start : start + size]
 
 
-def _rows_where(conn: Connection, column: Any, keys: Sequence[Any]) -> list[Row[Any]]:
+def _rows_where(
+    conn: Connection, column: Any, keys: Sequence[Any], *conditions: Any
+) -> list[Row[Any]]:
     found: list[Row[Any]] = []
     for chunk in _chunks(keys):
-        found.extend(conn.execute(select(papers).where(column.in_(chunk))))
+        found.extend(conn.execute(select(papers).where(column.in_(chunk), *conditions)))
     return found
 
 
@@ -162,14 +165,15 @@ class _Batch:
         ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
         for row in _rows_where(conn, papers.c.arxiv_id, ids):
             self._remember(row._asdict())
-        keys = sorted(
-            {
-                title_key(r.title)
-                for r in records
-                if not r.arxiv_id or r.arxiv_id not in self.by_arxiv
-            }
+        # A title-only record may match any paper of that title; an arXiv record not found by id
+        # may only claim a local paper (one without an arXiv id) of that title.
+        title_only = sorted({title_key(r.title) for r in records if not r.arxiv_id})
+        unmatched = sorted(
+            {title_key(r.title) for r in records if r.arxiv_id and r.arxiv_id not in self.by_arxiv}
         )
-        for row in _rows_where(conn, papers.c.title_key, keys):
+        found = _rows_where(conn, papers.c.title_key, title_only)
+        found += _rows_where(conn, papers.c.title_key, unmatched, papers.c.arxiv_id.is_(None))
+        for row in found:
             if row.pk not in self.rows:
                 self._remember(row._asdict())
         self.known_listings: set[tuple[date, int]] = set()
@@ -243,8 +247,8 @@ class _Batch:
         pk_of: dict[int, int] = {}
         if new_keys:
             rows = [{k: v for k, v in self.rows[key].items() if k != "pk"} for key in new_keys]
-            statement = papers.insert().returning(papers.c.pk, sort_by_parameter_order=True)
-            for key, pk in zip(new_keys, conn.execute(statement, rows).scalars(), strict=True):
+            insert = papers.insert().returning(papers.c.pk, sort_by_parameter_order=True)
+            for key, pk in zip(new_keys, conn.execute(insert, rows).scalars(), strict=True):
                 pk_of[key] = pk
         updated = [self.rows[key] for key in self.dirty if key > 0]
         if updated:

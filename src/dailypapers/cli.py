@@ -1,0 +1,264 @@
+"""The `dailypapers` command: builds Settings, then a Hub, then dispatches to one hub call.
+
+Exit codes: 0 success; 2 bad usage or configuration; 3 an import rejected some records; other
+codes come from the error tree (4 not found, 6 a fetch failed, 7 the database is unavailable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dailypapers import __version__
+from dailypapers.config import Settings, load_settings
+from dailypapers.errors import DailyPapersError, InvalidInput
+from dailypapers.hub import FORMATS, Hub
+from dailypapers.models import ImportSummary
+from dailypapers.wire import paper_json
+
+EXIT_REJECTED = 3
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # The global flags are accepted before or after the command; SUPPRESS keeps a subcommand's
+    # absent flag from overwriting one given before it.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--data-dir", type=Path, help="data directory (DAILYPAPERS_DATA_DIR)")
+    common.add_argument("--database-url", help="database URL (DAILYPAPERS_DATABASE_URL)")
+    common.add_argument("--base-url", help="public URL of the site (DAILYPAPERS_BASE_URL)")
+
+    parser = argparse.ArgumentParser(
+        prog="dailypapers",
+        description="A self-hostable Daily Papers hub.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"dailypapers {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    command("init", "create the data dir, its secret key and the database schema")
+
+    imp = command("import", "import papers from files")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", *FORMATS],
+        help="file format (default: detected from the content)",
+    )
+    imp.add_argument("--page-date", type=_day, help="date of a saved HF page (YYYY-MM-DD)")
+    imp.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    fetch = command("fetch", "fetch papers from arXiv or Hugging Face")
+    sources = fetch.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    arxiv = sources.add_parser(
+        "arxiv", help="incremental OAI-PMH harvest of arXiv", parents=[common]
+    )
+    arxiv.add_argument("--set", dest="set_spec", help="OAI set, e.g. cs or physics:hep-th")
+    arxiv.add_argument("--from", dest="from_date", type=_day, help="harvest from this date on")
+    arxiv.add_argument(
+        "--metadata-prefix", default="arXiv", choices=["arXiv", "arXivRaw"], help="OAI format"
+    )
+    arxiv.add_argument("--json", action="store_true")
+    ids = sources.add_parser("arxiv-ids", help="fetch papers by arXiv id or URL", parents=[common])
+    ids.add_argument("ids", nargs="+", metavar="ID")
+    ids.add_argument("--json", action="store_true")
+    hf = sources.add_parser(
+        "hf-daily", help="Hugging Face's daily list for a date", parents=[common]
+    )
+    hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
+    hf.add_argument("--json", action="store_true")
+
+    stats = command("stats", "counts of what the hub holds")
+    stats.add_argument("--json", action="store_true")
+
+    show = command("show", "show one paper")
+    show.add_argument("id", metavar="ID", help="arXiv id, arXiv/HF URL, or local id")
+    show.add_argument("--json", action="store_true", help="HF /api/papers/{id} JSON")
+
+    for name, help_text in (
+        ("serve", "serve the site"),
+        ("demo", "import the bundled demo papers into the data dir and serve them"),
+    ):
+        serve = command(name, help_text)
+        serve.add_argument("--host", help="address to listen on (DAILYPAPERS_HOST)")
+        serve.add_argument("--port", type=int, help="port to listen on (DAILYPAPERS_PORT)")
+        if name == "demo":
+            serve.add_argument(
+                "--no-serve", action="store_true", help="import the demo data and exit"
+            )
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    flags = {
+        key: getattr(args, key, None)
+        for key in ("data_dir", "database_url", "base_url", "host", "port")
+    }
+    return load_settings(flags)
+
+
+def _print_summary(
+    summary: ImportSummary, as_json: bool, extra: dict[str, Any] | None = None
+) -> int:
+    if as_json:
+        print(json.dumps({**(extra or {}), **summary.as_dict()}))
+    else:
+        for key, value in (extra or {}).items():
+            print(f"{key}: {value}")
+        print(
+            f"added {summary.added}, updated {summary.updated}, "
+            f"unchanged {summary.unchanged}, rejected {summary.rejected}"
+        )
+        for error in summary.errors[:20]:
+            print(f"  rejected {error.source} ({error.where}): {error.reason}", file=sys.stderr)
+        if len(summary.errors) > 20:
+            print(f"  ... and {len(summary.errors) - 20} more", file=sys.stderr)
+    return EXIT_REJECTED if summary.rejected else 0
+
+
+def _progress_printer() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(summary: ImportSummary) -> None:
+        done = summary.added + summary.updated + summary.unchanged
+        print(f"\r{done:,} records stored, {summary.rejected:,} rejected", end="", file=sys.stderr)
+
+    return show
+
+
+def _show_text(paper: dict[str, Any]) -> None:
+    print(paper["title"])
+    print(f"id: {paper['id']}" + (f"  v{paper['version']}" if paper["version"] else ""))
+    names = [a["name"] for a in paper["authors"]]
+    if names:
+        print("authors: " + ", ".join(names))
+    elif paper["authorCount"]:
+        print(f"authors: {paper['authorCount']} (names unknown)")
+    for label, key in (
+        ("categories", "categories"),
+        ("published", "publishedAt"),
+        ("updated", "updatedAt"),
+        ("upvotes", "upvotes"),
+        ("code", "githubRepo"),
+        ("project", "projectPage"),
+        ("journal", "journalRef"),
+        ("doi", "doi"),
+    ):
+        value = paper[key]
+        if value not in (None, [], ""):
+            print(f"{label}: {', '.join(value) if isinstance(value, list) else value}")
+    if paper["summary"]:
+        print()
+        print(paper["summary"])
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.command == "init":
+        hub, changed = Hub.init(settings)
+        with hub:
+            print(
+                f"{'initialised' if changed else 'already initialised'}: {settings.data_dir} "
+                f"({hub.store.dialect})"
+            )
+        return 0
+    if args.command == "demo":
+        return _demo(settings, args)
+    with Hub.open(settings) as hub:
+        if args.command == "import":
+            summary = hub.import_files(args.paths, args.format, args.page_date, _progress_printer())
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+            return _print_summary(summary, args.json)
+        if args.command == "fetch":
+            return _fetch(hub, args)
+        if args.command == "stats":
+            stats = hub.stats()
+            if args.json:
+                print(json.dumps(stats))
+            else:
+                for key, value in stats.items():
+                    print(f"{key}: {value}")
+            return 0
+        if args.command == "show":
+            paper = paper_json(hub.paper(args.id))
+            if args.json:
+                print(json.dumps(paper, ensure_ascii=False))
+            else:
+                _show_text(paper)
+            return 0
+        if args.command == "serve":
+            return _serve(hub, settings)
+    raise InvalidInput(f"unknown command {args.command!r}")
+
+
+def _fetch(hub: Hub, args: argparse.Namespace) -> int:
+    if args.source == "arxiv":
+        report = hub.fetch_arxiv(
+            args.set_spec, args.from_date, args.metadata_prefix, _progress_printer()
+        )
+        extra = {"harvest": report.name, "pages": report.pages, "resumed": report.resumed}
+        extra["datestamp"] = report.datestamp.isoformat() if report.datestamp else None
+        return _print_summary(report.summary, args.json, extra)
+    if args.source == "arxiv-ids":
+        return _print_summary(hub.fetch_arxiv_ids(args.ids), args.json)
+    return _print_summary(hub.fetch_hf_daily(args.day), args.json)
+
+
+def _serve(hub: Hub, settings: Settings) -> int:
+    import uvicorn
+
+    from dailypapers.web import create_app
+
+    settings.require_secret()
+    print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
+    uvicorn.run(create_app(hub, settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    hub, _ = Hub.init(settings)
+    with hub:
+        summary = hub.load_demo(_progress_printer())
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(
+            f"demo data in {settings.data_dir}: {summary.added} papers added, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged"
+        )
+        if args.no_serve:
+            return 0
+        return _serve(hub, hub.settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except DailyPapersError as exc:
+        print(f"dailypapers: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dailypapers: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""The hub: the one facade that combines store and sources; web, jobs and CLI call only this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from dailypapers import demo
+from dailypapers.config import Settings, write_secret
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.ids import parse_reference
+from dailypapers.models import ImportSummary, Paper, PaperRecord, Rejection
+from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
+from dailypapers.sources.formats import FORMATS, detect_format, parser_for
+from dailypapers.sources.hf_fetch import HfDaily
+from dailypapers.sources.http import HttpClient, default_user_agent
+from dailypapers.store import HarvestProgress, Store
+
+__all__ = ["FORMATS", "HarvestReport", "Hub"]
+
+Progress = Callable[[ImportSummary], None]
+
+
+@dataclass(slots=True)
+class HarvestReport:
+    """What one `fetch arxiv` run did: pages fetched, the import counts, where it resumes next."""
+
+    name: str
+    pages: int = 0
+    resumed: bool = False
+    summary: ImportSummary = field(default_factory=ImportSummary)
+    datestamp: date | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "harvest": self.name,
+            "pages": self.pages,
+            "resumed": self.resumed,
+            "datestamp": self.datestamp.isoformat() if self.datestamp else None,
+            **self.summary.as_dict(),
+        }
+
+
+class Hub:
+    """Everything a dailypapers installation does, over one store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.resolved_database_url)
+        self._transport = transport
+
+    @classmethod
+    def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Hub:
+        """A hub over an up-to-date schema (pending migrations are applied on start)."""
+        hub = cls(settings, transport=transport)
+        hub.store.migrate()
+        return hub
+
+    @classmethod
+    def init(cls, settings: Settings) -> tuple[Hub, bool]:
+        """Create the data dir, its secret key and the schema; (hub, whether anything was new)."""
+        created_secret = not settings.secret_path.exists()
+        settings = write_secret(settings)
+        hub = cls(settings)
+        migrated = hub.store.migrate()
+        return hub, created_secret or migrated
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- ingest ---------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        items: Iterable[PaperRecord | Rejection],
+        summary: ImportSummary | None = None,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        """Store records in batches of ``settings.import_batch``, each batch one transaction."""
+        summary = summary if summary is not None else ImportSummary()
+        batch: list[PaperRecord] = []
+        for item in items:
+            if isinstance(item, Rejection):
+                summary.reject(item)
+                continue
+            batch.append(item)
+            if len(batch) >= self.settings.import_batch:
+                self._commit(batch, summary, progress)
+                batch = []
+        if batch:
+            self._commit(batch, summary, progress)
+        return summary
+
+    def _commit(
+        self,
+        batch: Sequence[PaperRecord],
+        summary: ImportSummary,
+        progress: Progress | None,
+        harvest: HarvestProgress | None = None,
+    ) -> None:
+        outcome = self.store.ingest(batch, harvest)
+        summary.added += outcome.added
+        summary.updated += outcome.updated
+        summary.unchanged += outcome.unchanged
+        if progress:
+            progress(summary)
+
+    def import_files(
+        self,
+        paths: Sequence[Path],
+        fmt: str = "auto",
+        page_date: date | None = None,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        """Import every file; a file that cannot be read at all is one rejection, the rest go on."""
+        summary = ImportSummary()
+        for path in paths:
+            try:
+                self.ingest(self._parse_file(path, fmt, page_date), summary, progress)
+            except (InvalidInput, OSError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                summary.reject(Rejection(str(path), "file", reason))
+        return summary
+
+    def _parse_file(
+        self, path: Path, fmt: str, page_date: date | None
+    ) -> Iterator[PaperRecord | Rejection]:
+        name = detect_format(path) if fmt == "auto" else fmt
+        parse = parser_for(name, page_date)
+        with path.open("rb") as stream:
+            yield from parse(stream, str(path))
+
+    def import_stream(
+        self, stream: BinaryIO, source: str, fmt: str, page_date: date | None = None
+    ) -> ImportSummary:
+        return self.ingest(parser_for(fmt, page_date)(stream, source))
+
+    # -- fetch ----------------------------------------------------------------------------------
+
+    def _client(self, min_interval: float = 0.0) -> HttpClient:
+        return HttpClient(
+            user_agent=default_user_agent(self.settings.base_url),
+            min_interval=min_interval,
+            retries=self.settings.fetch_retries,
+            transport=self._transport,
+        )
+
+    def fetch_arxiv(
+        self,
+        set_spec: str | None = None,
+        from_date: date | None = None,
+        metadata_prefix: str = "arXiv",
+        progress: Progress | None = None,
+    ) -> HarvestReport:
+        """Incremental OAI-PMH harvest; each page and the place to resume commit together.
+
+        A harvest killed midway resumes from its saved resumption token; a finished one starts the
+        next run from the newest datestamp it saw (OAI ``from`` is inclusive: re-reading that day
+        is harmless, every record comes back unchanged).
+        """
+        name = f"oai:{metadata_prefix}:{set_spec or 'all'}"
+        saved = self.store.harvest_progress(name)
+        report = HarvestReport(name)
+        token = None
+        start = from_date
+        if saved and saved.resumption_token and from_date is None:
+            token, start, report.resumed = saved.resumption_token, saved.from_date, True
+        elif from_date is None and saved:
+            start = saved.datestamp
+        report.datestamp = saved.datestamp if saved else None
+        with self._client(self.settings.arxiv_delay) as client:
+            harvester = OaiHarvester(client, self.settings.arxiv_oai_url, metadata_prefix)
+            for page in harvester.pages(set_spec, start, token):
+                report.pages += 1
+                for rejection in page.rejections:
+                    report.summary.reject(rejection)
+                if page.latest_datestamp and (
+                    report.datestamp is None or page.latest_datestamp > report.datestamp
+                ):
+                    report.datestamp = page.latest_datestamp
+                state = HarvestProgress(name, report.datestamp, page.resumption_token, start)
+                self._commit(page.records, report.summary, progress, state)
+        return report
+
+    def fetch_arxiv_ids(self, refs: Sequence[str]) -> ImportSummary:
+        """Fetch papers by arXiv id or URL through the arXiv API and store them."""
+        ids = [parse_reference(ref)[0] for ref in refs]
+        with self._client(self.settings.arxiv_delay) as client:
+            records = ArxivApi(client, self.settings.arxiv_api_url).by_ids(ids)
+        summary = self.ingest(records)
+        found = {r.arxiv_id for r in records}
+        for missing in (i for i in ids if i not in found):
+            summary.reject(
+                Rejection(self.settings.arxiv_api_url, missing, "arXiv has no such paper")
+            )
+        return summary
+
+    def fetch_hf_daily(self, day: date | None = None) -> ImportSummary:
+        """Fetch Hugging Face's daily list for ``day`` (default today, UTC) into the listings."""
+        day = day or datetime.now(UTC).date()
+        with self._client() as client:
+            items = HfDaily(client, self.settings.hf_url).daily(day)
+        return self.ingest(items)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def paper(self, ident: str) -> Paper:
+        """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here."""
+        key = ident.strip()
+        if not key.startswith("local-"):
+            key = parse_reference(key)[0]
+        paper = self.store.paper(key)
+        if paper is None:
+            raise NotFound(
+                f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it"
+            )
+        return paper
+
+    def stats(self) -> dict[str, object]:
+        return self.store.stats()
+
+    def daily(self, day: date | None = None) -> tuple[date | None, list[Paper]]:
+        """The daily list of ``day``, or of the latest day that has one."""
+        day = self.store.latest_listing_day(day)
+        return day, self.store.listing(day) if day else []
+
+    # -- demo -----------------------------------------------------------------------------------
+
+    def load_demo(self, progress: Progress | None = None) -> ImportSummary:
+        """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md)."""
+        with demo.open_dataset() as stream:
+            return self.ingest(parser_for("hf-daily")(stream, demo.DATASET_NAME), progress=progress)
