@@ -8,16 +8,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
-from dailypapers.sources.kaggle import (
-    looks_like_kaggle,
-    normalize_fast,
-    parse_arxiv_date,
-    parse_kaggle,
-    split_authors,
-)
+from dailypapers.sources.kaggle import looks_like_kaggle, normalize_fast, parse_kaggle
 
 FIRST200 = "arxiv-kaggle/wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
 CONVERTED = "arxiv-kaggle/arxiv-browse_abs_converted.jsonl"
@@ -220,43 +212,3 @@ def test_looks_like_kaggle(shared_data: Path) -> None:
     assert not looks_like_kaggle(feed.read_bytes()[:4096])
     assert not looks_like_kaggle(b"<?xml version='1.0'?><feed/>")
     assert not looks_like_kaggle(b"")
-
-
-def test_parse_arxiv_date() -> None:
-    when = datetime(2007, 4, 2, 19, 18, 42, tzinfo=UTC)
-    assert parse_arxiv_date("Mon, 2 Apr 2007 19:18:42 GMT") == when
-    # Other RFC 2822 spellings go through email.utils and end in UTC.
-    assert parse_arxiv_date("2 Apr 2007 21:18:42 +0200") == when
-    assert parse_arxiv_date("Mon, 2 Apr 2007 19:18:42") == when
-    for bad in ("yesterday", "", "Mon, 31 Feb 2007 19:18:42 GMT"):
-        with pytest.raises(ValueError):
-            parse_arxiv_date(bad)
-
-
-@pytest.mark.parametrize(
-    ("text", "names"),
-    [
-        ("Ileana Streinu and Louis Theran", ("Ileana Streinu", "Louis Theran")),
-        (
-            "A.A. Serga, M. Kostylev, and B. Hillebrands",
-            ("A.A. Serga", "M. Kostylev", "B. Hillebrands"),
-        ),
-        (
-            "Arthur Jaffe (1) and Gordon Ritter (1) ((1) Harvard University)",
-            ("Arthur Jaffe", "Gordon Ritter"),
-        ),
-        (
-            "Yu.V.Ralchenko (Weizmann Institute) and L.A.Vainshtein\n  (Lebedev Institute)",
-            ("Yu.V.Ralchenko", "L.A.Vainshtein"),
-        ),
-        ("John Smith, Jr., Ann Lee", ("John Smith Jr.", "Ann Lee")),
-        ("B.Alver, et al, the PHOBOS Collaboration", ("B.Alver", "the PHOBOS Collaboration")),
-        (
-            "LHCb collaboration: R. Aaij, C. Abell\\'an Beteta",
-            ("LHCb collaboration", "R. Aaij", "C. Abell\\'an Beteta"),
-        ),
-        ("", ()),
-    ],
-)
-def test_split_authors(text: str, names: tuple[str, ...]) -> None:
-    assert split_authors(text) == names

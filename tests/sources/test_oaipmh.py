@@ -21,7 +21,6 @@ from dailypapers.sources.oaipmh import (
     looks_like_oai,
     parse_oai_page,
     parse_oai_pmh,
-    split_authors,
 )
 
 GETRECORD = "oaipmh-getrecord---should-get-a-record"
@@ -270,35 +269,6 @@ def test_every_paper_of_arxivs_test_database_as_arxivraw(shared_data: Path) -> N
         assert record.withdrawn == (True if rows[-1]["is_withdrawn"] else None), record.arxiv_id
         assert record.authors, record.arxiv_id
     assert sum(bool(r.withdrawn) for r in page.records) == 7
-
-
-def test_split_authors_on_real_author_strings() -> None:
-    assert split_authors("I. Csiszar, F. Hiai and D. Petz") == ("I. Csiszar", "F. Hiai", "D. Petz")
-    assert split_authors("M. Valldor, O. Heyer, A.C. Komarek, and T. Lorenz") == (
-        "M. Valldor",
-        "O. Heyer",
-        "A.C. Komarek",
-        "T. Lorenz",
-    )
-    assert split_authors(
-        "Bruno Dias (1), Leandro Kerber (1 and 3) and Thais Idiart (1) ((1) IAG, Universidade"
-        " de S\\~ao Paulo, (3) Universidade Estadual de Santa Cruz)"
-    ) == ("Bruno Dias", "Leandro Kerber", "Thais Idiart")
-    assert split_authors("HESS Collaboration: A. Abramowski, F. Acero") == (
-        "HESS Collaboration",
-        "A. Abramowski",
-        "F. Acero",
-    )
-    assert split_authors("W. T. Hill III, John Smith, Jr., Anne Sa{\\ss}") == (
-        "W. T. Hill III",
-        "John Smith Jr.",
-        "Anne Sa{\\ss}",
-    )
-    assert split_authors('Bastian Gundlach and Stephan Kilias and J\\"urgen Blum') == (
-        "Bastian Gundlach",
-        "Stephan Kilias",
-        'J\\"urgen Blum',
-    )
 
 
 def test_broken_records_are_rejected_by_position(oai_dir: Path, test_data: Path) -> None:

@@ -11,7 +11,8 @@ from typing import BinaryIO
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
-from dailypapers.sources.kaggle import gunzip_head, is_withdrawn, parse_arxiv_date, split_authors
+from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
+from dailypapers.sources.streams import gunzip_head
 
 # The header and the abstract are each closed by a line holding only ``\\``.
 _SEPARATOR = "\\\\"

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, normalize_space
+from dailypapers.sources.xmldoc import parse_xml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -69,13 +70,7 @@ def parse_arxiv_atom(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Re
 
 
 def _parse_feed(body: bytes, source: str) -> ET.Element:
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise InvalidInput(f"{source}: not well-formed XML ({exc})") from exc
-    if root.tag != f"{ATOM}feed":
-        raise InvalidInput(f"{source}: not an Atom feed (root element {root.tag!r})")
-    return root
+    return parse_xml(body, source, f"{ATOM}feed", "an Atom feed")
 
 
 def _items(feed: ET.Element, source: str) -> list[PaperRecord | Rejection]:

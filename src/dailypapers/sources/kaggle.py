@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import re
-import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version
+from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
+from dailypapers.sources.streams import gunzip_head, open_maybe_gzip
 
-GZIP_MAGIC = b"\x1f\x8b"
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
 _KAGGLE_KEYS = (b'"submitter"', b'"authors"', b'"categories"', b'"versions"', b'"journal-ref"')
-# arXiv marks a withdrawal only in words: the stub version's comments (and often abstract) say so.
-# Comments are short, so the word alone is telling; an abstract must say it of the paper itself.
-_WITHDRAWN_COMMENT = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
-_WITHDRAWN_ABSTRACT = re.compile(r"^withdrawn\b|\b(?:has|have) been withdrawn\b", re.IGNORECASE)
 _raw_decode = json.JSONDecoder().raw_decode
-_PARENS = re.compile(r"\([^()]*\)")
-_AUTHOR_SEPARATOR = re.compile(r",\s*and\s+|\s+and\s+|[,;:]")
-_NAME_SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"})
-_NOT_NAMES = frozenset({"et al", "et al.", "et. al.", "et.al."})
 
 
 class _BadRecord(Exception):
@@ -83,87 +64,6 @@ def parse_kaggle(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Reject
         except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             # A field of the wrong JSON type: name the line rather than stop the whole import.
             yield Rejection(source, f"line {number}", f"malformed record: {exc!r}")
-
-
-def open_maybe_gzip(stream: BinaryIO) -> BinaryIO:
-    """``stream`` as a buffered binary stream, decompressed when it starts with the gzip magic."""
-    head = stream.read(2)
-    buffered = io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 16)
-    if head == GZIP_MAGIC:
-        return cast(BinaryIO, gzip.GzipFile(fileobj=buffered, mode="rb"))
-    return cast(BinaryIO, buffered)
-
-
-def parse_arxiv_date(text: str) -> datetime:
-    """``'Mon, 2 Apr 2007 19:18:42 GMT'`` -> aware UTC datetime; ValueError when unreadable.
-
-    arXiv always writes this one RFC 2822 shape in GMT; reading it by hand is several times
-    faster than ``email.utils``, which remains the fallback for any other spelling.
-    """
-    parts = text.split()
-    if len(parts) == 6 and parts[5] == "GMT":
-        month = _MONTHS.get(parts[2])
-        clock = parts[4]
-        if month is not None and len(clock) == 8 and clock[2] == clock[5] == ":":
-            return datetime(
-                int(parts[3]),
-                month,
-                int(parts[1]),
-                int(clock[:2]),
-                int(clock[3:5]),
-                int(clock[6:]),
-                tzinfo=UTC,
-            )
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError) as exc:
-        raise ValueError(f"unreadable date {text!r}") from exc
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def split_authors(text: str) -> tuple[str, ...]:
-    """arXiv's author string -> names: ``'A. B, C. D, and E. F (Univ)'`` -> three names.
-
-    Parenthesised affiliations (nested too) are dropped, ``Jr.``/``III`` after a comma stays with
-    its name, ``et al`` is no author, a ``Collaboration:`` prefix is a name; LaTeX is kept.
-    """
-    flat = text
-    while "(" in flat:
-        stripped = _PARENS.sub(" ", flat)
-        if stripped == flat:
-            break
-        flat = stripped
-    names: list[str] = []
-    group, colon, rest = flat.partition(":")
-    if colon and "," not in group and group.strip():
-        # "The CMS and LHCb Collaborations: V. Khachatryan, ...": the group is one name.
-        names.append(" ".join(group.split()))
-        flat = rest
-    for piece in _AUTHOR_SEPARATOR.split(flat):
-        name = " ".join(piece.split())
-        if not name or name in _NOT_NAMES:
-            continue
-        if names and name in _NAME_SUFFIXES:
-            names[-1] = f"{names[-1]} {name}"
-        else:
-            names.append(name)
-    return tuple(names)
-
-
-def is_withdrawn(comments: str | None, abstract: str | None) -> bool | None:
-    """True when the metadata says the paper is withdrawn; None (unknown) otherwise."""
-    if comments and _WITHDRAWN_COMMENT.search(comments):
-        return True
-    # The plain substring tests spare the regex a scan of nearly every (long) abstract.
-    if (
-        abstract
-        and ("ithdrawn" in abstract or "ITHDRAWN" in abstract)
-        and _WITHDRAWN_ABSTRACT.search(abstract)
-    ):
-        return True
-    return None
 
 
 def _record(obj: Any) -> PaperRecord:
@@ -272,36 +172,3 @@ def _squash(value: str | None) -> str | None:
     if not value:
         return None
     return normalize_fast(value) or None
-
-
-def gunzip_head(head: bytes) -> bytes:
-    """The first bytes of a file, decompressed as far as they go when they start a gzip stream."""
-    if not head.startswith(GZIP_MAGIC):
-        return head
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head)
-    except zlib.error:
-        return b""
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream whose first bytes were read to sniff its format: serves them, then the rest.
-
-    Wrapping a private raw stream (rather than the caller's) keeps the caller's stream open when
-    the buffered reader is closed or collected.
-    """
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
-        else:
-            data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

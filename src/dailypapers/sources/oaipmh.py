@@ -7,26 +7,19 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
+from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
+from dailypapers.sources.xmldoc import parse_xml
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 ARXIV_RAW = "{http://arxiv.org/OAI/arXivRaw/}"
 
 _ARXIV_OAI_PREFIX = "oai:arXiv.org:"
-# arXiv keeps no withdrawn flag in OAI: a withdrawal replaces the latest version with a stub whose
-# comments (and often abstract) say so. Comments are short enough that the word alone is telling;
-# an abstract may discuss other withdrawn things, so there it must be said of the paper itself.
-_WITHDRAWN_COMMENT = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
-_WITHDRAWN_ABSTRACT = re.compile(r"^withdrawn\b|\b(?:has|have) been withdrawn\b", re.IGNORECASE)
-_NAME_SUFFIX = re.compile(r"^(?:Jr|Sr)\.?$|^(?:II|III|IV)$")
-_HIDDEN = {",": "\x00", ";": "\x01", ":": "\x02"}
-_SHOWN = str.maketrans({v: k for k, v in _HIDDEN.items()})
 
 
 @dataclass(slots=True)
@@ -67,20 +60,29 @@ def arxiv_id_from_oai(identifier: str) -> str | None:
         return None
 
 
+class OaiError(InvalidInput):
+    """An OAI-PMH error answer; ``codes`` are its error codes (e.g. ``badResumptionToken``)."""
+
+    def __init__(self, message: str, codes: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.codes = codes
+
+
 def parse_oai_page(body: bytes, source: str) -> OaiPage:
     """A ListRecords, GetRecord or ListIdentifiers response -> records, rejections and paging.
 
     ``noRecordsMatch`` is an empty page; any other OAI-PMH error raises InvalidInput naming the
     code and the server's text, as does a body that is not such a response.
     """
-    root = _parse_root(body, source)
+    root = parse_xml(body, source, f"{OAI}OAI-PMH", "an OAI-PMH response")
     page = OaiPage([], [], None, None, None, None)
     errors = root.findall(f"{OAI}error")
     if errors and all(e.get("code") == "noRecordsMatch" for e in errors):
         return page
     if errors:
         described = "; ".join(_error_text(e) for e in errors)
-        raise InvalidInput(f"{source}: OAI-PMH error {described}")
+        codes = tuple(e.get("code") or "" for e in errors)
+        raise OaiError(f"{source}: OAI-PMH error {described}", codes)
     container = next(
         (
             found
@@ -114,48 +116,6 @@ def parse_oai_pmh(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejec
     page = parse_oai_page(stream.read(), source)
     yield from page.records
     yield from page.rejections
-
-
-def split_authors(text: str) -> tuple[str, ...]:
-    """arXiv's author string -> names: ``'A. B, C. D and E. F (Univ)'`` -> three names.
-
-    Parenthesised affiliations are dropped; a ``Jr.``/``III`` after a comma stays with its name;
-    a ``... Collaboration:`` prefix becomes an author of its own; LaTeX is kept as written.
-    """
-    kept: list[str] = []
-    parens = braces = 0
-    for char in text:
-        if char == "(":
-            parens += 1
-        elif char == ")" and parens:
-            parens -= 1
-        elif not parens:
-            if char == "{":
-                braces += 1
-            elif char == "}" and braces:
-                braces -= 1
-            # A separator inside LaTeX braces is part of the name: hide it from the split.
-            kept.append(_HIDDEN.get(char, char) if braces else char)
-    names: list[str] = []
-    for piece in re.split(r"[,;:]|\band\b", "".join(kept)):
-        name = normalize_space(piece.translate(_SHOWN))
-        if not name:
-            continue
-        if names and _NAME_SUFFIX.match(name):
-            names[-1] = f"{names[-1]} {name}"
-        else:
-            names.append(name)
-    return tuple(names)
-
-
-def _parse_root(body: bytes, source: str) -> ET.Element:
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise InvalidInput(f"{source}: not well-formed XML ({exc})") from exc
-    if root.tag != f"{OAI}OAI-PMH":
-        raise InvalidInput(f"{source}: not an OAI-PMH response (root element {root.tag!r})")
-    return root
 
 
 def _error_text(error: ET.Element) -> str:
@@ -235,7 +195,7 @@ def _arxiv_record(meta: ET.Element) -> PaperRecord:
         journal_ref=_text(meta, f"{ARXIV}journal-ref"),
         doi=_text(meta, f"{ARXIV}doi"),
         license=_text(meta, f"{ARXIV}license"),
-        withdrawn=_withdrawn(comments, abstract),
+        withdrawn=is_withdrawn(comments, abstract),
     )
 
 
@@ -263,7 +223,7 @@ def _raw_record(meta: ET.Element) -> PaperRecord:
         journal_ref=_text(meta, f"{ARXIV_RAW}journal-ref"),
         doi=_text(meta, f"{ARXIV_RAW}doi"),
         license=_text(meta, f"{ARXIV_RAW}license"),
-        withdrawn=_withdrawn(comments, abstract),
+        withdrawn=is_withdrawn(comments, abstract),
     )
 
 
@@ -275,10 +235,9 @@ def _raw_version(element: ET.Element) -> Version:
     if stamp is None:
         return Version(int(label[1:]))
     try:
-        created = parsedate_to_datetime(stamp)
-    except (TypeError, ValueError) as exc:
+        created = parse_arxiv_date(stamp)
+    except ValueError as exc:
         raise _BadRecord(f"{label} <date> is not an RFC 2822 date: {stamp!r}") from exc
-    created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
     return Version(int(label[1:]), created)
 
 
@@ -302,15 +261,6 @@ def _title(meta: ET.Element, ns: str) -> str:
 def _categories(meta: ET.Element, ns: str) -> tuple[str, ...] | None:
     terms = (_text(meta, f"{ns}categories") or "").split()
     return tuple(dict.fromkeys(terms)) or None
-
-
-def _withdrawn(comments: str | None, abstract: str | None) -> bool | None:
-    """True when the latest version says it is withdrawn; None (unknown) otherwise."""
-    if comments and _WITHDRAWN_COMMENT.search(comments):
-        return True
-    if abstract and _WITHDRAWN_ABSTRACT.search(abstract):
-        return True
-    return None
 
 
 def _day(meta: ET.Element, tag: str) -> datetime | None:
