@@ -210,3 +210,21 @@ def test_concurrent_ingests_of_the_same_papers(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 300
         assert conn.execute(select(func.count()).select_from(listings)).scalar_one() == 0
+
+
+def test_sqlite_datetime_binding_matches_sqlalchemys_own() -> None:
+    from datetime import timedelta, timezone
+
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import sqlite
+
+    from dailypapers.store.tables import UTCDateTime
+
+    dialect = sqlite.dialect()
+    fast = UTCDateTime().bind_processor(dialect)
+    reference = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    for moment in (T0, datetime(2020, 1, 1, 1, 2, 3, 456, tzinfo=timezone(timedelta(hours=5)))):
+        assert fast(moment) == reference(moment.astimezone(UTC).replace(tzinfo=None))
+    assert fast(None) is None
+    with pytest.raises(ValueError, match="naive datetime"):
+        fast(datetime(2020, 1, 1))

@@ -209,12 +209,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fetch(hub: Hub, args: argparse.Namespace) -> int:
+    summary_keys = ImportSummary().as_dict().keys()
     if args.source == "arxiv":
         report = hub.fetch_arxiv(
             args.set_spec, args.from_date, args.metadata_prefix, _progress_printer()
         )
-        extra = {"harvest": report.name, "pages": report.pages, "resumed": report.resumed}
-        extra["datestamp"] = report.datestamp.isoformat() if report.datestamp else None
+        extra = {key: value for key, value in report.as_dict().items() if key not in summary_keys}
         return _print_summary(report.summary, args.json, extra)
     if args.source == "arxiv-ids":
         return _print_summary(hub.fetch_arxiv_ids(args.ids), args.json)

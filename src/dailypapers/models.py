@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 _SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def normalize_space(text: str) -> str:
@@ -26,14 +27,18 @@ def title_key(title: str) -> str:
     Used to merge a paper known only by title (an HF page) with the same paper once its arXiv id is
     learned, and to make a stable local id for it until then.
     """
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return hashlib.sha1(normalize_space(text).encode()).hexdigest()[:16]
+    if not title.isascii():
+        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = _NOT_WORD.sub(" ", title.lower()).split()
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:16]
+
+
+LOCAL_PREFIX = "local-"
 
 
 def local_id_for(title: str) -> str:
     """The stable public id of a paper that has no arXiv id yet."""
-    return "local-" + title_key(title)
+    return LOCAL_PREFIX + title_key(title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 64 MB of page cache (the default is 2 MB) keeps a million-paper import's indexes in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

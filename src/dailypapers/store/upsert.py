@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Dialect, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.models import Listing, PaperRecord, local_id_for, title_key
+from dailypapers.models import LOCAL_PREFIX, Listing, PaperRecord, title_key
 from dailypapers.store.tables import change_seq, harvest_state, listings, papers
 
 # Fields that describe a version of a paper, as the store names them.
@@ -119,13 +121,13 @@ def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
     return changes
 
 
-def _new_row(record: PaperRecord, seq: int) -> dict[str, Any]:
+def _new_row(record: PaperRecord, key: str, seq: int) -> dict[str, Any]:
     row = record_values(record)
     row["withdrawn"] = bool(row["withdrawn"])
     row.update(
         arxiv_id=record.arxiv_id,
-        local_id=None if record.arxiv_id else local_id_for(record.title),
-        title_key=title_key(record.title),
+        local_id=None if record.arxiv_id else LOCAL_PREFIX + key,
+        title_key=key,
         version=record.version,
         source_upvotes=record.upvotes,
         seq=seq,
@@ -147,6 +149,11 @@ def _rows_where(
     return found
 
 
+def _has_local_papers(conn: Connection) -> bool:
+    """Whether any paper lacks an arXiv id (an arXiv-only hub skips the title look-ups)."""
+    return conn.execute(select(exists().where(papers.c.arxiv_id.is_(None)))).scalar_one()
+
+
 def bump_seq(conn: Connection) -> int:
     """Advance the change sequence; the row lock it takes orders concurrent writers by sequence."""
     conn.execute(
@@ -158,7 +165,9 @@ def bump_seq(conn: Connection) -> int:
 class _Batch:
     """The rows a batch touches, loaded once, merged in memory, written back in bulk."""
 
-    def __init__(self, conn: Connection, records: Sequence[PaperRecord]) -> None:
+    def __init__(
+        self, conn: Connection, records: Sequence[PaperRecord], keys: Sequence[str]
+    ) -> None:
         self.rows: dict[int, dict[str, Any]] = {}  # key: pk, or a negative temp key for new rows
         self.by_arxiv: dict[str, int] = {}
         self.by_title: dict[str, list[int]] = {}
@@ -167,12 +176,14 @@ class _Batch:
             self._remember(row._asdict())
         # A title-only record may match any paper of that title; an arXiv record not found by id
         # may only claim a local paper (one without an arXiv id) of that title.
-        title_only = sorted({title_key(r.title) for r in records if not r.arxiv_id})
+        pairs = list(zip(records, keys, strict=True))
+        title_only = sorted({key for r, key in pairs if not r.arxiv_id})
         unmatched = sorted(
-            {title_key(r.title) for r in records if r.arxiv_id and r.arxiv_id not in self.by_arxiv}
+            {key for r, key in pairs if r.arxiv_id and r.arxiv_id not in self.by_arxiv}
         )
         found = _rows_where(conn, papers.c.title_key, title_only)
-        found += _rows_where(conn, papers.c.title_key, unmatched, papers.c.arxiv_id.is_(None))
+        if unmatched and _has_local_papers(conn):
+            found += _rows_where(conn, papers.c.title_key, unmatched, papers.c.arxiv_id.is_(None))
         for row in found:
             if row.pk not in self.rows:
                 self._remember(row._asdict())
@@ -199,12 +210,12 @@ class _Batch:
         self._next_temp -= 1
         return self._next_temp
 
-    def find(self, record: PaperRecord) -> int | None:
+    def find(self, record: PaperRecord, title: str) -> int | None:
         if record.arxiv_id and record.arxiv_id in self.by_arxiv:
             return self.by_arxiv[record.arxiv_id]
         candidates = [
             key
-            for key in self.by_title.get(title_key(record.title), ())
+            for key in self.by_title.get(title, ())
             if not record.arxiv_id or self.rows[key]["arxiv_id"] is None
         ]
         if not candidates:
@@ -213,10 +224,10 @@ class _Batch:
         candidates.sort(key=lambda key: self.rows[key]["arxiv_id"] is None)
         return candidates[0]
 
-    def apply(self, record: PaperRecord, seq: int) -> str:
-        key = self.find(record)
+    def apply(self, record: PaperRecord, title: str, seq: int) -> str:
+        key = self.find(record, title)
         if key is None:
-            row = _new_row(record, seq)
+            row = _new_row(record, title, seq)
             row["pk"] = None
             key = self._remember(row)
             self._add_listing(record, key)
@@ -244,12 +255,9 @@ class _Batch:
 
     def write(self, conn: Connection) -> None:
         new_keys = [key for key in self.rows if key < 0]
-        pk_of: dict[int, int] = {}
         if new_keys:
-            rows = [{k: v for k, v in self.rows[key].items() if k != "pk"} for key in new_keys]
-            insert = papers.insert().returning(papers.c.pk, sort_by_parameter_order=True)
-            for key, pk in zip(new_keys, conn.execute(insert, rows).scalars(), strict=True):
-                pk_of[key] = pk
+            _insert_rows(conn, [self.rows[key] for key in new_keys])
+        pk_of = self._new_pks(conn, [key for _, key in self.new_listings if key < 0])
         updated = [self.rows[key] for key in self.dirty if key > 0]
         if updated:
             columns = [c.name for c in papers.columns if c.name != "pk"]
@@ -277,6 +285,51 @@ class _Batch:
             ]
             conn.execute(_insert_ignore(conn, listings), rows)
 
+    def _new_pks(self, conn: Connection, keys: Sequence[int]) -> dict[int, int]:
+        """The primary keys the database gave the new rows ``keys`` (by arXiv or local id)."""
+        pk_of: dict[int, int] = {}
+        for column, field in ((papers.c.arxiv_id, "arxiv_id"), (papers.c.local_id, "local_id")):
+            wanted = {self.rows[key][field]: key for key in keys if self.rows[key][field]}
+            for chunk in _chunks(sorted(wanted)):
+                for pk, ident in conn.execute(select(papers.c.pk, column).where(column.in_(chunk))):
+                    pk_of[wanted[ident]] = pk
+        return pk_of
+
+
+def _insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT new paper rows: the hot path of a bulk import.
+
+    On SQLite one DB-API executemany, binding through the columns' own type processors: this
+    skips SQLAlchemy's per-row parameter handling, which cost as much as SQLite's own work.
+    PostgreSQL takes SQLAlchemy's batched multi-row INSERT, already fast there.
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(papers.insert(), [{k: v for k, v in row.items() if k != "pk"} for row in rows])
+        return
+    statement, getter, processors = _insert_plan(conn.dialect)
+    params = []
+    for row in rows:
+        values = list(getter(row))
+        for index, process in processors:
+            values[index] = process(values[index])
+        params.append(tuple(values))
+    conn.exec_driver_sql(statement, params)
+
+
+@cache
+def _insert_plan(dialect: Dialect) -> tuple[str, Any, list[tuple[int, Any]]]:
+    """The INSERT statement, a getter of its parameters from a row, and the type processors."""
+    compiled = papers.insert().compile(
+        dialect=dialect, column_keys=[c.name for c in papers.columns if c.name != "pk"]
+    )
+    names = list(compiled.positiontup or ())
+    processors = [
+        (index, process)
+        for index, name in enumerate(names)
+        if (process := papers.c[name].type.bind_processor(dialect)) is not None
+    ]
+    return str(compiled), itemgetter(*names), processors
+
 
 def _insert_ignore(conn: Connection, table: Any) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -288,10 +341,11 @@ def upsert(
 ) -> BatchOutcome:
     """Merge ``records`` within the caller's transaction; return what happened to each."""
     seq = bump_seq(conn)
-    batch = _Batch(conn, records)
+    titles = [title_key(record.title) for record in records]
+    batch = _Batch(conn, records, titles)
     outcome = BatchOutcome()
-    for record in records:
-        result = batch.apply(record, seq)
+    for record, title in zip(records, titles, strict=True):
+        result = batch.apply(record, title, seq)
         setattr(outcome, result, getattr(outcome, result) + 1)
     batch.write(conn)
     if progress is not None:

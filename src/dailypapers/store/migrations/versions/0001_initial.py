@@ -41,8 +41,6 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_papers_title_key", "papers", ["title_key"])
-    op.create_index("ix_papers_primary_category", "papers", ["primary_category"])
-    op.create_index("ix_papers_published", "papers", ["published"])
     op.create_index("ix_papers_seq", "papers", ["seq"])
     op.create_table(
         "change_seq",

@@ -1,0 +1,107 @@
+"""Parsing a file in a child process, so that parsing and storing run on two cores at once.
+
+A bulk import spends about as long parsing as storing. The child parses and sends pickled chunks
+of records through a pipe. A reader thread here keeps up to AHEAD chunks waiting, so the child
+goes on parsing while the parent stores a whole batch; that bound keeps memory small. A parent
+that dies (even by SIGKILL) closes the pipe, so the child's next send fails and it exits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import threading
+from collections.abc import Iterator
+from datetime import date
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from dailypapers.errors import DailyPapersError
+from dailypapers.models import PaperRecord, Rejection
+from dailypapers.sources.formats import parser_for
+
+Item = PaperRecord | Rejection
+CHUNK = 1000
+AHEAD = 8
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def parse_in_background(path: Path, fmt: str, page_date: date | None = None) -> Iterator[Item]:
+    """The items ``parser_for(fmt)`` yields for ``path``, parsed in a forked child process.
+
+    Errors the parser raises (InvalidInput, OSError) are raised here, after the items before
+    them. Closing the iterator early stops the child.
+    """
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_parse, args=(path, fmt, page_date, reader, writer), daemon=True)
+    child.start()
+    writer.close()
+    chunks: queue.Queue[bytes | None] = queue.Queue(AHEAD)
+    stop = threading.Event()
+    thread = threading.Thread(target=_receive, args=(reader, chunks, stop), daemon=True)
+    thread.start()
+    try:
+        while True:
+            message = chunks.get()
+            if message is None:
+                child.join()
+                raise DailyPapersError(
+                    f"{path}: the parser process stopped unexpectedly (exit code {child.exitcode})"
+                )
+            kind, payload = pickle.loads(message)
+            if kind == "items":
+                yield from payload
+            elif kind == "error":
+                raise payload
+            else:
+                break
+    finally:
+        stop.set()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        thread.join()
+        reader.close()
+
+
+def _receive(reader: Connection, chunks: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Move messages from the pipe to the queue (recv waits without holding the GIL)."""
+    message: bytes | None = b""
+    while message is not None and not stop.is_set():
+        try:
+            message = reader.recv_bytes()
+        except (EOFError, OSError):
+            message = None  # the end of input (after "done" it is never read)
+        while not stop.is_set():
+            try:
+                chunks.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+
+
+def _parse(
+    path: Path, fmt: str, page_date: date | None, reader: Connection, writer: Connection
+) -> None:
+    reader.close()  # so that the parent's death is the pipe's end
+    try:
+        chunk: list[Item] = []
+        with path.open("rb") as stream:
+            for item in parser_for(fmt, page_date)(stream, str(path)):
+                chunk.append(item)
+                if len(chunk) >= CHUNK:
+                    writer.send_bytes(pickle.dumps(("items", chunk), pickle.HIGHEST_PROTOCOL))
+                    chunk = []
+        writer.send_bytes(pickle.dumps(("items", chunk), pickle.HIGHEST_PROTOCOL))
+        writer.send_bytes(pickle.dumps(("done", None)))
+    except (BrokenPipeError, KeyboardInterrupt):
+        return
+    except (DailyPapersError, OSError) as exc:
+        writer.send_bytes(pickle.dumps(("error", exc)))
+    finally:
+        writer.close()
