@@ -28,6 +28,19 @@ def renumbered(sample: Path, out: Path, count: int) -> None:
             target.write(json.dumps(row) + "\n")
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains ``text`` (zombies have none)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and text in command:
+            found.append(int(entry.name))
+    return found
+
+
 def _import(data: Path, data_dir: Path, db_url: str) -> subprocess.Popen[str]:
     env = {**os.environ, "DAILYPAPERS_DATABASE_URL": db_url, "DAILYPAPERS_IMPORT_BATCH": "500"}
     command = [sys.executable, "-m", "dailypapers.cli", "--data-dir", str(data_dir)]
@@ -55,6 +68,11 @@ def test_kill_during_import_then_rerun(shared_data: Path, tmp_path: Path, db_url
     assert child.poll() is None, "the import finished before it could be killed; use more records"
     child.send_signal(signal.SIGKILL)
     child.wait()
+    # The forked parser process notices its parent is gone and exits too.
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(str(data)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_mentioning(str(data)) == []
 
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":

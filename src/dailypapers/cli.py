@@ -180,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "demo":
         return _demo(settings, args)
+    if args.command == "serve":
+        settings.require_secret()  # before anything touches the data dir
     with Hub.open(settings) as hub:
         if args.command == "import":
             summary = hub.import_files(args.paths, args.format, args.page_date, _progress_printer())

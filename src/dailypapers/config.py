@@ -74,8 +74,11 @@ class Settings:
         default=4, metadata=_help("Retries of a transient fetch failure, with backoff.")
     )
     import_batch: int = field(
-        default=5000,
-        metadata=_help("Records per import transaction; each batch commits whole or not at all."),
+        default=20_000,
+        metadata=_help(
+            "Records per import transaction; each batch commits whole or not at all. Larger "
+            "batches import faster (index pages are rewritten once per batch) and use more memory."
+        ),
     )
 
     @property

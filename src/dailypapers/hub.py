@@ -169,7 +169,7 @@ class Hub:
     ) -> Iterator[PaperRecord | Rejection]:
         name = detect_format(path) if fmt == "auto" else fmt
         if path.stat().st_size >= BACKGROUND_PARSE_BYTES and can_fork():
-            yield from parse_in_background(path, name, page_date)
+            yield from parse_in_background(path, name, page_date, self.settings.import_batch)
             return
         parse = parser_for(name, page_date)
         with path.open("rb") as stream:

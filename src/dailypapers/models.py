@@ -33,6 +33,11 @@ def title_key(title: str) -> str:
     return hashlib.sha1(" ".join(words).encode()).hexdigest()[:16]
 
 
+def title_number(title: str) -> int:
+    """``title_key`` as a 60-bit integer, for compact database indexes."""
+    return int(title_key(title)[:15], 16)
+
+
 LOCAL_PREFIX = "local-"
 
 

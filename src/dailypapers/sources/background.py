@@ -1,9 +1,9 @@
 """Parsing a file in a child process, so that parsing and storing run on two cores at once.
 
 A bulk import spends about as long parsing as storing. The child parses and sends pickled chunks
-of records through a pipe. A reader thread here keeps up to AHEAD chunks waiting, so the child
-goes on parsing while the parent stores a whole batch; that bound keeps memory small. A parent
-that dies (even by SIGKILL) closes the pipe, so the child's next send fails and it exits.
+of records through a pipe. A reader thread here keeps up to ``ahead`` records waiting, so the
+child goes on parsing while the parent stores a whole batch; that bound keeps memory in check.
+A parent that dies (even by SIGKILL) closes the pipe, so the child's next send fails and it exits.
 """
 
 from __future__ import annotations
@@ -23,14 +23,15 @@ from dailypapers.sources.formats import parser_for
 
 Item = PaperRecord | Rejection
 CHUNK = 1000
-AHEAD = 8
 
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def parse_in_background(path: Path, fmt: str, page_date: date | None = None) -> Iterator[Item]:
+def parse_in_background(
+    path: Path, fmt: str, page_date: date | None = None, ahead: int = 20_000
+) -> Iterator[Item]:
     """The items ``parser_for(fmt)`` yields for ``path``, parsed in a forked child process.
 
     Errors the parser raises (InvalidInput, OSError) are raised here, after the items before
@@ -41,7 +42,7 @@ def parse_in_background(path: Path, fmt: str, page_date: date | None = None) -> 
     child = context.Process(target=_parse, args=(path, fmt, page_date, reader, writer), daemon=True)
     child.start()
     writer.close()
-    chunks: queue.Queue[bytes | None] = queue.Queue(AHEAD)
+    chunks: queue.Queue[bytes | None] = queue.Queue(max(2, ahead // CHUNK))
     stop = threading.Event()
     thread = threading.Thread(target=_receive, args=(reader, chunks, stop), daemon=True)
     thread.start()

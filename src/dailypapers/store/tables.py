@@ -73,7 +73,8 @@ papers = Table(
     # arXiv id without version; NULL until known. local_id stays after a merge so old links work.
     Column("arxiv_id", String(64), unique=True),
     Column("local_id", String(32), unique=True),
-    Column("title_key", String(16), nullable=False, index=True),
+    # title_number() of the title: an integer keeps this randomly-ordered index small.
+    Column("title_key", BigInteger, nullable=False, index=True),
     Column("version", Integer),
     Column("title", Text, nullable=False),
     Column("abstract", Text),

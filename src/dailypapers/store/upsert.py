@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dailypapers.models import LOCAL_PREFIX, Listing, PaperRecord, title_key
+from dailypapers.models import Listing, PaperRecord, local_id_for, title_number
 from dailypapers.store.tables import change_seq, harvest_state, listings, papers
 
 # Fields that describe a version of a paper, as the store names them.
@@ -112,7 +112,7 @@ def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
     if newer:
         changes["version"] = record.version
     if "title" in changes:
-        changes["title_key"] = title_key(changes["title"])
+        changes["title_key"] = title_number(changes["title"])
     if record.arxiv_id and row["arxiv_id"] is None:
         changes["arxiv_id"] = record.arxiv_id
     shown = row["source_upvotes"]
@@ -121,12 +121,12 @@ def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
     return changes
 
 
-def _new_row(record: PaperRecord, key: str, seq: int) -> dict[str, Any]:
+def _new_row(record: PaperRecord, key: int, seq: int) -> dict[str, Any]:
     row = record_values(record)
     row["withdrawn"] = bool(row["withdrawn"])
     row.update(
         arxiv_id=record.arxiv_id,
-        local_id=None if record.arxiv_id else LOCAL_PREFIX + key,
+        local_id=None if record.arxiv_id else local_id_for(record.title),
         title_key=key,
         version=record.version,
         source_upvotes=record.upvotes,
@@ -166,11 +166,11 @@ class _Batch:
     """The rows a batch touches, loaded once, merged in memory, written back in bulk."""
 
     def __init__(
-        self, conn: Connection, records: Sequence[PaperRecord], keys: Sequence[str]
+        self, conn: Connection, records: Sequence[PaperRecord], keys: Sequence[int]
     ) -> None:
         self.rows: dict[int, dict[str, Any]] = {}  # key: pk, or a negative temp key for new rows
         self.by_arxiv: dict[str, int] = {}
-        self.by_title: dict[str, list[int]] = {}
+        self.by_title: dict[int, list[int]] = {}
         ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
         for row in _rows_where(conn, papers.c.arxiv_id, ids):
             self._remember(row._asdict())
@@ -210,7 +210,7 @@ class _Batch:
         self._next_temp -= 1
         return self._next_temp
 
-    def find(self, record: PaperRecord, title: str) -> int | None:
+    def find(self, record: PaperRecord, title: int) -> int | None:
         if record.arxiv_id and record.arxiv_id in self.by_arxiv:
             return self.by_arxiv[record.arxiv_id]
         candidates = [
@@ -224,7 +224,7 @@ class _Batch:
         candidates.sort(key=lambda key: self.rows[key]["arxiv_id"] is None)
         return candidates[0]
 
-    def apply(self, record: PaperRecord, title: str, seq: int) -> str:
+    def apply(self, record: PaperRecord, title: int, seq: int) -> str:
         key = self.find(record, title)
         if key is None:
             row = _new_row(record, title, seq)
@@ -341,7 +341,7 @@ def upsert(
 ) -> BatchOutcome:
     """Merge ``records`` within the caller's transaction; return what happened to each."""
     seq = bump_seq(conn)
-    titles = [title_key(record.title) for record in records]
+    titles = [title_number(record.title) for record in records]
     batch = _Batch(conn, records, titles)
     outcome = BatchOutcome()
     for record, title in zip(records, titles, strict=True):

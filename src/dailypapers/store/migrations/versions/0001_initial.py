@@ -18,7 +18,7 @@ def upgrade() -> None:
         sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("arxiv_id", sa.String(64), unique=True),
         sa.Column("local_id", sa.String(32), unique=True),
-        sa.Column("title_key", sa.String(16), nullable=False),
+        sa.Column("title_key", sa.BigInteger, nullable=False),
         sa.Column("version", sa.Integer),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("abstract", sa.Text),
