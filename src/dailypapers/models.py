@@ -46,8 +46,18 @@ def local_id_for(title: str) -> str:
     return LOCAL_PREFIX + title_key(title)
 
 
+class _PicklesByInit:
+    """Pickle as ``(cls, field values)``: large imports send records between processes, and the
+    default for slots dataclasses looks up the class's fields again for every object."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), tuple(getattr(self, name) for name in self.__match_args__)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(_PicklesByInit):
     """A paper's place on one day's Daily Papers list (kept apart from the paper's metadata)."""
 
     date: date
@@ -56,7 +66,7 @@ class Listing:
 
 
 @dataclass(frozen=True, slots=True)
-class Version:
+class Version(_PicklesByInit):
     """One arXiv version of a paper: ``v1`` and when it was submitted."""
 
     version: int
@@ -64,7 +74,7 @@ class Version:
 
 
 @dataclass(slots=True)
-class PaperRecord:
+class PaperRecord(_PicklesByInit):
     """One paper as a source describes it: the unit every parser yields and ``hub.ingest`` stores.
 
     ``arxiv_id`` is the id without version (``2501.00001``, ``math-ph/0509037``); ``version`` is
