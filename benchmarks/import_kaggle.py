@@ -20,14 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = (
-    ROOT.parent
-    / "shared"
-    / "data"
-    / "arxiv-kaggle"
-    / "wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
-)
+from kaggle_sample import SAMPLE, new_id
 
 
 def make_records(path: Path, count: int) -> None:
@@ -36,9 +29,7 @@ def make_records(path: Path, count: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         for i in range(count):
             record = dict(sample[i % len(sample)])
-            month, number = divmod(i, 99_999)
-            year, month = divmod(month, 12)
-            record["id"] = f"{15 + year:02d}{month + 1:02d}.{number + 1:05d}"
+            record["id"] = new_id(i)
             record["title"] = f"{record['title']} ({i // len(sample)})"
             out.write(json.dumps(record) + "\n")
 

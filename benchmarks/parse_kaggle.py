@@ -14,19 +14,11 @@ import io
 import json
 import platform
 import time
-from pathlib import Path
 
 from dailypapers.models import PaperRecord
 from dailypapers.sources.kaggle import parse_kaggle
+from kaggle_sample import SAMPLE, new_id
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = (
-    ROOT.parent
-    / "shared"
-    / "data"
-    / "arxiv-kaggle"
-    / "wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
-)
 ID_PREFIX = b'{"id":"'
 
 
@@ -40,10 +32,7 @@ def make_lines(count: int) -> bytes:
         tails.append(line[line.index(b'"', len(ID_PREFIX)) :])
     out = []
     for i in range(count):
-        month, number = divmod(i, 99_999)
-        year, month = divmod(month, 12)
-        new_id = f"{15 + year:02d}{month + 1:02d}.{number + 1:05d}".encode()
-        out.append(ID_PREFIX + new_id + tails[i % len(tails)])
+        out.append(ID_PREFIX + new_id(i).encode() + tails[i % len(tails)])
     return b"\n".join(out) + b"\n"
 
 
