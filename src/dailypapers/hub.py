@@ -23,7 +23,7 @@ from dailypapers.sources.formats import FORMATS, detect_format, parser_for
 from dailypapers.sources.hf_fetch import HfDaily
 from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.sources.oaipmh import OaiError, OaiPage
-from dailypapers.store import HarvestProgress, Store
+from dailypapers.store import HarvestProgress, Prepared, Store, prepare
 
 __all__ = ["FORMATS", "HarvestReport", "Hub"]
 
@@ -113,13 +113,13 @@ class Hub:
 
     def ingest(
         self,
-        items: Iterable[PaperRecord | Rejection],
+        items: Iterable[PaperRecord | Prepared | Rejection],
         summary: ImportSummary | None = None,
         progress: Progress | None = None,
     ) -> ImportSummary:
         """Store records in batches of ``settings.import_batch``, each batch one transaction."""
         summary = summary if summary is not None else ImportSummary()
-        batch: list[PaperRecord] = []
+        batch: list[PaperRecord | Prepared] = []
         for item in items:
             if isinstance(item, Rejection):
                 summary.reject(item)
@@ -134,7 +134,7 @@ class Hub:
 
     def _commit(
         self,
-        batch: Sequence[PaperRecord],
+        batch: Sequence[PaperRecord | Prepared],
         summary: ImportSummary,
         progress: Progress | None,
         harvest: HarvestProgress | None = None,
@@ -166,10 +166,12 @@ class Hub:
 
     def _parse_file(
         self, path: Path, fmt: str, page_date: date | None
-    ) -> Iterator[PaperRecord | Rejection]:
+    ) -> Iterator[PaperRecord | Prepared | Rejection]:
         name = detect_format(path) if fmt == "auto" else fmt
         if path.stat().st_size >= BACKGROUND_PARSE_BYTES and can_fork():
-            yield from parse_in_background(path, name, page_date, self.settings.import_batch)
+            yield from parse_in_background(
+                path, name, prepare, page_date, self.settings.import_batch
+            )
             return
         parse = parser_for(name, page_date)
         with path.open("rb") as stream:

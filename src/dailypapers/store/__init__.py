@@ -17,12 +17,14 @@ from dailypapers.store.tables import change_seq, comments, listings, papers, upv
 from dailypapers.store.upsert import (
     BatchOutcome,
     HarvestProgress,
+    Prepared,
     count_papers,
     load_progress,
+    prepare,
     upsert,
 )
 
-__all__ = ["BatchOutcome", "HarvestProgress", "Store"]
+__all__ = ["BatchOutcome", "HarvestProgress", "Prepared", "Store", "prepare"]
 
 
 class Store:
@@ -61,9 +63,12 @@ class Store:
     # -- writes ---------------------------------------------------------------------------------
 
     def ingest(
-        self, records: Sequence[PaperRecord], progress: HarvestProgress | None = None
+        self, records: Sequence[PaperRecord | Prepared], progress: HarvestProgress | None = None
     ) -> BatchOutcome:
-        """Upsert ``records`` (and save ``progress``) in one transaction: all of it or none."""
+        """Upsert ``records`` (and save ``progress``) in one transaction: all of it or none.
+
+        Records may come already ``prepare``d (by a parsing process, off this one's hot path).
+        """
         with self._write() as conn, conn.begin():
             return upsert(conn, records, progress)
 

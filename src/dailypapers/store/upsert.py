@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Dialect, Row, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -58,6 +58,32 @@ class HarvestProgress:
     from_date: date | None
 
 
+class Prepared(NamedTuple):
+    """A record with the per-record work of an upsert done: its title key and column values.
+
+    Preparing needs no database, so a bulk import does it in the process that parses (and sends
+    this, smaller and quicker to unpickle than the record).
+    """
+
+    arxiv_id: str | None
+    version: int | None
+    upvotes: int | None
+    listing: Listing | None
+    title: int  # title_number() of the title
+    values: dict[str, Any]
+
+
+def prepare(record: PaperRecord) -> Prepared:
+    return Prepared(
+        record.arxiv_id,
+        record.version,
+        record.upvotes,
+        record.listing,
+        title_number(record.title),
+        record_values(record),
+    )
+
+
 @dataclass(slots=True)
 class BatchOutcome:
     added: int = 0
@@ -95,9 +121,9 @@ def record_values(record: PaperRecord) -> dict[str, Any]:
     }
 
 
-def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
+def _merge(row: dict[str, Any], record: Prepared) -> dict[str, Any]:
     """The column changes that ``record`` makes to stored ``row`` (empty when none)."""
-    values = record_values(record)
+    values = record.values
     newer = record.version is not None and (
         row["version"] is None or record.version > row["version"]
     )
@@ -121,15 +147,15 @@ def _merge(row: dict[str, Any], record: PaperRecord) -> dict[str, Any]:
     return changes
 
 
-def _new_row(record: PaperRecord, key: int, seq: int) -> dict[str, Any]:
-    row = record_values(record)
+def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
+    row = dict(item.values)
     row["withdrawn"] = bool(row["withdrawn"])
     row.update(
-        arxiv_id=record.arxiv_id,
-        local_id=None if record.arxiv_id else local_id_for(record.title),
-        title_key=key,
-        version=record.version,
-        source_upvotes=record.upvotes,
+        arxiv_id=item.arxiv_id,
+        local_id=None if item.arxiv_id else local_id_for(row["title"]),
+        title_key=item.title,
+        version=item.version,
+        source_upvotes=item.upvotes,
         seq=seq,
     )
     return row
@@ -165,21 +191,18 @@ def bump_seq(conn: Connection) -> int:
 class _Batch:
     """The rows a batch touches, loaded once, merged in memory, written back in bulk."""
 
-    def __init__(
-        self, conn: Connection, records: Sequence[PaperRecord], keys: Sequence[int]
-    ) -> None:
+    def __init__(self, conn: Connection, items: Sequence[Prepared]) -> None:
         self.rows: dict[int, dict[str, Any]] = {}  # key: pk, or a negative temp key for new rows
         self.by_arxiv: dict[str, int] = {}
         self.by_title: dict[int, list[int]] = {}
-        ids = sorted({r.arxiv_id for r in records if r.arxiv_id})
+        ids = sorted({item.arxiv_id for item in items if item.arxiv_id})
         for row in _rows_where(conn, papers.c.arxiv_id, ids):
             self._remember(row._asdict())
         # A title-only record may match any paper of that title; an arXiv record not found by id
         # may only claim a local paper (one without an arXiv id) of that title.
-        pairs = list(zip(records, keys, strict=True))
-        title_only = sorted({key for r, key in pairs if not r.arxiv_id})
+        title_only = sorted({i.title for i in items if not i.arxiv_id})
         unmatched = sorted(
-            {key for r, key in pairs if r.arxiv_id and r.arxiv_id not in self.by_arxiv}
+            {i.title for i in items if i.arxiv_id and i.arxiv_id not in self.by_arxiv}
         )
         found = _rows_where(conn, papers.c.title_key, title_only)
         if unmatched and _has_local_papers(conn):
@@ -210,12 +233,12 @@ class _Batch:
         self._next_temp -= 1
         return self._next_temp
 
-    def find(self, record: PaperRecord, title: int) -> int | None:
+    def find(self, record: Prepared) -> int | None:
         if record.arxiv_id and record.arxiv_id in self.by_arxiv:
             return self.by_arxiv[record.arxiv_id]
         candidates = [
             key
-            for key in self.by_title.get(title, ())
+            for key in self.by_title.get(record.title, ())
             if not record.arxiv_id or self.rows[key]["arxiv_id"] is None
         ]
         if not candidates:
@@ -224,16 +247,16 @@ class _Batch:
         candidates.sort(key=lambda key: self.rows[key]["arxiv_id"] is None)
         return candidates[0]
 
-    def apply(self, record: PaperRecord, title: int, seq: int) -> str:
-        key = self.find(record, title)
+    def apply(self, item: Prepared, seq: int) -> str:
+        key = self.find(item)
         if key is None:
-            row = _new_row(record, title, seq)
+            row = _new_row(item, seq)
             row["pk"] = None
             key = self._remember(row)
-            self._add_listing(record, key)
+            self._add_listing(item, key)
             return "added"
         row = self.rows[key]
-        changes = _merge(row, record)
+        changes = _merge(row, item)
         if changes:
             old_key = row["title_key"]
             row.update(changes, seq=seq)
@@ -243,10 +266,10 @@ class _Batch:
             if row["title_key"] != old_key:
                 self.by_title[old_key].remove(key)
                 self.by_title.setdefault(row["title_key"], []).append(key)
-        listed = self._add_listing(record, key)
+        listed = self._add_listing(item, key)
         return "updated" if changes or listed else "unchanged"
 
-    def _add_listing(self, record: PaperRecord, key: int) -> bool:
+    def _add_listing(self, record: Prepared, key: int) -> bool:
         if record.listing is None or (record.listing.date, key) in self.known_listings:
             return False
         self.known_listings.add((record.listing.date, key))
@@ -337,15 +360,17 @@ def _insert_ignore(conn: Connection, table: Any) -> Any:
 
 
 def upsert(
-    conn: Connection, records: Sequence[PaperRecord], progress: HarvestProgress | None = None
+    conn: Connection,
+    records: Sequence[PaperRecord | Prepared],
+    progress: HarvestProgress | None = None,
 ) -> BatchOutcome:
     """Merge ``records`` within the caller's transaction; return what happened to each."""
     seq = bump_seq(conn)
-    titles = [title_number(record.title) for record in records]
-    batch = _Batch(conn, records, titles)
+    items = [r if isinstance(r, Prepared) else prepare(r) for r in records]
+    batch = _Batch(conn, items)
     outcome = BatchOutcome()
-    for record, title in zip(records, titles, strict=True):
-        result = batch.apply(record, title, seq)
+    for item in items:
+        result = batch.apply(item, seq)
         setattr(outcome, result, getattr(outcome, result) + 1)
     batch.write(conn)
     if progress is not None:
