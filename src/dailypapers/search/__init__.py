@@ -1,0 +1,1 @@
+"""Search: the lexical index, the vector index, the embedder and rank fusion (derived data)."""
