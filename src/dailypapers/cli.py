@@ -7,7 +7,9 @@ codes come from the error tree (4 not found, 6 a fetch failed, 7 the database is
 from __future__ import annotations
 
 import argparse
+import html
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -17,11 +19,12 @@ from typing import Any
 from dailypapers import __version__
 from dailypapers.config import Settings, load_settings
 from dailypapers.errors import DailyPapersError, InvalidInput
-from dailypapers.hub import FORMATS, Hub
+from dailypapers.hub import FORMATS, Hub, LexicalFilters
 from dailypapers.models import ImportSummary
 from dailypapers.wire import paper_json
 
 EXIT_REJECTED = 3
+_MARK = re.compile(r"</?mark>")
 
 
 def _day(text: str) -> date:
@@ -83,6 +86,19 @@ def build_parser() -> argparse.ArgumentParser:
     hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
     hf.add_argument("--json", action="store_true")
 
+    index = command("index", "bring the search index up to date with the store")
+    index.add_argument("--rebuild", action="store_true", help="rebuild it from scratch")
+
+    search = command("search", "search papers by words, phrases, author: and cat:")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--mode", default="lexical", choices=["lexical"], help="ranking")
+    search.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    search.add_argument("--category", action="append", default=[], help="only this category")
+    search.add_argument("--from", dest="date_from", type=_day, help="published on or after")
+    search.add_argument("--to", dest="date_to", type=_day, help="published on or before")
+    search.add_argument("--min-upvotes", type=int, help="at least this many upvotes")
+    search.add_argument("--json", action="store_true")
+
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
@@ -142,6 +158,45 @@ def _progress_printer() -> Any:
     return show
 
 
+def _count_printer(what: str) -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int) -> None:
+        print(f"\r{done:,} {what}", end="", file=sys.stderr)
+
+    return show
+
+
+def _search(hub: Hub, args: argparse.Namespace) -> int:
+    hub.index()  # a search sees every stored paper
+    filters = LexicalFilters(
+        published_from=args.date_from,
+        published_to=args.date_to,
+        categories=tuple(args.category),
+        min_upvotes=args.min_upvotes,
+    )
+    hits = hub.search(args.query, args.limit, filters)
+    if args.json:
+        found = [
+            {
+                "score": round(hit.score, 4),
+                "titleSnippet": hit.title_snippet,
+                "abstractSnippet": hit.abstract_snippet,
+                "paper": paper_json(hit.paper),
+            }
+            for hit in hits
+        ]
+        print(json.dumps({"query": args.query, "mode": args.mode, "hits": found}))
+        return 0
+    if not hits:
+        print(f"no papers match {args.query!r}")
+    for number, hit in enumerate(hits, 1):
+        title = _MARK.sub("", html.unescape(hit.title_snippet)) or hit.paper.title
+        print(f"{number:>3}. {title}  [{hit.paper.id}]")
+    return 0
+
+
 def _show_text(paper: dict[str, Any]) -> None:
     print(paper["title"])
     print(f"id: {paper['id']}" + (f"  v{paper['version']}" if paper["version"] else ""))
@@ -190,6 +245,14 @@ def run(args: argparse.Namespace) -> int:
             return _print_summary(summary, args.json)
         if args.command == "fetch":
             return _fetch(hub, args)
+        if args.command == "index":
+            done = hub.index(args.rebuild, _count_printer("papers indexed"))
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+            print(f"indexed {done} papers; the index is at change {hub.lexical.watermark}")
+            return 0
+        if args.command == "search":
+            return _search(hub, args)
         if args.command == "stats":
             stats = hub.stats()
             if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import html
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from dailypapers.config import Settings, write_secret
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, ImportSummary, Paper, PaperRecord, Rejection
+from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
 from dailypapers.sources.formats import FORMATS, detect_format, parser_for
@@ -25,7 +27,10 @@ from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.sources.oaipmh import OaiError, OaiPage
 from dailypapers.store import HarvestProgress, Prepared, Store, prepare
 
-__all__ = ["FORMATS", "HarvestReport", "Hub"]
+__all__ = ["FORMATS", "HarvestReport", "Hub", "LexicalFilters", "SearchHit"]
+
+# Papers read from the store and committed to the index at a time.
+INDEX_PAGE = 5000
 
 # Files this large are parsed in a child process while this one stores (two cores at work).
 BACKGROUND_PARSE_BYTES = 8 * 1024 * 1024
@@ -71,6 +76,29 @@ def _rarer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
+@dataclass(slots=True)
+class SearchHit:
+    """A paper found by a search, with its score and HTML-safe highlighted snippets."""
+
+    paper: Paper
+    score: float
+    title_snippet: str
+    abstract_snippet: str
+
+
+def lexical_doc(paper: Paper) -> LexicalDoc:
+    """What the lexical index keeps of a paper."""
+    return LexicalDoc(
+        id=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=paper.authors or (),
+        categories=paper.categories or (),
+        published=paper.published.date() if paper.published else None,
+        upvotes=(paper.source_upvotes or 0) + paper.upvotes,
+    )
+
+
 class Hub:
     """Everything a dailypapers installation does, over one store."""
 
@@ -83,6 +111,7 @@ class Hub:
         self.settings = settings
         self.store = store or Store(settings.resolved_database_url)
         self._transport = transport
+        self._lexical: LexicalIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Hub:
@@ -101,6 +130,8 @@ class Hub:
         return hub, created_secret or migrated
 
     def close(self) -> None:
+        if self._lexical is not None:
+            self._lexical.close()
         self.store.close()
 
     def __enter__(self) -> Hub:
@@ -286,6 +317,61 @@ class Hub:
         """The daily list of ``day``, or of the latest day that has one."""
         day = self.store.latest_listing_day(day)
         return day, self.store.listing(day) if day else []
+
+    # -- search ---------------------------------------------------------------------------------
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The lexical index in DATA_DIR/index/lexical, opened on first use."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
+        return self._lexical
+
+    def index(self, rebuild: bool = False, progress: Callable[[int], None] | None = None) -> int:
+        """Bring the search index up to the store's change sequence; the papers (re)indexed.
+
+        Each page is committed with a watermark that never claims more than it covers: a page
+        that ends inside one import batch (one sequence number) records the sequence before it,
+        so a crash re-reads that batch rather than skipping its rest.
+        """
+        index = self.lexical
+        if rebuild:
+            index.clear()
+            index.commit(watermark=0)
+        seq, after_pk, done = index.watermark, None, 0
+        while True:
+            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            if not papers:
+                break
+            index.add(lexical_doc(paper) for paper in papers)
+            seq, after_pk = papers[-1].seq, papers[-1].pk
+            finished = len(papers) < INDEX_PAGE
+            index.commit(watermark=seq if finished else seq - 1)
+            done += len(papers)
+            if progress:
+                progress(done)
+            if finished:
+                break
+        return done
+
+    def search(
+        self, query: str, limit: int = 10, filters: LexicalFilters | None = None
+    ) -> list[SearchHit]:
+        """Papers matching ``query``; an arXiv id or paper URL finds that paper directly."""
+        try:
+            arxiv_id, _ = parse_reference(query)
+        except InvalidInput:
+            pass
+        else:
+            paper = self.store.paper(arxiv_id)
+            return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
+        hits = self.lexical.search(query, limit, filters)
+        found = self.store.papers_by_id([hit.id for hit in hits])
+        return [
+            SearchHit(found[hit.id], hit.score, hit.title_snippet, hit.abstract_snippet)
+            for hit in hits
+            if hit.id in found
+        ]
 
     # -- demo -----------------------------------------------------------------------------------
 

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from dailypapers.errors import StoreError
 from dailypapers.ids import is_arxiv_id, split_version
-from dailypapers.models import Listing, Paper, PaperRecord, Version
+from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
 from dailypapers.store import database
 from dailypapers.store.tables import change_seq, comments, listings, papers, upvotes
 from dailypapers.store.upsert import (
@@ -93,10 +93,32 @@ class Store:
             found = self._papers(conn, condition)
         return found[0] if found else None
 
-    def papers_changed_since(self, seq: int, limit: int = 1000) -> list[Paper]:
-        """Papers written after change ``seq``, oldest first (what an indexer catches up on)."""
+    def papers_changed_since(
+        self, seq: int, after_pk: int | None = None, limit: int = 1000
+    ) -> list[Paper]:
+        """Papers written after change ``seq``, in (seq, pk) order (what an indexer catches up on).
+
+        One import batch writes many papers under one sequence number, so a page may end inside
+        it: pass the last page's (seq, pk) to continue after that paper.
+        """
+        condition = papers.c.seq > seq
+        if after_pk is not None:
+            condition = or_(condition, and_(papers.c.seq == seq, papers.c.pk > after_pk))
         with self._read() as conn:
-            return self._papers(conn, papers.c.seq > seq, order=papers.c.seq, limit=limit)
+            return self._papers(conn, condition, order=(papers.c.seq, papers.c.pk), limit=limit)
+
+    def papers_by_id(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """The papers of ``ids`` (arXiv or local ids) that exist, by id."""
+        arxiv = [i for i in ids if not i.startswith(LOCAL_PREFIX)]
+        local = [i for i in ids if i.startswith(LOCAL_PREFIX)]
+        found: dict[str, Paper] = {}
+        with self._read() as conn:
+            for column, wanted in ((papers.c.arxiv_id, arxiv), (papers.c.local_id, local)):
+                for start in range(0, len(wanted), 900):
+                    chunk = wanted[start : start + 900]
+                    for paper in self._papers(conn, column.in_(chunk)):
+                        found[paper.id] = paper
+        return found
 
     def latest_listing_day(self, on_or_before: date | None = None) -> date | None:
         """The newest day that has a listing (not after ``on_or_before`` when given)."""
@@ -150,13 +172,17 @@ class Store:
             }
 
     def _papers(
-        self, conn: Connection, condition: Any, order: Any = None, limit: int | None = None
+        self,
+        conn: Connection,
+        condition: Any,
+        order: Sequence[Any] | None = None,
+        limit: int | None = None,
     ) -> list[Paper]:
         votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
         notes = select(func.count()).where(comments.c.paper_pk == papers.c.pk).scalar_subquery()
         query = select(papers, votes.label("n_votes"), notes.label("n_comments")).where(condition)
         if order is not None:
-            query = query.order_by(order)
+            query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)
         rows = conn.execute(query).all()

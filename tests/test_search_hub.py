@@ -1,0 +1,80 @@
+"""The hub's search path: catching the lexical index up with the store, and searching it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dailypapers import hub as hub_module
+from dailypapers.config import load_settings
+from dailypapers.hub import Hub, LexicalFilters
+from dailypapers.models import PaperRecord
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    opened, _ = Hub.init(load_settings({"data_dir": tmp_path}, {}))
+    opened.load_demo()
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def test_index_catches_up_and_search_finds(hub: Hub) -> None:
+    assert hub.index() == 783
+    assert hub.lexical.count() == 783
+    assert hub.lexical.watermark == hub.store.change_seq()
+    assert hub.index() == 0
+    hits = hub.search("PaperBanana academic illustration")
+    assert hits[0].paper.id == "2601.23265"
+    assert "<mark>PaperBanana</mark>" in hits[0].title_snippet
+    by_url = hub.search("https://huggingface.co/papers/2601.23265")
+    assert [hit.paper.id for hit in by_url] == ["2601.23265"]
+    popular = hub.search("agents", limit=50, filters=LexicalFilters(min_upvotes=100))
+    assert popular and all(hit.paper.source_upvotes >= 100 for hit in popular)  # type: ignore[operator]
+
+
+def test_only_changed_papers_are_reindexed(hub: Hub) -> None:
+    hub.index()
+    hub.ingest(
+        [
+            PaperRecord(
+                title="PaperBanana: Automating Academic Illustration for AI Scientists",
+                arxiv_id="2601.23265",
+                version=2,
+                abstract="A revised abstract about zebrafish cartography.",
+            )
+        ]
+    )
+    assert hub.index() == 1
+    assert [hit.paper.id for hit in hub.search("zebrafish cartography")] == ["2601.23265"]
+
+
+def test_a_crash_mid_index_leaves_it_behind_and_the_rerun_completes(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo is one import batch: 783 papers under one change sequence number.
+    monkeypatch.setattr(hub_module, "INDEX_PAGE", 100)
+    add = hub.lexical.add
+    pages = []
+
+    def add_then_die(docs):  # type: ignore[no-untyped-def]
+        pages.append(1)
+        if len(pages) == 3:
+            raise RuntimeError("killed")
+        return add(docs)
+
+    monkeypatch.setattr(hub.lexical, "add", add_then_die)
+    with pytest.raises(RuntimeError):
+        hub.index()
+    assert hub.lexical.watermark < hub.store.change_seq()  # behind, never ahead
+    monkeypatch.setattr(hub.lexical, "add", add)
+    hub.index()
+    assert hub.lexical.count() == 783
+    assert hub.lexical.watermark == hub.store.change_seq()
+
+
+def test_rebuild_starts_from_scratch(hub: Hub) -> None:
+    hub.index()
+    assert hub.index(rebuild=True) == 783
+    assert hub.lexical.count() == 783
