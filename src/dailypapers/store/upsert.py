@@ -320,38 +320,48 @@ class _Batch:
 
 
 def _insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT new paper rows: the hot path of a bulk import.
+    """INSERT new paper rows in one command: the hot path of a bulk import.
 
-    On SQLite one DB-API executemany, binding through the columns' own type processors: this
-    skips SQLAlchemy's per-row parameter handling, which cost as much as SQLite's own work.
-    PostgreSQL takes SQLAlchemy's batched multi-row INSERT, already fast there.
+    Binding through the columns' own type processors directly skips SQLAlchemy's per-row
+    parameter handling, which cost as much as the database's own work. No RETURNING: it makes
+    SQLite insert row by row. PostgreSQL gets COPY, other databases one executemany.
     """
-    if conn.dialect.name != "sqlite":
-        conn.execute(papers.insert(), [{k: v for k, v in row.items() if k != "pk"} for row in rows])
-        return
-    statement, getter, processors = _insert_plan(conn.dialect)
-    params = []
+    statement, names, getter, processors, positional = _insert_plan(conn.dialect)
+    params: list[Any] = []
     for row in rows:
         values = list(getter(row))
         for index, process in processors:
             values[index] = process(values[index])
-        params.append(tuple(values))
-    conn.exec_driver_sql(statement, params)
+        params.append(values)
+    if conn.dialect.name == "postgresql":
+        # COPY streams the rows as one command: against an executemany it took a quarter off
+        # this process's time per row and 40% off the server's.
+        with (
+            conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY papers ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for values in params:
+                copy.write_row(values)
+        return
+    if positional:
+        conn.exec_driver_sql(statement, [tuple(values) for values in params])
+    else:
+        conn.exec_driver_sql(statement, [dict(zip(names, v, strict=True)) for v in params])
 
 
 @cache
-def _insert_plan(dialect: Dialect) -> tuple[str, Any, list[tuple[int, Any]]]:
-    """The INSERT statement, a getter of its parameters from a row, and the type processors."""
-    compiled = papers.insert().compile(
-        dialect=dialect, column_keys=[c.name for c in papers.columns if c.name != "pk"]
-    )
-    names = list(compiled.positiontup or ())
+def _insert_plan(dialect: Dialect) -> tuple[str, list[str], Any, list[tuple[int, Any]], bool]:
+    """The INSERT for ``dialect``, its parameter names, a getter of them from a row, the type
+    processors by position, and whether the driver takes parameters by position."""
+    columns = [c.name for c in papers.columns if c.name != "pk"]
+    compiled = papers.insert().inline().compile(dialect=dialect, column_keys=columns)
+    names = list(compiled.positiontup) if compiled.positional and compiled.positiontup else columns
     processors = [
         (index, process)
         for index, name in enumerate(names)
-        if (process := papers.c[name].type.bind_processor(dialect)) is not None
+        if (process := papers.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    return str(compiled), itemgetter(*names), processors
+    return str(compiled), names, itemgetter(*names), processors, bool(compiled.positional)
 
 
 def _insert_ignore(conn: Connection, table: Any) -> Any:
