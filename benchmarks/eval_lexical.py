@@ -12,13 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from dailypapers.search.beir import evaluate, load_beir
-from dailypapers.search.lexical import LexicalDoc, LexicalIndex
+from dailypapers.search.beir import load_beir
+from dailypapers.search.evaluation import evaluate_lexical
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "scifact"
 
@@ -32,35 +30,12 @@ def main() -> None:
     args = parser.parse_args()
 
     data = load_beir(args.directory, args.split)
-    docs = [
-        LexicalDoc(id=doc.id, title=doc.title, abstract=doc.text) for doc in data.corpus.values()
-    ]
-    with tempfile.TemporaryDirectory() as tmp, LexicalIndex(Path(tmp) / "lexical") as index:
-        started = time.perf_counter()
-        index.add(docs)
-        index.commit(watermark=len(docs))
-        build_s = time.perf_counter() - started
-
-        run: dict[str, list[str]] = {}
-        latencies: list[float] = []
-        for query_id, text in data.queries.items():
-            started = time.perf_counter()
-            hits = index.search(text, limit=100, snippets=args.snippets)
-            latencies.append(time.perf_counter() - started)
-            run[query_id] = [hit.id for hit in hits]
-
-    scores = evaluate(run, data.qrels)
-    latencies.sort()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = evaluate_lexical(data, Path(tmp), snippets=args.snippets)
     result = {
         "dataset": args.directory.name,
         "split": args.split,
-        "queries": len(data.queries),
-        "docs": len(docs),
-        "ndcg@10": round(scores["ndcg@10"], 4),
-        "recall@100": round(scores["recall@100"], 4),
-        "build_papers_per_s": round(len(docs) / build_s),
-        "query_p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "query_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000, 2),
+        **figures,
         "machine": f"{platform.machine()}, {platform.python_version()}",
     }
     if args.json:

@@ -215,3 +215,16 @@ def test_index_and_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert "<mark>" in found["hits"][0]["titleSnippet"]
     code, out, _ = run(capsys, *data, "search", "zzzzqqqq")
     assert code == 0 and out.strip() == "no papers match 'zzzzqqqq'"
+
+
+def test_eval_beir_on_scifact_reaches_the_lexical_goal(
+    capsys: pytest.CaptureFixture[str], shared_data: Path, tmp_path: Path
+) -> None:
+    data = ["--data-dir", str(tmp_path / "d")]
+    code, result = run_json(capsys, *data, "eval", "beir", str(shared_data / "scifact"))
+    assert code == 0
+    assert (result["queries"], result["docs"], result["mode"]) == (300, 5183, "lexical")
+    # Published BM25 0.665, SQLite FTS5 0.686; see docs/benchmarks.md.
+    assert result["ndcg@10"] >= 0.68 and result["recall@100"] >= 0.9
+    code, _, err = run(capsys, *data, "eval", "beir", str(tmp_path / "missing"))
+    assert code == 2 and "missing" in err

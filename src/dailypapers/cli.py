@@ -99,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--min-upvotes", type=int, help="at least this many upvotes")
     search.add_argument("--json", action="store_true")
 
+    evaluate = command("eval", "measure search quality on a benchmark dataset")
+    benchmarks = evaluate.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+    beir = benchmarks.add_parser(
+        "beir", help="a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/)", parents=[common]
+    )
+    beir.add_argument("directory", type=Path, metavar="DIR")
+    beir.add_argument("--split", default="test", help="qrels split (default: test)")
+    beir.add_argument("--mode", default="lexical", choices=["lexical"], help="ranking")
+    beir.add_argument("--json", action="store_true")
+
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
@@ -250,6 +260,14 @@ def run(args: argparse.Namespace) -> int:
             if sys.stderr.isatty():
                 print(file=sys.stderr)
             print(f"indexed {done} papers; the index is at change {hub.lexical.watermark}")
+            return 0
+        if args.command == "eval":
+            result = hub.eval_beir(args.directory, args.split)
+            if args.json:
+                print(json.dumps(result))
+            else:
+                for key, value in result.items():
+                    print(f"{key}: {value}")
             return 0
         if args.command == "search":
             return _search(hub, args)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 import html
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -18,6 +19,8 @@ from dailypapers.config import Settings, write_secret
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, ImportSummary, Paper, PaperRecord, Rejection
+from dailypapers.search.beir import load_beir
+from dailypapers.search.evaluation import evaluate_lexical
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
@@ -372,6 +375,16 @@ class Hub:
             for hit in hits
             if hit.id in found
         ]
+
+    def eval_beir(self, directory: Path, split: str = "test") -> dict[str, Any]:
+        """Search quality on a BEIR dataset, in a throwaway index (this hub's data is untouched)."""
+        data = load_beir(directory, split)
+        with tempfile.TemporaryDirectory(prefix="dailypapers-eval-") as workdir:
+            return {
+                "dataset": directory.name,
+                "split": split,
+                **evaluate_lexical(data, Path(workdir)),
+            }
 
     # -- demo -----------------------------------------------------------------------------------
 
