@@ -1,0 +1,163 @@
+"""The vector index: HNSW over paper embeddings (usearch), saved atomically, read memory-mapped.
+
+Keys are the store's paper keys (integers). Vectors are L2-normalised, so cosine similarity is
+the ranking. Storage is float16 (half of float32): int8 was tried and lost too much recall, its
+recall@10 against exact search stopping near 0.84 on clustered 384-d data whatever the search
+breadth, where float16 reaches 0.98 (the tests hold it above 0.95). The index is derived data:
+``watermark`` says which store change it covers, written only after the index file is in place.
+
+usearch is pinned below 2.20: 2.26 loads ``numkong``, and importing it before onnxruntime 1.31
+in one process was seen to crash the interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from usearch.index import Index
+
+from dailypapers.errors import InvalidInput
+
+INDEX_FILE = "vectors.usearch"
+STATE_FILE = "vectors.json"
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorHit:
+    key: int
+    similarity: float
+
+
+class VectorIndex:
+    """An HNSW index in directory ``path``; ``read_only`` opens it memory-mapped (for searchers)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        dim: int = 384,
+        dtype: str = "f16",
+        read_only: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.dim = dim
+        self.read_only = read_only
+        self._dtype = dtype
+        self.path.mkdir(parents=True, exist_ok=True)
+        state = self._read_state()
+        self.watermark = int(state.get("watermark", 0))
+        file = self.path / INDEX_FILE
+        restored = None
+        if file.exists() and state.get("dim") == dim and state.get("dtype") == dtype:
+            restored = Index.restore(str(file), view=read_only)
+        if restored is None:  # none yet, another shape, or unreadable: derived data, start over
+            restored, self.watermark = self._empty(), 0
+        self._index: Index = restored
+
+    def _empty(self) -> Index:
+        # Search breadth 256: recall@10 0.88 at 64, 0.95 at 128, 0.986 at 256, still under a
+        # millisecond per query at 5,000 vectors.
+        return Index(
+            ndim=self.dim,
+            metric="cos",
+            dtype=self._dtype,
+            connectivity=16,
+            expansion_add=128,
+            expansion_search=256,
+        )
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def add(self, keys: Sequence[int], vectors: Vectors) -> None:
+        """Insert or replace the vectors of ``keys``."""
+        self._writable()
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != self.dim or len(vectors) != len(keys):
+            raise InvalidInput(
+                f"expected {len(keys)} vectors of {self.dim} dimensions, got {vectors.shape}"
+            )
+        if not len(keys):
+            return
+        array = np.asarray(keys, dtype=np.uint64)
+        present = [key for key in array.tolist() if key in self._index]
+        if present:
+            self._index.remove(np.asarray(present, dtype=np.uint64))
+        self._index.add(array, vectors)
+
+    def remove(self, keys: Sequence[int]) -> None:
+        self._writable()
+        present = [key for key in keys if key in self._index]
+        if present:
+            self._index.remove(np.asarray(present, dtype=np.uint64))
+
+    def search(self, vector: Vectors, limit: int = 10) -> list[VectorHit]:
+        """The ``limit`` nearest keys to ``vector`` by cosine similarity, nearest first."""
+        if not len(self._index) or limit <= 0:
+            return []
+        found = self._index.search(np.asarray(vector, dtype=np.float32), limit)
+        return [
+            VectorHit(int(key), 1.0 - float(distance))
+            for key, distance in zip(found.keys, found.distances, strict=True)
+        ]
+
+    def save(self, watermark: int) -> None:
+        """Write the index durably, then record ``watermark`` (never ahead of the file)."""
+        self._writable()
+        final = self.path / INDEX_FILE
+        temporary = final.with_suffix(".tmp")
+        self._index.save(str(temporary))
+        _fsync(temporary)
+        os.replace(temporary, final)
+        _write_json(
+            self.path / STATE_FILE, {"watermark": watermark, "dim": self.dim, "dtype": self._dtype}
+        )
+        self.watermark = watermark
+
+    def clear(self) -> None:
+        self._writable()
+        self._index = self._empty()
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise InvalidInput(f"{self.path}: the vector index was opened read-only")
+
+    def _read_state(self) -> dict[str, int | str]:
+        try:
+            state = json.loads((self.path / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return state if isinstance(state, dict) else {}
+
+
+def exact_search(
+    keys: Sequence[int], vectors: Vectors, query: Vectors, limit: int = 10
+) -> list[VectorHit]:
+    """Brute-force cosine search: the oracle the HNSW index is measured against."""
+    normalised = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    similarity = normalised @ (query / np.linalg.norm(query))
+    order = np.argsort(-similarity)[:limit]
+    return [VectorHit(int(keys[i]), float(similarity[i])) for i in order]
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _write_json(path: Path, data: dict[str, int | str]) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data))
+    _fsync(temporary)
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
