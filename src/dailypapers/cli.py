@@ -106,7 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     beir.add_argument("directory", type=Path, metavar="DIR")
     beir.add_argument("--split", default="test", help="qrels split (default: test)")
-    beir.add_argument("--mode", default="lexical", choices=["lexical"], help="ranking")
+    beir.add_argument(
+        "--mode",
+        default="lexical",
+        choices=["lexical", "semantic", "hybrid"],
+        help="ranking (semantic and hybrid need the 'semantic' extra)",
+    )
     beir.add_argument("--json", action="store_true")
 
     stats = command("stats", "counts of what the hub holds")
@@ -262,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"indexed {done} papers; the index is at change {hub.lexical.watermark}")
             return 0
         if args.command == "eval":
-            result = hub.eval_beir(args.directory, args.split)
+            result = hub.eval_beir(args.directory, args.split, args.mode)
             if args.json:
                 print(json.dumps(result))
             else:

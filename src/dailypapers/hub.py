@@ -20,7 +20,8 @@ from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, ImportSummary, Paper, PaperRecord, Rejection
 from dailypapers.search.beir import load_beir
-from dailypapers.search.evaluation import evaluate_lexical
+from dailypapers.search.embedding import Embedder
+from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
@@ -376,15 +377,19 @@ class Hub:
             if hit.id in found
         ]
 
-    def eval_beir(self, directory: Path, split: str = "test") -> dict[str, Any]:
-        """Search quality on a BEIR dataset, in a throwaway index (this hub's data is untouched)."""
+    def eval_beir(
+        self, directory: Path, split: str = "test", mode: str = "lexical"
+    ) -> dict[str, Any]:
+        """Search quality on a BEIR dataset, in a throwaway index (this hub's data is untouched).
+
+        Corpus embeddings are cached in DATA_DIR/cache, so evaluating again does not re-embed.
+        """
         data = load_beir(directory, split)
+        embedder = Embedder() if mode != "lexical" else None
+        cache = self.settings.data_dir / "cache"
         with tempfile.TemporaryDirectory(prefix="dailypapers-eval-") as workdir:
-            return {
-                "dataset": directory.name,
-                "split": split,
-                **evaluate_lexical(data, Path(workdir)),
-            }
+            figures = evaluate_beir(data, Path(workdir), mode, embedder, cache)
+        return {"dataset": directory.name, "split": split, **figures}
 
     # -- demo -----------------------------------------------------------------------------------
 

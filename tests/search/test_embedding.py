@@ -87,3 +87,41 @@ def test_configuration_errors() -> None:
         Embedder("tensorflow")
     with pytest.raises(ConfigError, match="cache directory"):
         Embedder("onnx")
+
+
+def small_beir(shared_data: Path, target: Path, queries: int = 15) -> Path:
+    """A SciFact subset in BEIR layout: the first test queries and a 200-document pool."""
+    source = shared_data / "scifact"
+    lines = (source / "qrels" / "test.tsv").read_text().splitlines()
+    chosen = lines[1 : queries + 1]
+    wanted = {line.split("\t")[1] for line in chosen}
+    corpus = [json.loads(line) for line in (source / "corpus.jsonl").read_text().splitlines()]
+    pool = [row for row in corpus if row["_id"] in wanted]
+    pool += [row for row in corpus if row["_id"] not in wanted][: 200 - len(pool)]
+    query_ids = {line.split("\t")[0] for line in chosen}
+    (target / "qrels").mkdir(parents=True)
+    (target / "qrels" / "test.tsv").write_text("\n".join([lines[0], *chosen]) + "\n")
+    (target / "corpus.jsonl").write_text("\n".join(json.dumps(row) for row in pool) + "\n")
+    rows = [json.loads(line) for line in (source / "queries.jsonl").read_text().splitlines()]
+    (target / "queries.jsonl").write_text(
+        "\n".join(json.dumps(row) for row in rows if row["_id"] in query_ids) + "\n"
+    )
+    return target
+
+
+def test_semantic_and_hybrid_evaluation_caches_embeddings(
+    onnx: Embedder, shared_data: Path, tmp_path: Path
+) -> None:
+    from dailypapers.search.beir import load_beir
+    from dailypapers.search.evaluation import evaluate_beir
+
+    data = load_beir(small_beir(shared_data, tmp_path / "beir"), "test")
+    cache = tmp_path / "cache"
+    semantic = evaluate_beir(data, tmp_path / "w1", "semantic", onnx, cache)
+    assert semantic["embedded_from_cache"] is False and semantic["ndcg@10"] > 0.5
+    hybrid = evaluate_beir(data, tmp_path / "w2", "hybrid", onnx, cache)
+    assert hybrid["embedded_from_cache"] is True
+    lexical = evaluate_beir(data, tmp_path / "w3", "lexical")
+    # Fusing two good rankers does at least as well as the weaker one.
+    assert hybrid["ndcg@10"] >= min(semantic["ndcg@10"], lexical["ndcg@10"])
+    assert len(list(cache.glob("embeddings-*.npy"))) == 1

@@ -127,6 +127,7 @@ class Embedder:
     """Texts -> unit vectors of 384 dimensions; the model loads on first use, once per process."""
 
     dim = DIM
+    model_name = "all-MiniLM-L6-v2"
 
     def __init__(
         self, backend: str = "torch", cache_dir: Path | None = None, batch_size: int = 32

@@ -1,10 +1,10 @@
-"""Lexical search quality and speed on a BEIR dataset: nDCG@10, recall@100, build rate, latency.
+"""Search quality and speed on a BEIR dataset: nDCG@10, recall@100, build rate, query latency.
 
-Builds a LexicalIndex over the corpus in a temporary directory (one ``add`` and one ``commit``, as
-a rebuild does), runs every query of the split with ``limit=100`` (snippets off, as a ranking run;
-``--snippets`` times them too), and prints the figures. Tune on ``--split train`` only; report test.
+Runs ``dailypapers eval beir``'s routine (search/evaluation.py) with a fresh index in a temporary
+directory. Corpus embeddings (semantic, hybrid) are cached in ``--cache`` by content hash. Tune on
+``--split train`` only; report test.
 
-Usage: python benchmarks/eval_lexical.py [DIR] [--split test] [--json]
+Usage: python benchmarks/eval_search.py [DIR] [--split test] [--mode lexical|semantic|hybrid]
 """
 
 from __future__ import annotations
@@ -16,22 +16,26 @@ import tempfile
 from pathlib import Path
 
 from dailypapers.search.beir import load_beir
-from dailypapers.search.evaluation import evaluate_lexical
+from dailypapers.search.embedding import Embedder
+from dailypapers.search.evaluation import MODES, evaluate_beir
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "scifact"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = ROOT.parent / "shared" / "data" / "scifact"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--split", default="test")
-    parser.add_argument("--snippets", action="store_true", help="also build snippets per hit")
+    parser.add_argument("--mode", default="lexical", choices=MODES)
+    parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / "out" / "cache")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
     data = load_beir(args.directory, args.split)
+    embedder = Embedder() if args.mode != "lexical" else None
     with tempfile.TemporaryDirectory() as tmp:
-        figures = evaluate_lexical(data, Path(tmp), snippets=args.snippets)
+        figures = evaluate_beir(data, Path(tmp), args.mode, embedder, args.cache)
     result = {
         "dataset": args.directory.name,
         "split": args.split,
