@@ -162,6 +162,15 @@ def _print_summary(
     return EXIT_REJECTED if summary.rejected else 0
 
 
+def _print_mapping(values: dict[str, Any], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(values))
+    else:
+        for key, value in values.items():
+            print(f"{key}: {value}")
+    return 0
+
+
 def _progress_printer() -> Any:
     if not sys.stderr.isatty():
         return None
@@ -267,23 +276,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"indexed {done} papers; the index is at change {hub.lexical.watermark}")
             return 0
         if args.command == "eval":
-            result = hub.eval_beir(args.directory, args.split, args.mode)
-            if args.json:
-                print(json.dumps(result))
-            else:
-                for key, value in result.items():
-                    print(f"{key}: {value}")
-            return 0
+            return _print_mapping(hub.eval_beir(args.directory, args.split, args.mode), args.json)
         if args.command == "search":
             return _search(hub, args)
         if args.command == "stats":
-            stats = hub.stats()
-            if args.json:
-                print(json.dumps(stats))
-            else:
-                for key, value in stats.items():
-                    print(f"{key}: {value}")
-            return 0
+            return _print_mapping(hub.stats(), args.json)
         if args.command == "show":
             paper = paper_json(hub.paper(args.id))
             if args.json:
