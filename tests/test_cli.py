@@ -208,12 +208,15 @@ def test_demo_imports_the_bundled_papers(
 def test_index_and_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path / "demo")]
     run(capsys, *data, "demo", "--no-serve")
-    code, out, _ = run(capsys, *data, "index")
+    code, out, _ = run(capsys, *data, "index", "--lexical-only")
     assert code == 0 and out.startswith("indexed 783 papers")
-    code, found = run_json(capsys, *data, "search", '"academic illustration"', "--limit", "3")
+    lexical = ("--mode", "lexical")
+    code, found = run_json(
+        capsys, *data, "search", '"academic illustration"', "--limit", "3", *lexical
+    )
     assert code == 0 and found["hits"][0]["paper"]["id"] == "2601.23265"
     assert "<mark>" in found["hits"][0]["titleSnippet"]
-    code, out, _ = run(capsys, *data, "search", "zzzzqqqq")
+    code, out, _ = run(capsys, *data, "search", "zzzzqqqq", *lexical)
     assert code == 0 and out.strip() == "no papers match 'zzzzqqqq'"
 
 

@@ -21,10 +21,10 @@ def hub(tmp_path: Path) -> Hub:
 
 
 def test_index_catches_up_and_search_finds(hub: Hub) -> None:
-    assert hub.index() == 783
+    assert hub.index(semantic=False) == 783
     assert hub.lexical.count() == 783
     assert hub.lexical.watermark == hub.store.change_seq()
-    assert hub.index() == 0
+    assert hub.index(semantic=False) == 0
     hits = hub.search("PaperBanana academic illustration")
     assert hits[0].paper.id == "2601.23265"
     assert "<mark>PaperBanana</mark>" in hits[0].title_snippet
@@ -35,7 +35,7 @@ def test_index_catches_up_and_search_finds(hub: Hub) -> None:
 
 
 def test_only_changed_papers_are_reindexed(hub: Hub) -> None:
-    hub.index()
+    hub.index(semantic=False)
     hub.ingest(
         [
             PaperRecord(
@@ -46,7 +46,7 @@ def test_only_changed_papers_are_reindexed(hub: Hub) -> None:
             )
         ]
     )
-    assert hub.index() == 1
+    assert hub.index(semantic=False) == 1
     assert [hit.paper.id for hit in hub.search("zebrafish cartography")] == ["2601.23265"]
 
 
@@ -66,15 +66,15 @@ def test_a_crash_mid_index_leaves_it_behind_and_the_rerun_completes(
 
     monkeypatch.setattr(hub.lexical, "add", add_then_die)
     with pytest.raises(RuntimeError):
-        hub.index()
+        hub.index(semantic=False)
     assert hub.lexical.watermark < hub.store.change_seq()  # behind, never ahead
     monkeypatch.setattr(hub.lexical, "add", add)
-    hub.index()
+    hub.index(semantic=False)
     assert hub.lexical.count() == 783
     assert hub.lexical.watermark == hub.store.change_seq()
 
 
 def test_rebuild_starts_from_scratch(hub: Hub) -> None:
-    hub.index()
-    assert hub.index(rebuild=True) == 783
+    hub.index(semantic=False)
+    assert hub.index(rebuild=True, semantic=False) == 783
     assert hub.lexical.count() == 783

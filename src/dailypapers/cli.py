@@ -19,7 +19,7 @@ from typing import Any
 from dailypapers import __version__
 from dailypapers.config import Settings, load_settings
 from dailypapers.errors import DailyPapersError, InvalidInput
-from dailypapers.hub import FORMATS, Hub, LexicalFilters
+from dailypapers.hub import FORMATS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
 from dailypapers.wire import paper_json
 
@@ -88,10 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = command("index", "bring the search index up to date with the store")
     index.add_argument("--rebuild", action="store_true", help="rebuild it from scratch")
+    index.add_argument(
+        "--lexical-only", action="store_true", help="leave the vector index (and embedding) out"
+    )
 
     search = command("search", "search papers by words, phrases, author: and cat:")
     search.add_argument("query", metavar="QUERY")
-    search.add_argument("--mode", default="lexical", choices=["lexical"], help="ranking")
+    search.add_argument(
+        "--mode",
+        choices=["lexical", "semantic", "hybrid"],
+        help="ranking: words, meaning, or both (default: hybrid with the 'semantic' extra "
+        "installed, else lexical)",
+    )
     search.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
     search.add_argument("--category", action="append", default=[], help="only this category")
     search.add_argument("--from", dest="date_from", type=_day, help="published on or after")
@@ -193,14 +201,15 @@ def _count_printer(what: str) -> Any:
 
 
 def _search(hub: Hub, args: argparse.Namespace) -> int:
-    hub.index()  # a search sees every stored paper
     filters = LexicalFilters(
         published_from=args.date_from,
         published_to=args.date_to,
         categories=tuple(args.category),
         min_upvotes=args.min_upvotes,
     )
-    hits = hub.search(args.query, args.limit, filters)
+    mode = args.mode or ("hybrid" if embedding_available() else "lexical")
+    hub.index(semantic=mode != "lexical")  # a search sees every stored paper
+    hits = hub.search(args.query, args.limit, filters, mode)
     if args.json:
         found = [
             {
@@ -211,7 +220,7 @@ def _search(hub: Hub, args: argparse.Namespace) -> int:
             }
             for hit in hits
         ]
-        print(json.dumps({"query": args.query, "mode": args.mode, "hits": found}))
+        print(json.dumps({"query": args.query, "mode": mode, "hits": found}))
         return 0
     if not hits:
         print(f"no papers match {args.query!r}")
@@ -270,7 +279,8 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "fetch":
             return _fetch(hub, args)
         if args.command == "index":
-            done = hub.index(args.rebuild, _count_printer("papers indexed"))
+            semantic = False if args.lexical_only else None
+            done = hub.index(args.rebuild, _count_printer("papers indexed or embedded"), semantic)
             if sys.stderr.isatty():
                 print(file=sys.stderr)
             print(f"indexed {done} papers; the index is at change {hub.lexical.watermark}")

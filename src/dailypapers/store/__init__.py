@@ -6,14 +6,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import OperationalError
 
 from dailypapers.errors import StoreError
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
 from dailypapers.store import database
-from dailypapers.store.tables import change_seq, comments, listings, papers, upvotes
+from dailypapers.store.tables import (
+    change_seq,
+    comments,
+    embeddings,
+    listings,
+    papers,
+    upvotes,
+)
 from dailypapers.store.upsert import (
     BatchOutcome,
     HarvestProgress,
@@ -74,6 +81,43 @@ class Store:
 
     # -- reads ----------------------------------------------------------------------------------
 
+    def embeddings(self, model: str, pks: Sequence[int]) -> dict[int, tuple[str, bytes]]:
+        """Stored (content hash, vector bytes) of ``model`` for the papers ``pks``."""
+        found: dict[int, tuple[str, bytes]] = {}
+        with self._read() as conn:
+            for start in range(0, len(pks), 900):
+                query = select(
+                    embeddings.c.paper_pk, embeddings.c.content_hash, embeddings.c.vector
+                ).where(
+                    embeddings.c.model == model,
+                    embeddings.c.paper_pk.in_(pks[start : start + 900]),
+                )
+                found.update(
+                    (pk, (digest, bytes(vector))) for pk, digest, vector in conn.execute(query)
+                )
+        return found
+
+    def save_embeddings(self, model: str, rows: Sequence[tuple[int, str, bytes]]) -> None:
+        """Store (paper pk, content hash, vector bytes) rows of ``model``, replacing older ones."""
+        if not rows:
+            return
+        pks = [pk for pk, _, _ in rows]
+        with self._write() as conn, conn.begin():
+            for start in range(0, len(pks), 900):
+                chunk = pks[start : start + 900]
+                conn.execute(
+                    delete(embeddings).where(
+                        embeddings.c.model == model, embeddings.c.paper_pk.in_(chunk)
+                    )
+                )
+            conn.execute(
+                insert(embeddings),
+                [
+                    {"paper_pk": pk, "model": model, "content_hash": digest, "vector": vector}
+                    for pk, digest, vector in rows
+                ],
+            )
+
     def harvest_progress(self, name: str) -> HarvestProgress | None:
         with self._read() as conn:
             return load_progress(conn, name)
@@ -106,6 +150,15 @@ class Store:
             condition = or_(condition, and_(papers.c.seq == seq, papers.c.pk > after_pk))
         with self._read() as conn:
             return self._papers(conn, condition, order=(papers.c.seq, papers.c.pk), limit=limit)
+
+    def papers_by_pk(self, pks: Sequence[int]) -> dict[int, Paper]:
+        """The papers of keys ``pks`` that exist, by key."""
+        found: dict[int, Paper] = {}
+        with self._read() as conn:
+            for start in range(0, len(pks), 900):
+                for paper in self._papers(conn, papers.c.pk.in_(pks[start : start + 900])):
+                    found[paper.pk] = paper
+        return found
 
     def papers_by_id(self, ids: Sequence[str]) -> dict[str, Paper]:
         """The papers of ``ids`` (arXiv or local ids) that exist, by id."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -159,4 +160,15 @@ harvest_state = Table(
     Column("resumption_token", Text),
     Column("from_date", Date),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+embeddings = Table(
+    "embeddings",
+    metadata,
+    # The store is the source of truth for vectors too: the vector index is rebuilt from here
+    # without embedding again, and a paper is re-embedded only when its text's hash changes.
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(64), primary_key=True),
+    Column("content_hash", String(32), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
 )

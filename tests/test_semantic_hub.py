@@ -1,0 +1,51 @@
+"""Semantic and hybrid search through the hub: embeddings stored once, the vector index kept."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from dailypapers.config import load_settings
+from dailypapers.demo import open_dataset
+from dailypapers.hub import Hub
+from dailypapers.search.embedding import Embedder
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Hub:
+    """A hub holding the first 40 papers of the demo (real papers, enough to rank)."""
+    opened, _ = Hub.init(load_settings({"data_dir": tmp_path}, {}))
+    with open_dataset() as stream:
+        items = json.load(stream)[:40]
+    opened.import_stream(io.BytesIO(json.dumps(items).encode()), "demo subset", "hf-daily")
+    yield opened  # type: ignore[misc]
+    opened.close()
+
+
+def test_semantic_and_hybrid_find_by_meaning(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedded: list[int] = []
+    embed = Embedder.embed
+
+    def counting(self: Embedder, texts, progress=None):  # type: ignore[no-untyped-def]
+        embedded.append(len(texts))
+        return embed(self, texts, progress)
+
+    monkeypatch.setattr(Embedder, "embed", counting)
+    assert hub.index(semantic=True) == 40
+    assert sum(embedded) == 40 and len(hub.vectors) == 40
+    # No word of this query is in the title it should find.
+    query = "software that draws diagrams for scientific publications automatically"
+    semantic = hub.search(query, limit=3, mode="semantic")
+    assert semantic[0].paper.id == "2601.23265"  # PaperBanana
+    hybrid = hub.search("PaperBanana illustration", limit=3, mode="hybrid")
+    assert hybrid[0].paper.id == "2601.23265"
+    assert "<mark>" in hybrid[0].title_snippet
+
+    # A rebuild takes the vectors from the store: nothing is embedded again.
+    embedded.clear()
+    hub.index(rebuild=True, semantic=True)
+    assert sum(embedded) == 0
+    assert hub.vectors.watermark == hub.store.change_seq()
