@@ -49,3 +49,12 @@ def test_semantic_and_hybrid_find_by_meaning(hub: Hub, monkeypatch: pytest.Monke
     hub.index(rebuild=True, semantic=True)
     assert sum(embedded) == 0
     assert hub.vectors.watermark == hub.store.change_seq()
+
+
+def test_similar_papers(hub: Hub) -> None:
+    nearest = hub.similar("2601.23265", limit=5)
+    assert len(nearest) == 5
+    assert "2601.23265" not in {hit.paper.id for hit in nearest}
+    similarities = [hit.score for hit in nearest]
+    assert similarities == sorted(similarities, reverse=True)
+    assert 0 < similarities[-1] <= similarities[0] < 1

@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     beir.add_argument("--json", action="store_true")
 
+    similar = command("similar", "papers nearest in meaning to a paper")
+    similar.add_argument("id", metavar="ID", help="arXiv id, arXiv/HF URL, or local id")
+    similar.add_argument("--limit", type=int, default=10)
+    similar.add_argument("--json", action="store_true")
+
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
@@ -209,7 +214,10 @@ def _search(hub: Hub, args: argparse.Namespace) -> int:
     )
     mode = args.mode or ("hybrid" if embedding_available() else "lexical")
     hub.index(semantic=mode != "lexical")  # a search sees every stored paper
-    hits = hub.search(args.query, args.limit, filters, mode)
+    return _print_hits(hub.search(args.query, args.limit, filters, mode), args, mode, args.query)
+
+
+def _print_hits(hits: list[Any], args: argparse.Namespace, mode: str, query: str) -> int:
     if args.json:
         found = [
             {
@@ -220,10 +228,10 @@ def _search(hub: Hub, args: argparse.Namespace) -> int:
             }
             for hit in hits
         ]
-        print(json.dumps({"query": args.query, "mode": mode, "hits": found}))
+        print(json.dumps({"query": query, "mode": mode, "hits": found}))
         return 0
     if not hits:
-        print(f"no papers match {args.query!r}")
+        print(f"no papers match {query!r}")
     for number, hit in enumerate(hits, 1):
         title = _MARK.sub("", html.unescape(hit.title_snippet)) or hit.paper.title
         print(f"{number:>3}. {title}  [{hit.paper.id}]")
@@ -289,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
             return _print_mapping(hub.eval_beir(args.directory, args.split, args.mode), args.json)
         if args.command == "search":
             return _search(hub, args)
+        if args.command == "similar":
+            return _print_hits(hub.similar(args.id, args.limit), args, "similar", args.id)
         if args.command == "stats":
             return _print_mapping(hub.stats(), args.json)
         if args.command == "show":

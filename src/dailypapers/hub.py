@@ -513,6 +513,22 @@ class Hub:
             if i in papers
         ]
 
+    def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
+        """The papers nearest in meaning to paper ``ident`` (used by paper pages and For you)."""
+        paper = self.paper(ident)
+        self.index(semantic=True)
+        stored = self.store.embeddings(self.embedder.model_name, [paper.pk])
+        if paper.pk not in stored:
+            return []
+        vector = np.frombuffer(stored[paper.pk][1], dtype=np.float32)
+        nearest = [hit for hit in self.vectors.search(vector, limit + 1) if hit.key != paper.pk]
+        found = self.store.papers_by_pk([hit.key for hit in nearest])
+        return [
+            SearchHit(found[hit.key], hit.similarity, html.escape(found[hit.key].title), "")
+            for hit in nearest[:limit]
+            if hit.key in found
+        ]
+
     def eval_beir(
         self, directory: Path, split: str = "test", mode: str = "lexical"
     ) -> dict[str, Any]:
