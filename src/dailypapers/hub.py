@@ -492,8 +492,9 @@ class Hub:
             return [
                 SearchHit(p, similarity[p.pk], html.escape(p.title), "") for p in semantic[:limit]
             ]
-        lexical = self.lexical.search(query, depth, filters)
-        snippets = {hit.id: hit for hit in lexical}
+        # Snippets cost more than ranking: rank 100 without them, cut snippets for the top only.
+        lexical = self.lexical.search(query, depth, filters, snippets=False)
+        snippets = {hit.id: hit for hit in self.lexical.search(query, limit, filters)}
         fused = reciprocal_rank_fusion(
             [[hit.id for hit in lexical], [p.id for p in semantic]],
             HYBRID_K,
