@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data = load_beir(args.directory, args.split)
-    embedder = Embedder() if args.mode != "lexical" else None
+    embedder = Embedder(cache_dir=args.cache / "models") if args.mode != "lexical" else None
     with tempfile.TemporaryDirectory() as tmp:
         figures = evaluate_beir(data, Path(tmp), args.mode, embedder, args.cache)
     result = {

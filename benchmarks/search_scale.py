@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(1)
     titles, texts, sentences = real_corpus()
-    embedder = Embedder()
+    embedder = Embedder(cache_dir=args.cache / "models")
     real, _ = _cached_embeddings(texts, embedder, args.cache)
     claims = [
         json.loads(line)["text"] for line in (SCIFACT / "queries.jsonl").read_text().splitlines()

