@@ -78,3 +78,29 @@ def test_rebuild_starts_from_scratch(hub: Hub) -> None:
     hub.index(semantic=False)
     assert hub.index(rebuild=True, semantic=False) == 783
     assert hub.lexical.count() == 783
+
+
+def test_sorts_reorder_the_relevant_hits(hub: Hub) -> None:
+    hub.index(semantic=False)
+    relevant = hub.search("diffusion", limit=30)
+    newest = hub.search("diffusion", limit=30, sort="newest")
+    upvoted = hub.search("diffusion", limit=30, sort="upvotes")
+    # Every sort keeps to papers about the query, and each orders them by its own key.
+    assert all("diffusion" in (h.paper.title + (h.paper.abstract or "")).lower() for h in newest)
+    # The demo's papers are dated by their first day on the list (arXiv's date is not shipped).
+    days = [h.paper.day for h in newest]
+    assert None not in days and days == sorted(days, reverse=True) and len(set(days)) > 1  # type: ignore[type-var]
+    votes = [h.paper.total_upvotes for h in upvoted]
+    assert votes == sorted(votes, reverse=True) and votes[0] > votes[-1]
+    assert [h.paper.id for h in newest] != [h.paper.id for h in relevant]
+    # Re-sorted hits still carry highlighted snippets.
+    assert all("<mark>" in h.title_snippet + h.abstract_snippet for h in newest)
+
+
+def test_bad_mode_and_sort_are_refused(hub: Hub) -> None:
+    from dailypapers.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="unknown sort 'oldest'"):
+        hub.search("x", sort="oldest")
+    with pytest.raises(InvalidInput, match="unknown search mode"):
+        hub.search("x", mode="magic")

@@ -10,7 +10,7 @@ import pytest
 
 from dailypapers.config import load_settings
 from dailypapers.demo import open_dataset
-from dailypapers.hub import Hub
+from dailypapers.hub import Hub, LexicalFilters
 from dailypapers.search.embedding import Embedder
 
 
@@ -40,6 +40,12 @@ def test_semantic_and_hybrid_find_by_meaning(hub: Hub, monkeypatch: pytest.Monke
     query = "software that draws diagrams for scientific publications automatically"
     semantic = hub.search(query, limit=3, mode="semantic")
     assert semantic[0].paper.id == "2601.23265"  # PaperBanana
+    # Found by meaning, shown with the words it shares with the query marked.
+    assert "<mark>diagrams</mark>" in semantic[0].abstract_snippet
+    for mode in ("semantic", "hybrid"):
+        popular = hub.search(query, 10, LexicalFilters(min_upvotes=50), mode)
+        assert popular and all(hit.paper.total_upvotes >= 50 for hit in popular)
+        assert len(popular) < len(hub.search(query, 10, None, mode))
     hybrid = hub.search("PaperBanana illustration", limit=3, mode="hybrid")
     assert hybrid[0].paper.id == "2601.23265"
     assert "<mark>" in hybrid[0].title_snippet

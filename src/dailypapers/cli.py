@@ -19,7 +19,7 @@ from typing import Any
 from dailypapers import __version__
 from dailypapers.config import Settings, load_settings
 from dailypapers.errors import DailyPapersError, InvalidInput
-from dailypapers.hub import FORMATS, Hub, LexicalFilters, embedding_available
+from dailypapers.hub import FORMATS, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
 from dailypapers.wire import paper_json
 
@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         "installed, else lexical)",
     )
     search.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    search.add_argument(
+        "--sort",
+        default="relevance",
+        choices=SEARCH_SORTS,
+        help="order of the hits: relevance (default), or the most relevant by newest or upvotes",
+    )
     search.add_argument("--category", action="append", default=[], help="only this category")
     search.add_argument("--from", dest="date_from", type=_day, help="published on or after")
     search.add_argument("--to", dest="date_to", type=_day, help="published on or before")
@@ -214,7 +220,8 @@ def _search(hub: Hub, args: argparse.Namespace) -> int:
     )
     mode = args.mode or ("hybrid" if embedding_available() else "lexical")
     hub.index(semantic=mode != "lexical")  # a search sees every stored paper
-    return _print_hits(hub.search(args.query, args.limit, filters, mode), args, mode, args.query)
+    hits = hub.search(args.query, args.limit, filters, mode, args.sort)
+    return _print_hits(hits, args, mode, args.query)
 
 
 def _print_hits(hits: list[Any], args: argparse.Namespace, mode: str, query: str) -> int:

@@ -24,7 +24,7 @@ from dailypapers.search import embedding
 from dailypapers.search.beir import load_beir
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import evaluate_beir
-from dailypapers.search.fusion import HYBRID_K, LEXICAL_WEIGHT, reciprocal_rank_fusion
+from dailypapers.search.fusion import convex_fusion
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
@@ -35,7 +35,16 @@ from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.sources.oaipmh import OaiError, OaiPage
 from dailypapers.store import HarvestProgress, Prepared, Store, prepare
 
-__all__ = ["FORMATS", "HarvestReport", "Hub", "LexicalFilters", "SearchHit", "embedding_available"]
+__all__ = [
+    "FORMATS",
+    "SEARCH_MODES",
+    "SEARCH_SORTS",
+    "HarvestReport",
+    "Hub",
+    "LexicalFilters",
+    "SearchHit",
+    "embedding_available",
+]
 
 embedding_available = embedding.available
 
@@ -43,6 +52,10 @@ embedding_available = embedding.available
 INDEX_PAGE = 5000
 # Hits each ranking contributes to a hybrid search.
 FUSION_DEPTH = 100
+# Relevant hits a search sorted by date or upvotes reorders.
+SORT_DEPTH = 200
+SEARCH_MODES = ("lexical", "semantic", "hybrid")
+SEARCH_SORTS = ("relevance", "newest", "upvotes")
 
 # Files this large are parsed in a child process while this one stores (two cores at work).
 BACKGROUND_PARSE_BYTES = 8 * 1024 * 1024
@@ -98,19 +111,35 @@ class SearchHit:
     abstract_snippet: str
 
 
+def _restricts(filters: LexicalFilters | None) -> bool:
+    return filters is not None and (
+        filters.published_from is not None
+        or filters.published_to is not None
+        or bool(filters.categories)
+        or filters.min_upvotes is not None
+    )
+
+
 def _passes(paper: Paper, filters: LexicalFilters | None) -> bool:
     """Whether ``paper`` meets ``filters`` (the lexical index applies the same ones itself)."""
     if filters is None:
         return True
-    day = paper.published.date() if paper.published else None
+    day = paper.day
     if filters.published_from and (day is None or day < filters.published_from):
         return False
     if filters.published_to and (day is None or day > filters.published_to):
         return False
     if filters.categories and not set(filters.categories) & set(paper.categories or ()):
         return False
-    upvotes = (paper.source_upvotes or 0) + paper.upvotes
-    return filters.min_upvotes is None or upvotes >= filters.min_upvotes
+    return filters.min_upvotes is None or paper.total_upvotes >= filters.min_upvotes
+
+
+def _sort_key(paper: Paper, sort: str) -> tuple[float, ...]:
+    """Best first: newest by publication (undated last), or most upvoted."""
+    if sort == "newest":
+        day = paper.day
+        return (0, -day.toordinal()) if day else (1, 0)
+    return (-paper.total_upvotes,)
 
 
 def lexical_doc(paper: Paper) -> LexicalDoc:
@@ -121,8 +150,9 @@ def lexical_doc(paper: Paper) -> LexicalDoc:
         abstract=paper.abstract,
         authors=paper.authors or (),
         categories=paper.categories or (),
-        published=paper.published.date() if paper.published else None,
-        upvotes=(paper.source_upvotes or 0) + paper.upvotes,
+        published=paper.day,
+        upvotes=paper.total_upvotes,
+        key=paper.pk,
     )
 
 
@@ -456,14 +486,19 @@ class Hub:
         limit: int = 10,
         filters: LexicalFilters | None = None,
         mode: str = "lexical",
+        sort: str = "relevance",
     ) -> list[SearchHit]:
         """Papers matching ``query``; an arXiv id or paper URL finds that paper directly.
 
         ``mode``: lexical (words), semantic (meaning, by embedding), or hybrid (both, fused by
-        weighted reciprocal rank with the settings tuned on SciFact).
+        a convex combination of their scores, its weight tuned on SciFact). ``sort``: relevance, or
+        newest / upvotes, which reorder the most relevant hits rather than every paper sharing a
+        word with the query.
         """
-        if mode not in ("lexical", "semantic", "hybrid"):
-            raise InvalidInput(f"unknown search mode {mode!r}: lexical, semantic or hybrid")
+        if mode not in SEARCH_MODES:
+            raise InvalidInput(f"unknown search mode {mode!r}: {', '.join(SEARCH_MODES)}")
+        if sort not in SEARCH_SORTS:
+            raise InvalidInput(f"unknown sort {sort!r}: {', '.join(SEARCH_SORTS)}")
         try:
             arxiv_id, _ = parse_reference(query)
         except InvalidInput:
@@ -471,49 +506,54 @@ class Hub:
         else:
             paper = self.store.paper(arxiv_id)
             return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
-        if mode == "lexical":
-            hits = self.lexical.search(query, limit, filters)
-            found = self.store.papers_by_id([hit.id for hit in hits])
-            return [
-                SearchHit(found[hit.id], hit.score, hit.title_snippet, hit.abstract_snippet)
-                for hit in hits
-                if hit.id in found
-            ]
-        depth = max(FUSION_DEPTH, limit)
-        # Semantic hits are filtered after the fact, so ask for more of them.
-        nearest = self.vectors.search(self.embedder.embed_query(query), depth * 4)
-        by_pk = self.store.papers_by_pk([hit.key for hit in nearest])
-        semantic = [
-            by_pk[hit.key]
-            for hit in nearest
-            if hit.key in by_pk and _passes(by_pk[hit.key], filters)
-        ][:depth]
-        if mode == "semantic":
-            similarity = {hit.key: hit.similarity for hit in nearest}
-            return [
-                SearchHit(p, similarity[p.pk], html.escape(p.title), "") for p in semantic[:limit]
-            ]
-        # Snippets cost more than ranking: rank 100 without them, cut snippets for the top only.
-        lexical = self.lexical.search(query, depth, filters, snippets=False)
-        snippets = {hit.id: hit for hit in self.lexical.search(query, limit, filters)}
-        fused = reciprocal_rank_fusion(
-            [[hit.id for hit in lexical], [p.id for p in semantic]],
-            HYBRID_K,
-            (LEXICAL_WEIGHT, 1.0),
-        )[:limit]
-        papers = {p.id: p for p in semantic} | self.store.papers_by_id(
-            [i for i, _ in fused if i not in {p.id for p in semantic}]
-        )
+        if sort != "relevance":
+            depth = max(SORT_DEPTH, limit)
+        elif mode == "lexical":
+            depth = limit
+        else:
+            depth = max(FUSION_DEPTH, limit)
+        ranked, papers = self._ranked(query, depth, filters, mode)
+        if sort != "relevance":
+            papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
+            ranked = [pair for pair in ranked if pair[0] in papers]
+            ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # stable: ties stay
+        ranked = ranked[:limit]
+        papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
+        found = [(papers[pk], score) for pk, score in ranked if pk in papers]
+        snippets = self.lexical.snippets(query, [paper.id for paper, _ in found])
         return [
-            SearchHit(
-                papers[i],
-                score,
-                snippets[i].title_snippet if i in snippets else html.escape(papers[i].title),
-                snippets[i].abstract_snippet if i in snippets else "",
-            )
-            for i, score in fused
-            if i in papers
+            SearchHit(paper, score, *snippets.get(paper.id, (html.escape(paper.title), "")))
+            for paper, score in found
         ]
+
+    def _ranked(
+        self, query: str, depth: int, filters: LexicalFilters | None, mode: str
+    ) -> tuple[list[tuple[int, float]], dict[int, Paper]]:
+        """The ``depth`` best (paper key, score) of ``mode``, and any papers read on the way."""
+        if mode == "lexical":
+            hits = self.lexical.search(query, depth, filters, snippets=False)
+            return [(hit.key, hit.score) for hit in hits if hit.key is not None], {}
+        query_vector = self.embedder.embed_query(query)
+        papers: dict[int, Paper] = {}
+        if _restricts(filters):
+            # The vector index knows no dates or votes: filter after the fact, from more hits.
+            nearest = self.vectors.search(query_vector, depth * 4)
+            papers = self.store.papers_by_pk([hit.key for hit in nearest])
+            nearest = [h for h in nearest if h.key in papers and _passes(papers[h.key], filters)]
+        else:
+            nearest = self.vectors.search(query_vector, depth)
+        meaning = {hit.key: hit.similarity for hit in nearest[:depth]}
+        if mode == "semantic":
+            return list(meaning.items()), papers
+        lexical = [
+            (hit.key, hit.score)
+            for hit in self.lexical.search(query, depth, filters, snippets=False)
+            if hit.key is not None
+        ]
+        # Papers found by words alone are judged on their meaning too, from their vectors.
+        missing = [key for key, _ in lexical if key not in meaning]
+        meaning |= self.vectors.similarities(query_vector, missing)
+        return convex_fusion(lexical, meaning)[:depth], papers
 
     def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
         """The papers nearest in meaning to paper ``ident`` (used by paper pages and For you)."""

@@ -155,6 +155,18 @@ class Paper:
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
+    @property
+    def day(self) -> date | None:
+        """The paper's date for readers: arXiv's publication, else its first day on a list."""
+        if self.published is not None:
+            return self.published.date()
+        return self.listings[0].date if self.listings else None
+
+    @property
+    def total_upvotes(self) -> int:
+        """Upvotes shown where the paper came from (Hugging Face) plus this site's own."""
+        return (self.source_upvotes or 0) + self.upvotes
+
 
 @dataclass(slots=True)
 class ImportSummary:

@@ -24,7 +24,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "submittedOnDailyAt": f"{listed.isoformat()}T00:00:00.000Z" if listed else None,
         "title": paper.title,
         "summary": paper.abstract,
-        "upvotes": (paper.source_upvotes or 0) + paper.upvotes,
+        "upvotes": paper.total_upvotes,
         "discussionId": paper.id,
         "numComments": paper.num_comments,
         "githubRepo": paper.github_repo,

@@ -2,7 +2,7 @@
 
 Lexical runs go through a fresh LexicalIndex; semantic runs rank the corpus by exact cosine
 similarity of embeddings (the model's quality, without the HNSW approximation); hybrid runs fuse
-the two by weighted reciprocal rank, with the settings tuned on SciFact train. Corpus embeddings
+the two as the hub does (``convex_fusion``, its weight tuned on SciFact train). Corpus embeddings
 are cached under the cache directory by a hash of the texts and the model, so a second
 evaluation does not embed again.
 """
@@ -13,14 +13,16 @@ import hashlib
 import os
 import statistics
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from dailypapers.errors import InvalidInput
 from dailypapers.search.beir import BeirDataset, evaluate
-from dailypapers.search.fusion import HYBRID_K, LEXICAL_WEIGHT, reciprocal_rank_fusion
+from dailypapers.search.fusion import HYBRID_ALPHA, convex_fusion
 from dailypapers.search.lexical import LexicalDoc, LexicalIndex
 
 MODES = ("lexical", "semantic", "hybrid")
@@ -38,30 +40,23 @@ def evaluate_beir(
     if mode not in MODES:
         raise InvalidInput(f"unknown search mode {mode!r}; choose one of {', '.join(MODES)}")
     figures: dict[str, Any] = {"mode": mode}
-    runs: list[dict[str, list[str]]] = []
+    lexical: Run = {}
+    semantic: Semantic | None = None
     if mode in ("lexical", "hybrid"):
-        run, timing = _lexical_run(data, workdir)
-        runs.append(run)
+        lexical, timing = _lexical_run(data, workdir)
         figures.update(timing)
     if mode in ("semantic", "hybrid"):
         if embedder is None:
             raise InvalidInput(f"the {mode} mode needs the embedding model")
-        run, timing = _semantic_run(data, embedder, cache_dir or workdir)
-        runs.append(run)
+        semantic, timing = _semantic_run(data, embedder, cache_dir or workdir)
         figures.update(timing)
-    if len(runs) == 1:
-        final = runs[0]
+    if semantic is None:
+        final = lexical
+    elif mode == "semantic":
+        final = semantic.run()
     else:
-        final = {
-            query: [
-                doc
-                for doc, _ in reciprocal_rank_fusion(
-                    [r[query] for r in runs], HYBRID_K, (LEXICAL_WEIGHT, 1.0)
-                )
-            ][:DEPTH]
-            for query in data.queries
-        }
-    scores = evaluate(final, data.qrels)
+        final = hybrid_run(lexical, semantic)
+    scores = evaluate({q: [doc for doc, _ in hits] for q, hits in final.items()}, data.qrels)
     return {
         **figures,
         "ndcg@10": round(scores["ndcg@10"], 4),
@@ -71,7 +66,47 @@ def evaluate_beir(
     }
 
 
-def _lexical_run(data: BeirDataset, workdir: Path) -> tuple[dict[str, list[str]], dict[str, Any]]:
+Run = dict[str, list[tuple[str, float]]]
+
+
+@dataclass(slots=True)
+class Semantic:
+    """Exact cosine similarity of every query to every document."""
+
+    doc_ids: list[str]
+    query_ids: list[str]
+    similarity: npt.NDArray[np.float32]
+    _rows: dict[str, int] = field(default_factory=dict)
+    _columns: dict[str, int] = field(default_factory=dict)
+
+    def run(self, depth: int = DEPTH) -> Run:
+        top = np.argsort(-self.similarity, axis=1)[:, :depth]
+        return {
+            query: [(self.doc_ids[j], float(self.similarity[n, j])) for j in row]
+            for n, (query, row) in enumerate(zip(self.query_ids, top, strict=True))
+        }
+
+    def of(self, query: str, doc_ids: list[str]) -> dict[str, float]:
+        if not self._rows:
+            self._rows.update((q, n) for n, q in enumerate(self.query_ids))
+            self._columns.update((doc, j) for j, doc in enumerate(self.doc_ids))
+        row = self.similarity[self._rows[query]]
+        return {doc: float(row[self._columns[doc]]) for doc in doc_ids}
+
+
+def hybrid_run(lexical: Run, semantic: Semantic, alpha: float = HYBRID_ALPHA) -> Run:
+    """The hybrid ranking as the hub makes it: the top 100 of each side, every one of them
+    scored for meaning (the hub looks the lexical hits' vectors up), convexly fused."""
+    nearest = semantic.run()
+    final: Run = {}
+    for query in semantic.query_ids:
+        words = lexical.get(query, [])
+        meaning = dict(nearest[query]) | semantic.of(query, [doc for doc, _ in words])
+        final[query] = convex_fusion(words, meaning, alpha)[:DEPTH]
+    return final
+
+
+def _lexical_run(data: BeirDataset, workdir: Path) -> tuple[Run, dict[str, Any]]:
     docs = [
         LexicalDoc(id=doc.id, title=doc.title, abstract=doc.text) for doc in data.corpus.values()
     ]
@@ -80,13 +115,13 @@ def _lexical_run(data: BeirDataset, workdir: Path) -> tuple[dict[str, list[str]]
         index.add(docs)
         index.commit(watermark=len(docs))
         build_s = time.perf_counter() - started
-        run: dict[str, list[str]] = {}
+        run: Run = {}
         latencies: list[float] = []
         for query_id, text in data.queries.items():
             started = time.perf_counter()
             hits = index.search(text, limit=DEPTH, snippets=False)
             latencies.append(time.perf_counter() - started)
-            run[query_id] = [hit.id for hit in hits]
+            run[query_id] = [(hit.id, hit.score) for hit in hits]
     latencies.sort()
     return run, {
         "build_papers_per_s": round(len(docs) / build_s) if build_s else None,
@@ -99,7 +134,7 @@ def _lexical_run(data: BeirDataset, workdir: Path) -> tuple[dict[str, list[str]]
 
 def _semantic_run(
     data: BeirDataset, embedder: Any, cache_dir: Path
-) -> tuple[dict[str, list[str]], dict[str, Any]]:
+) -> tuple[Semantic, dict[str, Any]]:
     ids = list(data.corpus)
     texts = [f"{data.corpus[i].title}. {data.corpus[i].text}".strip(". ") for i in ids]
     started = time.perf_counter()
@@ -107,11 +142,9 @@ def _semantic_run(
     embed_s = time.perf_counter() - started
     query_ids = list(data.queries)
     queries = embedder.embed([data.queries[q] for q in query_ids])
-    similarity = queries @ vectors.T
-    top = np.argsort(-similarity, axis=1)[:, :DEPTH]
-    run = {query: [ids[j] for j in row] for query, row in zip(query_ids, top, strict=True)}
     rate = None if cached else round(len(texts) / embed_s, 1)
-    return run, {"embedded_from_cache": cached, "embed_docs_per_s": rate}
+    semantic = Semantic(ids, query_ids, queries @ vectors.T)
+    return semantic, {"embedded_from_cache": cached, "embed_docs_per_s": rate}
 
 
 def _cached_embeddings(texts: list[str], embedder: Any, cache_dir: Path) -> tuple[Any, bool]:

@@ -34,7 +34,7 @@ import tantivy
 from dailypapers.errors import InvalidInput, StoreError
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
-FORMAT = 1
+FORMAT = 2
 STATE_FILE = "dailypapers-lexical.json"
 
 # Tuned on SciFact's train qrels (benchmarks/eval_lexical.py --split train): the title is also part
@@ -78,6 +78,8 @@ class LexicalDoc:
     categories: tuple[str, ...] = ()
     published: date | None = None
     upvotes: int = 0
+    # The store's key of the paper, kept so that a hit can be joined with its vector.
+    key: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class LexicalHit:
     score: float
     title_snippet: str
     abstract_snippet: str
+    key: int | None = None
 
 
 def _analyzer(*, stem: bool, stopwords: bool, remove_long: bool = True) -> tantivy.TextAnalyzer:
@@ -137,6 +140,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("categories", tokenizer_name=_CATEGORY, index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("upvotes", indexed=True, fast=True)
+    builder.add_integer_field("key", stored=True)
     return builder.build()
 
 
@@ -264,6 +268,8 @@ class LexicalIndex:
             fields["categories"] = list(doc.categories)
         if doc.published is not None:
             fields["published"] = doc.published.toordinal()
+        if doc.key is not None:
+            fields["key"] = doc.key
         return tantivy.Document(**fields)
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -354,20 +360,44 @@ class LexicalIndex:
         hits = []
         for score, address in searcher.search(final, limit, count=False).hits:
             stored = searcher.doc(address)
-            body = stored.get_all("body")
-            title = body[0] if body else ""
-            abstract = body[1] if len(body) > 1 else ""
+            title, abstract = self._highlighted(stored, plan) if snippets else ("", "")
+            key = stored.get_first("key")
             hits.append(
                 LexicalHit(
-                    id=str(stored.get_first("id")),
-                    score=float(score),
-                    title_snippet=self._highlight(title, plan, None) if snippets else "",
-                    abstract_snippet=(
-                        self._highlight(abstract, plan, ABSTRACT_SNIPPET_CHARS) if snippets else ""
-                    ),
+                    str(stored.get_first("id")),
+                    float(score),
+                    title,
+                    abstract,
+                    int(key) if key is not None else None,
                 )
             )
         return hits
+
+    def snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(title, abstract) snippets of the papers ``ids`` with ``query``'s words marked.
+
+        For hits found some other way (by meaning, or re-sorted): a paper with none of the words
+        gets its title and the opening of its abstract. Ids not in the index are left out.
+        """
+        searcher = self._index.searcher()
+        plan = self._plan(query, searcher)
+        out: dict[str, tuple[str, str]] = {}
+        for doc_id in ids:
+            found = searcher.search(
+                tantivy.Query.term_query(self._schema, "id", _check_id(doc_id)), 1, count=False
+            ).hits
+            if found:
+                out[doc_id] = self._highlighted(searcher.doc(found[0][1]), plan)
+        return out
+
+    def _highlighted(self, stored: tantivy.Document, plan: _Plan) -> tuple[str, str]:
+        body = stored.get_all("body")
+        title = body[0] if body else ""
+        abstract = body[1] if len(body) > 1 else ""
+        return (
+            self._highlight(title, plan, None),
+            self._highlight(abstract, plan, ABSTRACT_SNIPPET_CHARS),
+        )
 
     def _filter_queries(self, filters: LexicalFilters | None) -> list[tantivy.Query]:
         if filters is None:
