@@ -7,15 +7,29 @@ Only what ../shared/data/README.md marks as shippable is used: from the daily li
 only (never their AI-summary-prefixed abstracts); from the feed history, only the text after the
 "AI-generated summary" marker (the arXiv abstract, CC0). A field no source gives is left out.
 
+Beside it go the papers' embeddings (all-MiniLM-L6-v2, float16, keyed by the hash of the text the
+hub embeds), so that the demo finds papers by meaning and shows similar papers from its first
+start. They are made by loading the dataset into a throwaway hub and embedding what it stored, so
+the texts are exactly the ones the hub would embed. This step needs the 'semantic' extra.
+
 Usage: python scripts/build_demo.py [SHARED_DATA_DIR]
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import sys
+import tempfile
 from pathlib import Path
+
+import numpy as np
+
+from dailypapers.config import load_settings
+from dailypapers.demo import VECTORS_NAME
+from dailypapers.hub import Hub
+from dailypapers.search.embedding import content_hash, paper_text
 
 MARKER = "AI-generated summary"
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +79,21 @@ def main() -> None:
         out.write(json.dumps(items, ensure_ascii=False, indent=0).encode())
     with_abstract = sum(1 for item in items if "summary" in item["paper"])
     print(f"{OUT.relative_to(ROOT)}: {len(items)} listings, {with_abstract} with abstracts")
+    write_vectors(OUT.read_bytes())
+
+
+def write_vectors(dataset: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        hub, _ = Hub.init(load_settings({"data_dir": tmp}, {}))
+        with hub:
+            hub.import_stream(io.BytesIO(gzip.decompress(dataset)), "demo", "hf-daily")
+            texts = sorted({paper_text(p.title, p.abstract) for p in hub.all_papers()})
+            vectors = hub.embedder.embed(texts)
+    target = OUT.parent / VECTORS_NAME
+    hashes = np.array([content_hash(text) for text in texts], dtype="S32")
+    with target.open("wb") as out:
+        np.savez_compressed(out, hashes=hashes, vectors=vectors.astype(np.float16))
+    print(f"{target.relative_to(ROOT)}: {len(texts)} vectors")
 
 
 if __name__ == "__main__":

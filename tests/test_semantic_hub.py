@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dailypapers.config import load_settings
@@ -64,3 +65,16 @@ def test_similar_papers(hub: Hub) -> None:
     similarities = [hit.score for hit in nearest]
     assert similarities == sorted(similarities, reverse=True)
     assert 0 < similarities[-1] <= similarities[0] < 1
+
+
+def test_the_demo_vectors_are_the_models(hub: Hub) -> None:
+    from dailypapers import demo
+    from dailypapers.search.embedding import content_hash, paper_text
+
+    shipped = demo.vectors()
+    papers = list(hub.all_papers())[:12]
+    texts = [paper_text(p.title, p.abstract) for p in papers]
+    fresh = hub.embedder.embed(texts)
+    stored = np.stack([shipped[content_hash(text)] for text in texts])
+    # Shipped as float16: within the 1e-3 the embedder itself is held to.
+    assert np.abs(fresh - stored).max() < 1e-3

@@ -373,6 +373,27 @@ class LexicalIndex:
             )
         return hits
 
+    def newest(self, filters: LexicalFilters | None, limit: int = 50) -> list[LexicalHit]:
+        """The newest papers (by date) meeting ``filters``, without scores or snippets."""
+        if limit <= 0:
+            return []
+        searcher = self._index.searcher()
+        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        clauses += [(tantivy.Occur.Must, f) for f in self._filter_queries(filters)]
+        found = searcher.search(
+            tantivy.Query.boolean_query(clauses), limit, count=False, order_by_field="published"
+        ).hits
+        hits = []
+        for _, address in found:
+            stored = searcher.doc(address)
+            key = stored.get_first("key")
+            hits.append(
+                LexicalHit(
+                    str(stored.get_first("id")), 0.0, "", "", int(key) if key is not None else None
+                )
+            )
+        return hits
+
     def snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(title, abstract) snippets of the papers ``ids`` with ``query``'s words marked.
 
