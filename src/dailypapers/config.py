@@ -73,6 +73,34 @@ class Settings:
     fetch_retries: int = field(
         default=4, metadata=_help("Retries of a transient fetch failure, with backoff.")
     )
+    trending_gravity: float = field(
+        default=1.8,
+        metadata=_help(
+            "Trending is upvotes / (age in hours + offset) ^ gravity: how fast age pulls a "
+            "paper down."
+        ),
+    )
+    trending_offset_hours: float = field(
+        default=2.0, metadata=_help("The trending formula's offset, in hours.")
+    )
+    submissions_per_day: int = field(
+        default=10, metadata=_help("Papers one member may submit per day (UTC).")
+    )
+    limit_signin: int = field(
+        default=20, metadata=_help("Sign-in attempts allowed per client address per 10 minutes.")
+    )
+    limit_signup: int = field(
+        default=5, metadata=_help("Accounts one client address may create per hour.")
+    )
+    limit_votes: int = field(
+        default=120, metadata=_help("Upvotes and un-votes one member may cast per minute.")
+    )
+    limit_comments: int = field(
+        default=10, metadata=_help("Comments one member may post per minute.")
+    )
+    session_days: int = field(
+        default=30, metadata=_help("Days a sign-in lasts before the member signs in again.")
+    )
     import_batch: int = field(
         default=20_000,
         metadata=_help(

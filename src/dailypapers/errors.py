@@ -53,3 +53,28 @@ class StoreError(DailyPapersError):
 
     status = 503
     exit_code = 7
+
+
+class Unauthorized(DailyPapersError):
+    """The request needs a signed-in member or a valid API token, and has neither."""
+
+    status = 401
+    exit_code = 8
+
+
+class Forbidden(DailyPapersError):
+    """The member is known but may not do this."""
+
+    status = 403
+    exit_code = 8
+
+
+class RateLimited(DailyPapersError):
+    """Too many requests of one kind; ``retry_after`` says in how many seconds to try again."""
+
+    status = 429
+    exit_code = 9
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -197,3 +197,38 @@ class ImportSummary:
             "rejected": self.rejected,
             "errors": [e.as_dict() for e in self.errors],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A member of the site."""
+
+    id: int
+    name: str
+    email: str
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment on a paper, stored as the text its author typed."""
+
+    id: int
+    paper_id: str
+    author: str
+    text: str
+    created_at: datetime
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A personal API token as the profile lists it; the secret itself is shown only once."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

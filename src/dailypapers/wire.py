@@ -1,11 +1,17 @@
-"""Papers in the JSON shapes of Hugging Face's papers API, so its clients work unchanged."""
+"""Papers in the shapes other tools read: Hugging Face's papers API JSON, markdown and BibTeX.
+
+The JSON follows HF's ``/api/papers/{id}`` and ``/api/daily_papers`` so that its clients
+(``huggingface_hub.HfApi``) work unchanged; fields HF does not have come after its own.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from datetime import date, datetime
 from typing import Any
 
-from dailypapers.models import Paper
+from dailypapers.models import Comment, Paper
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -14,14 +20,25 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _day_iso(day: date | None) -> str | None:
+    return f"{day.isoformat()}T00:00:00.000Z" if day else None
+
+
+def _user(name: str | None) -> dict[str, Any] | None:
+    if not name:
+        return None
+    return {"_id": name, "user": name, "fullname": name, "avatarUrl": "", "type": "user"}
+
+
 def paper_json(paper: Paper) -> dict[str, Any]:
     """The ``/api/papers/{id}`` object: HF's fields first, then what this hub knows beyond them."""
-    listed = paper.listings[0].date if paper.listings else None
+    listed = paper.listings[0] if paper.listings else None
     return {
         "id": paper.id,
         "authors": [{"name": name, "hidden": False} for name in paper.authors or ()],
         "publishedAt": _iso(paper.published),
-        "submittedOnDailyAt": f"{listed.isoformat()}T00:00:00.000Z" if listed else None,
+        "submittedOnDailyAt": _day_iso(listed.date if listed else None),
+        "submittedOnDailyBy": _user(listed.submitter if listed else None),
         "title": paper.title,
         "summary": paper.abstract,
         "upvotes": paper.total_upvotes,
@@ -46,3 +63,123 @@ def paper_json(paper: Paper) -> dict[str, Any]:
             for item in paper.listings
         ],
     }
+
+
+def daily_item_json(paper: Paper, day: date | None = None) -> dict[str, Any]:
+    """One item of ``/api/daily_papers``: the paper, and its place on the list of ``day``.
+
+    Without ``day``, the paper's first listing (or its date) stands for it.
+    """
+    listing = next((item for item in paper.listings if item.date == day), None)
+    if listing is None and paper.listings:
+        listing = paper.listings[0]
+    listed_on = _day_iso(listing.date if listing else paper.day)
+    submitter = _user(listing.submitter if listing else None)
+    return {
+        "paper": paper_json(paper),
+        "publishedAt": listed_on,
+        "submittedOnDailyAt": listed_on,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": paper.num_comments,
+        "submittedBy": submitter,
+        "githubRepo": paper.github_repo,
+        "projectPage": paper.project_page,
+        "isAuthorParticipating": False,
+    }
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "paperId": comment.paper_id,
+        "author": _user(comment.author),
+        "text": comment.text,
+        "createdAt": _iso(comment.created_at),
+        "parentId": comment.parent_id,
+    }
+
+
+def arxiv_url(paper: Paper) -> str | None:
+    return f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
+def pdf_url(paper: Paper) -> str | None:
+    if paper.pdf_url:
+        return paper.pdf_url
+    return f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None
+
+
+# -- BibTeX ---------------------------------------------------------------------------------------
+
+_BIB_SPECIAL = str.maketrans({c: f"\\{c}" for c in "&%#_"})
+
+
+def _bib_value(text: str) -> str:
+    # Braces keep BibTeX from re-casing; LaTeX already in titles ($...$) is kept as written.
+    return text.translate(_BIB_SPECIAL).replace("\n", " ")
+
+
+def bibtex_key(paper: Paper) -> str:
+    """``surname2026firstword``: the key Google Scholar and arXiv's own export make."""
+    first = (paper.authors or ("anon",))[0].split()[-1] if paper.authors else "anon"
+    first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
+    word = next(
+        (w for w in re.findall(r"[A-Za-z]+", paper.title) if w.lower() not in _STOP), "paper"
+    )
+    year = paper.day.year if paper.day else ""
+    return re.sub(r"[^a-z0-9]", "", f"{first}{year}{word}".lower()) or "paper"
+
+
+_STOP = frozenset("a an the on of in for and to with from by at is are towards toward".split())
+
+
+def bibtex(paper: Paper) -> str:
+    """A BibTeX ``@misc`` entry in the form arXiv itself exports."""
+    fields: list[tuple[str, str]] = [("title", "{" + _bib_value(paper.title) + "}")]
+    if paper.authors:
+        fields.append(("author", " and ".join(_bib_value(name) for name in paper.authors)))
+    if paper.day:
+        fields.append(("year", str(paper.day.year)))
+    if paper.arxiv_id:
+        fields += [("eprint", paper.arxiv_id), ("archivePrefix", "arXiv")]
+        if paper.primary_category:
+            fields.append(("primaryClass", paper.primary_category))
+        fields.append(("url", arxiv_url(paper) or ""))
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
+
+
+# -- markdown -------------------------------------------------------------------------------------
+
+
+def paper_markdown(paper: Paper, base_url: str) -> str:
+    """The paper page as markdown (what ``HfApi.read_paper`` reads)."""
+    lines = [f"# {paper.title}", ""]
+    if paper.authors:
+        lines += [f"**Authors:** {', '.join(paper.authors)}", ""]
+    facts = []
+    if paper.day:
+        facts.append(f"**Published:** {paper.day.isoformat()}")
+    if paper.arxiv_id:
+        facts.append(f"**arXiv:** [{paper.arxiv_id}]({arxiv_url(paper)})")
+        facts.append(f"[PDF]({pdf_url(paper)})")
+    if paper.github_repo:
+        facts.append(f"[Code]({paper.github_repo})")
+    if paper.project_page:
+        facts.append(f"[Project page]({paper.project_page})")
+    if facts:
+        lines += [" · ".join(facts), ""]
+    if paper.categories:
+        lines += [f"**Categories:** {', '.join(paper.categories)}", ""]
+    lines += [
+        f"**Upvotes:** {paper.total_upvotes} · **Comments:** {paper.num_comments} · "
+        f"[Discuss]({base_url.rstrip('/')}/papers/{paper.id})",
+        "",
+    ]
+    if paper.abstract:
+        lines += ["## Abstract", "", paper.abstract, ""]
+    lines += ["## BibTeX", "", "```bibtex", bibtex(paper).rstrip(), "```", ""]
+    return "\n".join(lines)

@@ -11,8 +11,17 @@ from sqlalchemy.exc import OperationalError
 
 from dailypapers.errors import StoreError
 from dailypapers.ids import is_arxiv_id, split_version
-from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
-from dailypapers.store import database
+from dailypapers.models import (
+    LOCAL_PREFIX,
+    ApiToken,
+    Comment,
+    Listing,
+    Paper,
+    PaperRecord,
+    User,
+    Version,
+)
+from dailypapers.store import community, database
 from dailypapers.store.tables import (
     change_seq,
     comments,
@@ -78,6 +87,82 @@ class Store:
         """
         with self._write() as conn, conn.begin():
             return upsert(conn, records, progress)
+
+    # -- members --------------------------------------------------------------------------------
+
+    def create_user(
+        self, name: str, email: str, password_hash: str | None, is_admin: bool = False
+    ) -> User:
+        with self._write() as conn, conn.begin():
+            return community.create_user(conn, name, email, password_hash, is_admin)
+
+    def user(self, user_id: int) -> User | None:
+        with self._read() as conn:
+            return community.user_by_id(conn, user_id)
+
+    def user_by_name(self, name: str) -> User | None:
+        with self._read() as conn:
+            return community.user_by_name(conn, name)
+
+    def credentials(self, login: str) -> tuple[User, str | None] | None:
+        with self._read() as conn:
+            return community.credentials(conn, login)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._write() as conn, conn.begin():
+            community.set_password_hash(conn, user_id, password_hash)
+
+    def add_token(self, user_id: int, name: str, token_hash: str, prefix: str) -> ApiToken:
+        with self._write() as conn, conn.begin():
+            return community.add_token(conn, user_id, name, token_hash, prefix)
+
+    def user_for_token(self, token_hash: str) -> User | None:
+        with self._write() as conn, conn.begin():
+            return community.user_for_token(conn, token_hash)
+
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        with self._read() as conn:
+            return community.tokens(conn, user_id)
+
+    def revoke_token(self, user_id: int, which: str) -> int:
+        with self._write() as conn, conn.begin():
+            return community.revoke_token(conn, user_id, which)
+
+    def set_vote(self, user_id: int, paper_pk: int, on: bool) -> tuple[bool, int]:
+        with self._write() as conn, conn.begin():
+            return community.set_vote(conn, user_id, paper_pk, on)
+
+    def voted(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
+        with self._read() as conn:
+            return community.voted(conn, user_id, paper_pks)
+
+    def upvoted_by(self, user_id: int, limit: int = 100) -> list[int]:
+        with self._read() as conn:
+            return community.upvoted_by(conn, user_id, limit)
+
+    def add_comment(self, user_id: int, paper_pk: int, text: str, parent_id: int | None) -> int:
+        with self._write() as conn, conn.begin():
+            return community.add_comment(conn, user_id, paper_pk, text, parent_id)
+
+    def comments(self, paper: Paper) -> list[Comment]:
+        with self._read() as conn:
+            return community.paper_comments(conn, paper.pk, paper.id)
+
+    def submit(self, user: User, paper_pk: int, day: date, quota: int) -> None:
+        with self._write() as conn, conn.begin():
+            community.submit(conn, user, paper_pk, day, quota)
+
+    def check_quota(self, user_id: int, day: date, quota: int) -> None:
+        with self._read() as conn:
+            community.check_quota(conn, user_id, day, quota)
+
+    def submitted_by(self, user_id: int, limit: int = 100) -> list[int]:
+        with self._read() as conn:
+            return community.submitted_by(conn, user_id, limit)
+
+    def hit(self, key: str, window_s: int, now: float) -> tuple[int, int]:
+        with self._write() as conn, conn.begin():
+            return community.hit(conn, key, window_s, now)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -181,6 +266,31 @@ class Store:
         with self._read() as conn:
             day: date | None = conn.execute(query).scalar_one()
         return day
+
+    def listing_neighbours(self, day: date) -> tuple[date | None, date | None]:
+        """The nearest days before and after ``day`` that have a listing."""
+        with self._read() as conn:
+            before = conn.execute(
+                select(func.max(listings.c.day)).where(listings.c.day < day)
+            ).scalar_one()
+            after = conn.execute(
+                select(func.min(listings.c.day)).where(listings.c.day > day)
+            ).scalar_one()
+        return before, after
+
+    def listed_between(self, first: date, last: date, submitter: str | None = None) -> list[Paper]:
+        """Papers listed on any day from ``first`` to ``last`` (by ``submitter``, if given)."""
+        condition = and_(listings.c.day >= first, listings.c.day <= last)
+        if submitter is not None:
+            condition = and_(condition, func.lower(listings.c.submitter) == submitter.lower())
+        with self._read() as conn:
+            pks = list(
+                dict.fromkeys(conn.execute(select(listings.c.paper_pk).where(condition)).scalars())
+            )
+            found: list[Paper] = []
+            for start in range(0, len(pks), 900):
+                found += self._papers(conn, papers.c.pk.in_(pks[start : start + 900]))
+        return found
 
     def listing(self, day: date) -> list[Paper]:
         """The papers listed on ``day``, in rank order."""

@@ -117,6 +117,7 @@ listings = Table(
     Column("rank", Integer),
     Column("submitter", Text),
     Index("ix_listings_paper_pk", "paper_pk"),
+    Index("ix_listings_submitter", "submitter"),
 )
 
 users = Table(
@@ -137,6 +138,7 @@ upvotes = Table(
     Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_upvotes_paper_pk", "paper_pk"),
+    Index("ix_upvotes_user_id", "user_id", "created_at"),
 )
 
 comments = Table(
@@ -171,4 +173,40 @@ embeddings = Table(
     Column("model", String(64), primary_key=True),
     Column("content_hash", String(32), nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    # SHA-256 of the token: a stolen database gives no usable tokens.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    # The token's first characters, to tell tokens apart on the profile page.
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    # One submission per paper: the key is the paper.
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_submissions_user_id", "user_id", "created_at"),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    # Fixed windows: one row per (action and who, window start in seconds), shared by every
+    # process of an installation.
+    Column("key", String(200), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),
+    Column("count", Integer, nullable=False),
 )

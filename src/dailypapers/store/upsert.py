@@ -306,7 +306,7 @@ class _Batch:
                 }
                 for listing, key in self.new_listings
             ]
-            conn.execute(_insert_ignore(conn, listings), rows)
+            conn.execute(insert_ignore(conn, listings), rows)
 
     def _new_pks(self, conn: Connection, keys: Sequence[int]) -> dict[int, int]:
         """The primary keys the database gave the new rows ``keys`` (by arXiv or local id)."""
@@ -364,7 +364,8 @@ def _insert_plan(dialect: Dialect) -> tuple[str, list[str], Any, list[tuple[int,
     return str(compiled), names, itemgetter(*names), processors, bool(compiled.positional)
 
 
-def _insert_ignore(conn: Connection, table: Any) -> Any:
+def insert_ignore(conn: Connection, table: Any) -> Any:
+    """INSERT that skips rows whose key is already there, on either backend."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing()
 

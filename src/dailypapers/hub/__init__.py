@@ -1,0 +1,29 @@
+"""The hub: the one facade that combines store, sources, search and ranking (see ``core``)."""
+
+from __future__ import annotations
+
+from dailypapers.hub.community import Profile
+from dailypapers.hub.core import HarvestReport, Hub
+from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
+from dailypapers.hub.search import NO_MODEL, SEARCH_MODES, SEARCH_SORTS, SearchHit
+from dailypapers.search import embedding
+from dailypapers.search.lexical import LexicalFilters
+from dailypapers.sources.formats import FORMATS
+
+__all__ = [
+    "FORMATS",
+    "LIST_SORTS",
+    "NO_MODEL",
+    "SEARCH_MODES",
+    "SEARCH_SORTS",
+    "HarvestReport",
+    "Hub",
+    "LexicalFilters",
+    "PaperList",
+    "Profile",
+    "SearchHit",
+    "Trending",
+    "embedding_available",
+]
+
+embedding_available = embedding.available

