@@ -133,6 +133,27 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--limit", type=int, default=10)
     similar.add_argument("--json", action="store_true")
 
+    user = command("user", "manage members")
+    users = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = users.add_parser("add", help="create a member", parents=[common])
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--email", required=True)
+    secret = add.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="their password (visible to other local users)")
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument("--admin", action="store_true", help="make them an administrator")
+
+    token = command("token", "personal API tokens for the write API")
+    tokens = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = tokens.add_parser("create", help="print a new token for a member", parents=[common])
+    create.add_argument("name", metavar="NAME", help="the member")
+    create.add_argument("--label", default="cli", help="what the token is for (default: cli)")
+    revoke = tokens.add_parser("revoke", help="revoke a member's token", parents=[common])
+    revoke.add_argument("name", metavar="NAME", help="the member")
+    revoke.add_argument("token", metavar="TOKEN", help="the token's label, id or first characters")
+
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
@@ -306,6 +327,10 @@ def run(args: argparse.Namespace) -> int:
             return _search(hub, args)
         if args.command == "similar":
             return _print_hits(hub.similar(args.id, args.limit), args, "similar", args.id)
+        if args.command == "user":
+            return _add_user(hub, args)
+        if args.command == "token":
+            return _token(hub, args)
         if args.command == "stats":
             return _print_mapping(hub.stats(), args.json)
         if args.command == "show":
@@ -318,6 +343,27 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "serve":
             return _serve(hub, settings)
     raise InvalidInput(f"unknown command {args.command!r}")
+
+
+def _add_user(hub: Hub, args: argparse.Namespace) -> int:
+    password = args.password
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    user = hub.create_user(args.name, args.email, password, is_admin=args.admin)
+    role = "administrator" if user.is_admin else "member"
+    print(f"created {role} {user.name} <{user.email}>" + ("" if password else " (no password)"))
+    return 0
+
+
+def _token(hub: Hub, args: argparse.Namespace) -> int:
+    user = hub.user_named(args.name)
+    if args.action == "create":
+        secret, _ = hub.create_token(user, args.label)
+        print(secret)
+        return 0
+    count = hub.revoke_token(user, args.token)
+    print(f"revoked {count} token{'s' if count != 1 else ''} of {user.name}")
+    return 0
 
 
 def _fetch(hub: Hub, args: argparse.Namespace) -> int:
@@ -340,7 +386,13 @@ def _serve(hub: Hub, settings: Settings) -> int:
 
     settings.require_secret()
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(create_app(hub, settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(hub, settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=True,  # the client's address from a reverse proxy on this machine
+    )
     return 0
 
 

@@ -1,0 +1,83 @@
+"""Jobs that run beside the web: keeping the search indexes current with the store.
+
+One process of an installation writes the indexes at a time: the indexer holds an exclusive
+lock on ``DATA_DIR/index/writer.lock`` while it runs. Other processes (more web workers) skip the
+work and only see the results: Tantivy's readers pick up commits by themselves, and the vector
+index is reopened when its state file says it moved on.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dailypapers.errors import DailyPapersError
+from dailypapers.hub import Hub
+
+log = logging.getLogger("dailypapers.jobs")
+INDEX_INTERVAL_S = 10.0
+
+
+@contextmanager
+def index_writer_lock(data_dir: Path) -> Iterator[bool]:
+    """Try to become the process that writes the indexes; yields whether this one is it."""
+    path = data_dir / "index" / "writer.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+class BackgroundIndexer:
+    """A daemon thread that brings the indexes up to the store every few seconds."""
+
+    def __init__(self, hub: Hub, interval_s: float = INDEX_INTERVAL_S) -> None:
+        self.hub = hub
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dailypapers-indexer", daemon=True)
+        self.runs = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def run_once(self) -> int | None:
+        """One catch-up; the papers indexed, or None when another process holds the lock."""
+        with index_writer_lock(self.hub.settings.data_dir) as mine:
+            if not mine:
+                self.hub.refresh_indexes()
+                return None
+            done = self.hub.index()
+        self.runs += 1
+        if done:
+            log.info("indexed %d papers", done)
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except DailyPapersError as exc:
+                log.warning("indexing failed, will retry: %s", exc)
+            except Exception:
+                log.exception("indexing crashed, will retry")
+            self._stop.wait(self.interval_s)

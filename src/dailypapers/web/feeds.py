@@ -1,0 +1,186 @@
+"""Atom and RSS 2.0 feeds of the daily list, trending, any search and any arXiv category.
+
+Entry ids are the papers' page URLs, which never change, so a reader shows a paper once however
+often it reappears. Feeds are built as XML trees (ElementTree escapes everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from email.utils import format_datetime
+from typing import Literal
+from urllib.parse import urlencode
+from xml.etree import ElementTree as ET
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from dailypapers import __version__
+from dailypapers.config import Settings
+from dailypapers.errors import InvalidInput
+from dailypapers.hub import Hub, embedding_available
+from dailypapers.hub.lists import by_upvotes
+from dailypapers.models import Paper
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+DAILY_DAYS = 7
+Format = Literal["atom", "rss"]
+MEDIA = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+
+
+def _moment(paper: Paper) -> datetime:
+    """When a paper entered the feed's world: its first listing, else its publication."""
+    if paper.listings:
+        return datetime.combine(paper.listings[0].date, time.min, UTC)
+    return paper.published or datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _summary(paper: Paper) -> str:
+    return paper.abstract or ""
+
+
+def atom(title: str, self_url: str, page_url: str, papers: Sequence[Paper], base: str) -> bytes:
+    ET.register_namespace("", ATOM_NS)
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    sub(feed, "title", title)
+    sub(feed, "id", self_url)
+    sub(feed, "link", rel="self", href=self_url, type=MEDIA["atom"])
+    sub(feed, "link", rel="alternate", href=page_url, type="text/html")
+    newest = max((_moment(p) for p in papers), default=datetime(2000, 1, 1, tzinfo=UTC))
+    sub(feed, "updated", newest.isoformat())
+    sub(feed, "generator", "dailypapers", version=__version__)
+    for paper in papers:
+        entry = sub(feed, "entry")
+        url = f"{base}/papers/{paper.id}"
+        sub(entry, "title", paper.title)
+        sub(entry, "id", url)
+        sub(entry, "link", rel="alternate", href=url, type="text/html")
+        sub(entry, "updated", _moment(paper).isoformat())
+        if paper.published:
+            sub(entry, "published", paper.published.isoformat())
+        for name in (paper.authors or ())[:20] or ["unknown"]:
+            sub(sub(entry, "author"), "name", name)
+        for category in paper.categories or ():
+            sub(entry, "category", term=category)
+        sub(entry, "summary", _summary(paper), type="text")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def rss(
+    title: str, self_url: str, page_url: str, papers: Sequence[Paper], base: str, about: str
+) -> bytes:
+    ET.register_namespace("atom", ATOM_NS)
+    root = ET.Element("rss", version="2.0")
+    channel = ET.SubElement(root, "channel")
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, tag, attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    sub(channel, "title", title)
+    sub(channel, "link", page_url)
+    sub(channel, "description", about)
+    ET.SubElement(
+        channel, f"{{{ATOM_NS}}}link", {"rel": "self", "href": self_url, "type": MEDIA["rss"]}
+    )
+    newest = max((_moment(p) for p in papers), default=datetime(2000, 1, 1, tzinfo=UTC))
+    sub(channel, "lastBuildDate", format_datetime(newest))
+    sub(channel, "generator", f"dailypapers {__version__}")
+    for paper in papers:
+        item = sub(channel, "item")
+        url = f"{base}/papers/{paper.id}"
+        sub(item, "title", paper.title)
+        sub(item, "link", url)
+        sub(item, "guid", url, isPermaLink="true")
+        sub(item, "pubDate", format_datetime(_moment(paper)))
+        sub(item, "description", _summary(paper))
+        for category in paper.categories or ():
+            sub(item, "category", category)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def router(hub: Hub, settings: Settings) -> APIRouter:
+    feeds = APIRouter(prefix="/feeds", tags=["feeds"])
+    base = settings.base_url.rstrip("/")
+
+    def respond(
+        request: Request, fmt: Format, title: str, page: str, papers: Sequence[Paper], about: str
+    ) -> Response:
+        self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        page_url = base + page
+        if fmt == "atom":
+            body = atom(title, self_url, page_url, papers, base)
+        else:
+            body = rss(title, self_url, page_url, papers, base, about)
+        return Response(body, media_type=f"{MEDIA[fmt]}; charset=utf-8")
+
+    @feeds.get("/daily.{fmt}")
+    def daily(request: Request, fmt: Format) -> Response:
+        """The papers of the last week of daily lists, newest day first."""
+        latest = hub.store.latest_listing_day()
+        papers: list[Paper] = []
+        if latest is not None:
+            for offset in range(DAILY_DAYS):
+                day = latest - timedelta(days=offset)
+                papers += by_upvotes(hub.store.listing(day), day)
+        return respond(
+            request, fmt, "Daily Papers", "/", papers[: FEED_SIZE * 4], "The daily list of papers."
+        )
+
+    @feeds.get("/trending.{fmt}")
+    def trending(
+        request: Request, fmt: Format, window: Literal["day", "week", "month"] = "week"
+    ) -> Response:
+        """Trending papers of the day, week or month, ranked by the site's trending formula."""
+        result = hub.trending(window, FEED_SIZE)
+        papers = [paper for paper, _ in result.items]
+        return respond(
+            request,
+            fmt,
+            f"Trending papers this {window}",
+            f"/trending?window={window}",
+            papers,
+            f"Ranked by {result.formula}.",
+        )
+
+    @feeds.get("/search.{fmt}")
+    def search(request: Request, fmt: Format, q: str = "") -> Response:
+        """The newest of the papers most relevant to a search: follow a topic."""
+        if not q.strip():
+            raise InvalidInput("a search feed needs a query: /feeds/search.atom?q=...")
+        mode = "hybrid" if embedding_available() else "lexical"
+        hits = hub.search(q, FEED_SIZE, None, mode, "newest")
+        return respond(
+            request,
+            fmt,
+            f"Papers about {q}",
+            f"/search?{urlencode({'q': q})}",
+            [hit.paper for hit in hits],
+            f"The newest papers matching the search '{q}'.",
+        )
+
+    @feeds.get("/category/{name}.{fmt}")
+    def category(request: Request, name: str, fmt: Format) -> Response:
+        """The newest papers of one arXiv category (cs.LG, hep-th, ...)."""
+        papers = hub.newest(name, FEED_SIZE)
+        return respond(
+            request,
+            fmt,
+            f"New papers in {name}",
+            f"/search?q=cat:{name}&sort=newest",
+            papers,
+            f"The newest papers in the arXiv category {name}.",
+        )
+
+    return feeds

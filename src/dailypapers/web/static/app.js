@@ -1,0 +1,51 @@
+// dailypapers: a little script that makes voting skip the page reload. Every form also works
+// without it.
+"use strict";
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-vote")) return;
+  const button = form.querySelector("button");
+  if (!button || button.hasAttribute("data-signin")) return; // signed out: go and sign in
+  event.preventDefault();
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      form.submit(); // let the server's page say what went wrong
+      return;
+    }
+    const result = await response.json();
+    // The same paper may be on the page more than once: update every copy.
+    document.querySelectorAll(`[data-paper="${CSS.escape(result.id)}"] form[data-vote], form[data-vote][action="${form.action}"]`).forEach((each) => {
+      const b = each.querySelector("button");
+      each.querySelector("[data-count]").textContent = result.upvotes;
+      each.querySelector("input[name=on]").value = result.voted ? "0" : "1";
+      b.setAttribute("aria-pressed", result.voted ? "true" : "false");
+      b.setAttribute("aria-label", b.getAttribute("aria-label").replace(/^(Upvote|Remove your upvote)/, result.voted ? "Remove your upvote" : "Upvote"));
+    });
+  } catch (error) {
+    form.submit();
+  } finally {
+    button.removeAttribute("aria-busy");
+  }
+});
+
+// j / k move between papers, as on many reading sites; Enter opens the focused one.
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select") || event.metaKey || event.ctrlKey || event.altKey) return;
+  if (event.key !== "j" && event.key !== "k") return;
+  const links = [...document.querySelectorAll(".card .title a")];
+  if (!links.length) return;
+  const at = links.indexOf(document.activeElement);
+  const next = event.key === "j" ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+  links[next].focus();
+  links[next].scrollIntoView({ block: "nearest" });
+  event.preventDefault();
+});

@@ -1,0 +1,72 @@
+"""The pages' Jinja2 environment: templates, the filters they use, and what every page is told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from dailypapers import __version__, wire
+from dailypapers.config import Settings
+from dailypapers.hub import Hub
+from dailypapers.web import render
+from dailypapers.web.auth import csrf_token, current_user
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Templates:
+    """Renders a page with the member, the CSRF token and the site's links in its context."""
+
+    def __init__(self, settings: Settings, hub: Hub) -> None:
+        self.settings = settings
+        self.hub = hub
+        self._jinja = Jinja2Templates(directory=TEMPLATES)
+        env = self._jinja.env
+        env.filters.update(
+            math=render.math,
+            comment=render.comment_html,
+            day=render.day,
+            authors=render.authors,
+            arxiv_url=wire.arxiv_url,
+            pdf_url=wire.pdf_url,
+        )
+        env.globals.update(version=__version__, query=_query)
+
+    def page(
+        self,
+        request: Request,
+        name: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        user = current_user(request, self.hub)
+        base: dict[str, Any] = {
+            "user": user,
+            # Forms need the token; signed-out visitors only get one (and a cookie) on pages
+            # with forms of their own (sign in, sign up).
+            "csrf": csrf_token(request) if user is not None or context.pop("forms", False) else "",
+            "base_url": self.settings.base_url.rstrip("/"),
+            "path": request.url.path,
+            "feeds": [],
+            "flash": request.session.pop("flash", None) if "session" in request.scope else None,
+        }
+        return self._jinja.TemplateResponse(
+            request, name, {**base, **context}, status_code=status, headers=headers
+        )
+
+    def error(
+        self, request: Request, status: int, detail: str, headers: dict[str, str]
+    ) -> HTMLResponse:
+        return self.page(request, "error.html", status, headers, code=status, detail=detail)
+
+
+def _query(**params: Any) -> str:
+    """``?a=1&b=2`` from the parameters that have a value."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return "?" + urlencode(kept) if kept else ""

@@ -1,0 +1,114 @@
+"""The site under test: a hub over the demo's real papers, its app, and members who use it."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from dailypapers.config import load_settings
+from dailypapers.hub import Hub
+from dailypapers.web import create_app
+from replay import ReplayServer
+
+PASSWORD = "correct horse battery"
+_names = itertools.count(1)
+
+
+@dataclass
+class Site:
+    hub: Hub
+    app: Any
+    path: Path
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, follow_redirects=False)
+
+    def member(self, name: str | None = None) -> TestClient:
+        """A browser signed in as a new member."""
+        name = name or f"reader{next(_names)}"
+        client = self.client()
+        signup(client, name, f"{name}@example.org", PASSWORD)
+        client.name = name  # type: ignore[attr-defined]
+        return client
+
+
+def csrf_of(page_html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page_html)
+    assert match, "the page has no form with a CSRF token"
+    return match.group(1)
+
+
+def signup(client: TestClient, name: str, email: str, password: str) -> Any:
+    form = client.get("/signup")
+    return client.post(
+        "/signup",
+        data={"name": name, "email": email, "password": password, "csrf": csrf_of(form.text)},
+    )
+
+
+def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) -> Site:
+    flags: dict[str, Any] = {
+        "data_dir": directory,
+        # Generous limits: tests of the limits set their own.
+        "limit_signup": 10_000,
+        "limit_signin": 10_000,
+        "limit_votes": 10_000,
+        "limit_comments": 10_000,
+        "arxiv_delay": 0,
+        "fetch_retries": 1,
+        **settings,
+    }
+    if arxiv_url:
+        flags["arxiv_api_url"] = arxiv_url
+    hub, _ = Hub.init(load_settings(flags, {}))
+    hub.load_demo()
+    hub.index()
+    return Site(hub, create_app(hub, hub.settings, background_index=False), directory)
+
+
+@pytest.fixture(scope="module")
+def arxiv(shared_data: Path) -> Iterator[ReplayServer]:
+    """arXiv's API on loopback, answering with the recorded responses."""
+    with ReplayServer() as server:
+        server.load(shared_data / "arxiv-api-atom")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, arxiv: ReplayServer) -> Iterator[Site]:
+    made = make_site(tmp_path_factory.mktemp("site"), arxiv.url + "/api/query")
+    yield made
+    made.hub.close()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    site: Site
+
+
+@pytest.fixture(scope="module")
+def live(site: Site) -> Iterator[LiveServer]:
+    """The site served by uvicorn on a loopback port, for real HTTP clients."""
+    config = uvicorn.Config(site.app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield LiveServer(f"http://127.0.0.1:{port}", site)
+    server.should_exit = True
+    thread.join(timeout=10)
