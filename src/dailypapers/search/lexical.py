@@ -489,15 +489,17 @@ class LexicalIndex:
             if len(seen) >= MAX_QUERY_TERMS:
                 break
             seen.add(lowered)
-            clause = self._word_clause(
+            # Side by side, not nested per word: a union of plain term queries is what lets
+            # Tantivy skip documents that cannot reach the top hits (block-max WAND).
+            should += self._word_clause(
                 unit, searcher, highlight, fuzzy, trailing and i == len(units) - 1
             )
-            if clause is not None:
-                should.append(clause)
         if not must and not should:
             return _Plan(None, highlight, fuzzy)
         clauses = [(tantivy.Occur.Must, q) for q in must]
         clauses += [(tantivy.Occur.Should, q) for q in should]
+        if len(clauses) == 1:
+            return _Plan(clauses[0][1], highlight, fuzzy)
         return _Plan(tantivy.Query.boolean_query(clauses), highlight, fuzzy)
 
     def _word_clause(
@@ -507,7 +509,7 @@ class LexicalIndex:
         highlight: set[str],
         fuzzy: set[str],
         trailing: bool,
-    ) -> tantivy.Query | None:
+    ) -> list[tantivy.Query]:
         stems = self._en.analyze(unit)
         stem = stems[0] if stems else None
         # A stopword still finds an author named that way, but does not score on names: "the" would
@@ -519,7 +521,7 @@ class LexicalIndex:
         if body_hits or name_hits:
             if stem is not None:
                 highlight.add(stem)
-            return self._term_clause(stem if body_hits else None, name if name_hits else None)
+            return self._term_parts(stem if body_hits else None, name if name_hits else None)
         lowered = unit.lower()
         if trailing and len(lowered) >= 2:
             completions = [
@@ -533,36 +535,39 @@ class LexicalIndex:
                 for term, _ in searcher.terms_with_prefix("authors", lowered, limit=3)
             ]
             if expansions:
-                return tantivy.Query.disjunction_max_query(expansions)
+                return [tantivy.Query.disjunction_max_query(expansions)]
         if stem is None or len(lowered) < 3:
-            return None
+            return []
         fuzzy.add(lowered)
         typo = [tantivy.Query.fuzzy_term_query(self._schema, "words", lowered, distance=1)]
         if name is not None:
             typo.append(tantivy.Query.fuzzy_term_query(self._schema, "authors", name, distance=1))
-        return tantivy.Query.const_score_query(
-            tantivy.Query.disjunction_max_query(typo), FUZZY_SCORE
-        )
+        return [
+            tantivy.Query.const_score_query(tantivy.Query.disjunction_max_query(typo), FUZZY_SCORE)
+        ]
 
     def _term_clause(self, stem: str | None, name: str | None) -> tantivy.Query:
+        parts = self._term_parts(stem, name)
+        if len(parts) == 1:
+            return parts[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in parts])
+
+    def _term_parts(self, stem: str | None, name: str | None) -> list[tantivy.Query]:
+        """A word's clauses, to sit side by side in the top-level union (see ``_plan``)."""
         schema = self._schema
         parts: list[tantivy.Query] = []
         if stem is not None:
             parts.append(tantivy.Query.term_query(schema, "body", stem))
-            parts.append(
-                tantivy.Query.boost_query(
-                    tantivy.Query.term_query(schema, "title", stem), TITLE_BOOST
-                )
-            )
+            if TITLE_BOOST:
+                title = tantivy.Query.term_query(schema, "title", stem)
+                parts.append(tantivy.Query.boost_query(title, TITLE_BOOST))
         if name is not None:
             parts.append(
                 tantivy.Query.boost_query(
                     tantivy.Query.term_query(schema, "authors", name), AUTHOR_BOOST
                 )
             )
-        if len(parts) == 1:
-            return parts[0]
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in parts])
+        return parts
 
     def _phrase_clause(self, phrase: str) -> tuple[tantivy.Query, set[str]] | None:
         stems = self._positions(self._en, phrase)

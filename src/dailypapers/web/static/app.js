@@ -23,7 +23,8 @@ document.addEventListener("submit", async (event) => {
     }
     const result = await response.json();
     // The same paper may be on the page more than once: update every copy.
-    document.querySelectorAll(`[data-paper="${CSS.escape(result.id)}"] form[data-vote], form[data-vote][action="${form.action}"]`).forEach((each) => {
+    document.querySelectorAll("form[data-vote]").forEach((each) => {
+      if (each.action !== form.action) return;
       const b = each.querySelector("button");
       each.querySelector("[data-count]").textContent = result.upvotes;
       each.querySelector("input[name=on]").value = result.voted ? "0" : "1";

@@ -1,0 +1,140 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright, against uvicorn on loopback.
+
+Covers what a reader does: navigate days, search, sign up, vote (with the page's script), comment
+and submit. Each main page is saved as a screenshot in tests/web/screenshots/ for a person to look
+at. Skipped when Chromium or Playwright is not installed (``.ci/run`` installs both).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from web.conftest import PASSWORD, LiveServer
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, live: LiveServer) -> Iterator[object]:
+    context = browser.new_context(base_url=live.url, viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    opened.on(
+        "console", lambda message: problems.append(message.text) if message.type == "error" else None
+    )
+    yield opened
+    context.close()
+    assert not problems, f"the page reported errors: {problems}"
+
+
+def shot(page: object, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_read_the_days_and_search(page: object) -> None:
+    page.goto("/")  # type: ignore[attr-defined]
+    expect = playwright_api.expect
+    expect(page.get_by_role("heading", level=1)).to_have_text("Papers of Friday 27 February 2026")  # type: ignore[attr-defined]
+    shot(page, "daily")
+    page.get_by_role("link", name="← 2026-02-26").first.click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thursday 26 February 2026")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Week", exact=True).click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", level=1)).to_contain_text("week of Monday 23 February")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Trending", exact=True).click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="How is this ranked?")).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "trending")
+    search = page.get_by_role("searchbox", name="Search papers")  # type: ignore[attr-defined]
+    search.fill("academic illustration agents")
+    search.press("Enter")
+    first = page.locator(".card .title a").first  # type: ignore[attr-defined]
+    expect(first).to_contain_text("PaperBanana")
+    expect(page.locator(".card mark").first).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "search")
+    first.click()
+    expect(page.get_by_role("heading", name="Abstract")).to_be_visible()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Similar papers")).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "paper")
+
+
+def test_sign_up_vote_comment_and_submit(page: object, live: LiveServer) -> None:
+    expect = playwright_api.expect
+    page.goto("/papers/2602.02343")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Sign up").click()  # type: ignore[attr-defined]
+    page.get_by_label("User name").fill("browsing_reader")  # type: ignore[attr-defined]
+    page.get_by_label("Email").fill("browsing@example.org")  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    shot(page, "signup")
+    page.get_by_role("button", name="Sign up").click()  # type: ignore[attr-defined]
+    # Back on the paper, signed in.
+    expect(page.get_by_role("link", name="browsing_reader")).to_be_visible()  # type: ignore[attr-defined]
+    before = live.site.hub.paper("2602.02343").total_upvotes
+    button = page.locator("header form.vote button")  # type: ignore[attr-defined]
+    url = page.url  # type: ignore[attr-defined]
+    button.click()
+    # The script votes without leaving the page; the server counted it once.
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator("[data-count]")).to_have_text(str(before + 1))
+    assert page.url == url  # type: ignore[attr-defined]
+    assert live.site.hub.paper("2602.02343").total_upvotes == before + 1
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button.locator("[data-count]")).to_have_text(str(before))
+
+    page.get_by_label("Add a comment").fill("The ablation in **Table 3** settles it.")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Comment").click()  # type: ignore[attr-defined]
+    comment = page.locator("article.comment").last  # type: ignore[attr-defined]
+    expect(comment.locator("strong")).to_have_text("Table 3")
+    expect(comment).to_contain_text("browsing_reader")
+
+    page.get_by_role("link", name="Submit", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_label("arXiv id or URL").fill("https://arxiv.org/abs/astro-ph/0601001")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Submit").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("status")).to_contain_text("on today's list")  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", level=1)).to_be_visible()  # type: ignore[attr-defined]
+    assert "/papers/astro-ph/0601001" in page.url  # type: ignore[attr-defined]
+    shot(page, "submitted")
+    page.goto("/users/browsing_reader")  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Submitted (1)")).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "profile")
+
+
+def test_keyboard_and_small_screens(page: object) -> None:
+    expect = playwright_api.expect
+    page.set_viewport_size({"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto("/?date=2026-02-27")  # type: ignore[attr-defined]
+    page.keyboard.press("j")  # type: ignore[attr-defined]
+    page.keyboard.press("j")  # type: ignore[attr-defined]
+    focused = page.evaluate("document.activeElement.closest('.card').dataset.paper")  # type: ignore[attr-defined]
+    second = page.locator(".card").nth(1).get_attribute("data-paper")  # type: ignore[attr-defined]
+    assert focused == second
+    # Nothing is wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # type: ignore[attr-defined]
+    expect(page.get_by_role("searchbox", name="Search papers")).to_be_visible()  # type: ignore[attr-defined]
+    shot(page, "daily-phone")
