@@ -164,10 +164,10 @@ class Searching(HubBase):
         model = embedding.MODEL_NAME
         seq, after_pk = index.watermark, None
         while True:
-            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            papers = self.store.texts_changed_since(seq, after_pk, limit=INDEX_PAGE)
             if not papers:
                 break
-            texts = {p.pk: embedding.paper_text(p.title, p.abstract) for p in papers}
+            texts = {pk: embedding.paper_text(title, abstract) for pk, _, title, abstract in papers}
             hashes = {pk: embedding.content_hash(text) for pk, text in texts.items()}
             stored = self.store.embeddings(model, list(texts))
             vectors = {
@@ -189,7 +189,7 @@ class Searching(HubBase):
             keys = list(vectors)
             if keys:
                 index.add(keys, np.stack([vectors[pk] for pk in keys]))
-            seq, after_pk = papers[-1].seq, papers[-1].pk
+            after_pk, seq = papers[-1][0], papers[-1][1]
             finished = len(papers) < INDEX_PAGE
             index.save(watermark=seq if finished else seq - 1)
             if finished:

@@ -63,17 +63,17 @@ class VectorIndex:
         self._index: Index = restored
 
     def _empty(self) -> Index:
-        # Search breadth 256: recall@10 0.88 at 64, 0.95 at 128, 0.986 at 256, still under a
-        # millisecond per query at 5,000 vectors. Insert breadth 32: at a million vectors it
-        # inserts 13,400/s with recall@10 0.978, where 48 gave 8,800/s and 0.996, and 128 (at
-        # 100,000) 3,600/s; the search breadth makes up most of what a narrower insert loses.
+        # Measured at a million vectors with real SciFact claims as queries (docs/benchmarks.md):
+        # connectivity 24 and insert breadth 48 reach recall@10 0.978 at search breadth 512 in
+        # 1.7 ms; 16 and 32 inserted 60% faster but stopped at 0.91, 16 and 64 inserted half as
+        # fast for 0.98. int8 storage capped recall near 0.84 whatever the breadth.
         return Index(
             ndim=self.dim,
             metric="cos",
             dtype=self._dtype,
-            connectivity=16,
-            expansion_add=32,
-            expansion_search=256,
+            connectivity=24,
+            expansion_add=48,
+            expansion_search=512,
         )
 
     def __len__(self) -> int:
