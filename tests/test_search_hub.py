@@ -139,3 +139,38 @@ def test_without_the_model_the_vector_index_waits_for_it(
     hub.index()
     assert len(hub.vectors) == 784 and not hub.vectors.partial
     assert hub.search("whale songs", mode="semantic", limit=1)[0].paper.id == "2612.00001"
+
+
+def test_a_crash_mid_vector_index_leaves_it_behind_and_the_rerun_completes(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hub_search, "INDEX_PAGE", 100)
+    monkeypatch.setattr(hub_search, "VECTOR_SAVE_EVERY_S", 0.0)  # save after every page
+    add = hub.vectors.add
+    pages = []
+
+    def add_then_die(keys, vectors):  # type: ignore[no-untyped-def]
+        pages.append(1)
+        if len(pages) == 4:
+            raise RuntimeError("killed")
+        return add(keys, vectors)
+
+    monkeypatch.setattr(hub.vectors, "add", add_then_die)
+    with pytest.raises(RuntimeError):
+        hub.index()
+    assert hub.vectors.watermark < hub.store.change_seq()  # behind, never ahead
+    # What a new process finds on disk: the last saved state, three pages in.
+    hub._vectors = None
+    assert len(hub.vectors) == 300
+    hub.index()
+    assert len(hub.vectors) == 783 and hub.vectors.watermark == hub.store.change_seq()
+
+
+def test_a_batch_that_fills_the_last_page_exactly_is_covered(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 783 demo papers in pages of 261: the last page is full, and the next one is empty.
+    monkeypatch.setattr(hub_search, "INDEX_PAGE", 261)
+    assert hub.index() == 783
+    assert hub.lexical.watermark == hub.vectors.watermark == hub.store.change_seq()
+    assert hub.index() == 0  # nothing is indexed twice

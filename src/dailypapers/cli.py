@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dailypapers import __version__
-from dailypapers.config import Settings, load_settings
+from dailypapers.config import ENV_PREFIX, Settings, load_settings
 from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import FORMATS, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
@@ -168,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         serve = command(name, help_text)
         serve.add_argument("--host", help="address to listen on (DAILYPAPERS_HOST)")
         serve.add_argument("--port", type=int, help="port to listen on (DAILYPAPERS_PORT)")
+        serve.add_argument(
+            "--workers", type=int, help="server processes (DAILYPAPERS_WORKERS, default 1)"
+        )
         if name == "demo":
             serve.add_argument(
                 "--no-serve", action="store_true", help="import the demo data and exit"
@@ -178,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace) -> Settings:
     flags = {
         key: getattr(args, key, None)
-        for key in ("data_dir", "database_url", "base_url", "host", "port")
+        for key in ("data_dir", "database_url", "base_url", "host", "port", "workers")
     }
     return load_settings(flags)
 
@@ -386,13 +390,24 @@ def _serve(hub: Hub, settings: Settings) -> int:
 
     settings.require_secret()
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
-    uvicorn.run(
-        create_app(hub, settings),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        proxy_headers=True,  # the client's address from a reverse proxy on this machine
-    )
+    # The client's address from a reverse proxy on this machine (for rate limits).
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": True}
+    if settings.workers > 1:
+        # Worker processes build their own hub from the environment: hand them the settings.
+        for name in ("data_dir", "database_url", "base_url", "secret_key"):
+            value = getattr(settings, name)
+            if value:
+                os.environ[ENV_PREFIX + name.upper()] = str(value)
+        hub.close()
+        uvicorn.run(
+            "dailypapers.web.asgi:create",
+            factory=True,
+            workers=settings.workers,
+            log_level="warning",
+            **options,  # type: ignore[arg-type]
+        )
+        return 0
+    uvicorn.run(create_app(hub, settings), log_level="info", **options)  # type: ignore[arg-type]
     return 0
 
 

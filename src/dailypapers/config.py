@@ -57,6 +57,13 @@ class Settings:
     )
     host: str = field(default="127.0.0.1", metadata=_help("Address `serve` listens on."))
     port: int = field(default=8000, metadata=_help("Port `serve` listens on."))
+    workers: int = field(
+        default=1,
+        metadata=_help(
+            "Processes `serve` runs; each serves requests, and one at a time keeps the search "
+            "indexes current."
+        ),
+    )
     arxiv_oai_url: str = field(
         default="https://export.arxiv.org/oai2", metadata=_help("arXiv OAI-PMH endpoint.")
     )
@@ -97,6 +104,13 @@ class Settings:
     )
     limit_comments: int = field(
         default=10, metadata=_help("Comments one member may post per minute.")
+    )
+    limit_submits: int = field(
+        default=5,
+        metadata=_help(
+            "Submission attempts one member may make per minute (each may ask arXiv), "
+            "besides the daily quota."
+        ),
     )
     session_days: int = field(
         default=30, metadata=_help("Days a sign-in lasts before the member signs in again.")

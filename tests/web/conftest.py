@@ -64,6 +64,7 @@ def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) ->
         "limit_signin": 10_000,
         "limit_votes": 10_000,
         "limit_comments": 10_000,
+        "limit_submits": 10_000,
         "arxiv_delay": 0,
         "fetch_retries": 1,
         **settings,
@@ -73,7 +74,9 @@ def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) ->
     hub, _ = Hub.init(load_settings(flags, {}))
     hub.load_demo()
     hub.index()
-    return Site(hub, create_app(hub, hub.settings, background_index=False), directory)
+    # Kept responses are checked against the store on every request, so tests see each change.
+    app = create_app(hub, hub.settings, background_index=False, recheck_s=0)
+    return Site(hub, app, directory)
 
 
 @pytest.fixture(scope="module")

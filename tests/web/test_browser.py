@@ -7,6 +7,7 @@ at. Skipped when Chromium or Playwright is not installed (``.ci/run`` installs b
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,9 @@ FLAGS = [
     "--disable-sync",
 ]
 
+# CI installs both and sets this, so that a missing browser fails rather than skips.
+if os.environ.get("DAILYPAPERS_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
+    pytest.fail(f"no Chromium at {CHROMIUM}", pytrace=False)
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
@@ -45,9 +49,12 @@ def page(browser: object, live: LiveServer) -> Iterator[object]:
     opened = context.new_page()
     problems: list[str] = []
     opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on(
-        "console", lambda message: problems.append(message.text) if message.type == "error" else None
-    )
+
+    def console(message: object) -> None:
+        if message.type == "error":  # type: ignore[attr-defined]
+            problems.append(message.text)  # type: ignore[attr-defined]
+
+    opened.on("console", console)
     yield opened
     context.close()
     assert not problems, f"the page reported errors: {problems}"

@@ -225,7 +225,7 @@ def test_profile_and_api_tokens(site: Site) -> None:
 
 
 def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
-    limited = make_site(tmp_path, limit_signin=3, limit_votes=2)
+    limited = make_site(tmp_path, limit_signin=3, limit_votes=2, limit_submits=1)
     client = limited.client()
     form = client.get("/signin")
     statuses = [
@@ -239,6 +239,12 @@ def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
     assert [vote(member, "2601.23265", on).status_code for on in (True, False)] == [303, 303]
     third = vote(member, "2601.23265")
     assert third.status_code == 429 and int(third.headers["retry-after"]) >= 1  # type: ignore[attr-defined]
+    assert "too many votes: 2 per minute" in third.text  # type: ignore[attr-defined]
+    form = member.get("/submit")
+    first = member.post("/submit", data={"ref": "2601.23265", "csrf": csrf_of(form.text)})
+    assert first.status_code == 303
+    second = member.post("/submit", data={"ref": "2602.00919", "csrf": csrf_of(form.text)})
+    assert second.status_code == 429 and "too many submissions" in second.text
 
 
 def test_cli_user_and_token_commands(

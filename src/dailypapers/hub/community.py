@@ -20,6 +20,7 @@ LIMITS = {
     "signup": ("limit_signup", 3600, "new accounts"),
     "vote": ("limit_votes", 60, "votes"),
     "comment": ("limit_comments", 60, "comments"),
+    "submit": ("limit_submits", 60, "submissions"),
 }
 
 
@@ -140,9 +141,7 @@ class Community(HubBase):
         allowed = int(getattr(self.settings, setting))
         count, retry_after = self.store.hit(f"{action}:{who}", window, time.time())
         if count > allowed:
-            minutes = window // 60
+            per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
             raise RateLimited(
-                f"too many {what}: {allowed} per {minutes} minute{'s' if minutes > 1 else ''}; "
-                f"try again in {retry_after} s",
-                retry_after,
+                f"too many {what}: {allowed} per {per}; try again in {retry_after} s", retry_after
             )

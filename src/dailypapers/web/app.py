@@ -9,7 +9,7 @@ status 200.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
@@ -20,8 +20,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers import __version__
 from dailypapers.config import Settings
@@ -29,6 +31,7 @@ from dailypapers.errors import DailyPapersError, RateLimited, Unauthorized
 from dailypapers.hub import Hub
 from dailypapers.web import api, feeds, pages
 from dailypapers.web.auth import safe_next
+from dailypapers.web.cache import ResponseCache
 from dailypapers.web.templating import Templates
 
 log = logging.getLogger("dailypapers.web")
@@ -46,6 +49,27 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS to every response (plain ASGI: cheaper than an HTTP middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     accept = request.headers.get("accept", "")
@@ -56,9 +80,12 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def create_app(hub: Hub, settings: Settings, *, background_index: bool = True) -> FastAPI:
+def create_app(
+    hub: Hub, settings: Settings, *, background_index: bool = True, recheck_s: float = 0.5
+) -> FastAPI:
     """The site over ``hub``. ``background_index`` keeps the search indexes current in a thread
-    of this process (one process of an installation does it at a time)."""
+    of this process (one process of an installation does it at a time); ``recheck_s`` is how
+    stale a page kept for signed-out readers may be (``cache.py``)."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
 
@@ -84,6 +111,8 @@ def create_app(hub: Hub, settings: Settings, *, background_index: bool = True) -
         redoc_url=None,
         lifespan=lifespan,
     )
+    # Middleware added last runs first: security headers, then the session, then kept responses.
+    app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -93,14 +122,7 @@ def create_app(hub: Hub, settings: Settings, *, background_index: bool = True) -
         https_only=settings.base_url.startswith("https://"),
     )
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def problem(request: Request, status: int, detail: str, headers: dict[str, str]) -> Response:
         if _wants_json(request):

@@ -1,0 +1,66 @@
+"""Kept responses: signed-out readers get them while nothing changed; members never do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.conftest import Site, csrf_of
+
+
+def upvotes_of(html: str, paper: str) -> int:
+    card = html.split(f'data-paper="{paper}"', 1)[1]
+    return int(re.search(r"data-count>(\d+)<", card).group(1))  # type: ignore[union-attr]
+
+
+def test_kept_for_readers_until_the_store_changes(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[str] = []
+    paper_list = site.hub.paper_list
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        renders.append("list")
+        return paper_list(*args, **kwargs)
+
+    monkeypatch.setattr(site.hub, "paper_list", counting)
+    reader = site.client()
+    first = reader.get("/?date=2026-02-03")
+    again = reader.get("/?date=2026-02-03")
+    assert first.text == again.text and len(renders) == 1
+    assert again.headers["content-security-policy"]  # kept responses still get the headers
+    assert "set-cookie" not in again.headers
+    # A member sees a fresh page every time, with their own votes on it.
+    member = site.member()
+    member.get("/?date=2026-02-03")
+    member.get("/?date=2026-02-03")
+    assert len(renders) == 3
+    # Their vote moves the store on: readers see it at once (no delay in tests).
+    paper = re.search(r'data-paper="([^"]+)"', first.text).group(1)  # type: ignore[union-attr]
+    page = member.get(f"/papers/{paper}")
+    member.post(f"/papers/{paper}/upvote", data={"csrf": csrf_of(page.text), "on": "1"})
+    after = reader.get("/?date=2026-02-03")
+    assert len(renders) == 4
+    assert upvotes_of(after.text, paper) == upvotes_of(first.text, paper) + 1
+
+
+def test_only_plain_successes_are_kept(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    paper = site.hub.paper
+
+    def counting(ident: str):  # type: ignore[no-untyped-def]
+        asked.append(ident)
+        return paper(ident)
+
+    monkeypatch.setattr(site.hub, "paper", counting)
+    reader = site.client()
+    assert reader.get("/api/papers/2401.99999").status_code == 404
+    assert reader.get("/api/papers/2401.99999").status_code == 404
+    assert asked == ["2401.99999", "2401.99999"]
+    reader.get("/api/papers/2601.23265")
+    reader.get("/api/papers/2601.23265")
+    assert asked.count("2601.23265") == 1
+    # Pages that are not everyone's are never kept: forms, and anything but GET.
+    assert "set-cookie" in reader.get("/signin").headers
+    assert "set-cookie" in site.client().get("/signin").headers
