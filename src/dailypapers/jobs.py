@@ -73,9 +73,15 @@ class BackgroundIndexer:
         return done
 
     def _run(self) -> None:
+        warm = False
         while not self._stop.is_set():
             try:
                 self.run_once()
+                if not warm:
+                    # Load the embedding model now (exporting it, the first time), so that the
+                    # first search by meaning does not wait for it.
+                    warm = True
+                    self.hub.warm()
             except DailyPapersError as exc:
                 log.warning("indexing failed, will retry: %s", exc)
             except Exception:

@@ -132,6 +132,11 @@ class Searching(HubBase):
             self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
         return self._embedder
 
+    def warm(self) -> None:
+        """Load the embedding model, if it is installed (the first load takes seconds)."""
+        if embedding.available():
+            self.embedder.load()
+
     def version(self) -> tuple[int, int, int]:
         """What every list and search shows moves with this: the store's change sequence and
         the watermarks of the indexes as this process sees them."""
@@ -159,7 +164,12 @@ class Searching(HubBase):
         """
         if semantic and not embedding.available():
             raise ConfigError(NO_MODEL)
-        done = self._index_lexical(rebuild, progress)
+        try:
+            done = self._index_lexical(rebuild, progress)
+        finally:
+            # Tantivy's writer holds the directory's lock while it lives: let it go, so that
+            # another process can take its turn at the indexes (jobs.py).
+            self.lexical.close()
         if semantic is not False:
             self._index_vectors(rebuild, progress)
         return done
