@@ -64,7 +64,7 @@ class VectorIndex:
 
     def _empty(self) -> Index:
         # Measured at a million vectors with real SciFact claims as queries (docs/benchmarks.md):
-        # connectivity 24 and insert breadth 48 reach recall@10 0.978 at search breadth 512 in
+        # connectivity 24 and insert breadth 48 reach recall@10 about 0.97 at search breadth 512 in
         # 1.7 ms; 16 and 32 inserted 60% faster but stopped at 0.91, 16 and 64 inserted half as
         # fast for 0.98. int8 storage capped recall near 0.84 whatever the breadth.
         return Index(
