@@ -232,3 +232,30 @@ class ApiToken:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """Something a reader follows: an author (as written on papers), a category, or a search."""
+
+    id: int
+    kind: str
+    value: str
+    created_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"'{self.value}'" if self.kind == "search" else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A member's named list of papers, public (with a page and a feed) or private."""
+
+    id: int
+    owner: str
+    name: str
+    slug: str
+    public: bool
+    created_at: datetime
+    papers: int = 0

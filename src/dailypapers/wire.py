@@ -11,16 +11,16 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from dailypapers.models import Comment, Paper
+from dailypapers.models import Collection, Comment, Follow, Paper
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _day_iso(day: date | None) -> str | None:
+def _dayiso(day: date | None) -> str | None:
     return f"{day.isoformat()}T00:00:00.000Z" if day else None
 
 
@@ -36,8 +36,8 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     return {
         "id": paper.id,
         "authors": [{"name": name, "hidden": False} for name in paper.authors or ()],
-        "publishedAt": _iso(paper.published),
-        "submittedOnDailyAt": _day_iso(listed.date if listed else None),
+        "publishedAt": iso(paper.published),
+        "submittedOnDailyAt": _dayiso(listed.date if listed else None),
         "submittedOnDailyBy": _user(listed.submitter if listed else None),
         "title": paper.title,
         "summary": paper.abstract,
@@ -46,13 +46,13 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "numComments": paper.num_comments,
         "githubRepo": paper.github_repo,
         "projectPage": paper.project_page,
-        "withdrawnAt": _iso(paper.updated) if paper.withdrawn else None,
+        "withdrawnAt": iso(paper.updated) if paper.withdrawn else None,
         # Beyond HF's shape: arXiv metadata the hub keeps.
         "arxivId": paper.arxiv_id,
         "version": paper.version,
         "authorCount": paper.author_count,
         "categories": list(paper.categories or ()),
-        "updatedAt": _iso(paper.updated),
+        "updatedAt": iso(paper.updated),
         "comments": paper.comments,
         "journalRef": paper.journal_ref,
         "doi": paper.doi,
@@ -73,7 +73,7 @@ def daily_item_json(paper: Paper, day: date | None = None) -> dict[str, Any]:
     listing = next((item for item in paper.listings if item.date == day), None)
     if listing is None and paper.listings:
         listing = paper.listings[0]
-    listed_on = _day_iso(listing.date if listing else paper.day)
+    listed_on = _dayiso(listing.date if listing else paper.day)
     submitter = _user(listing.submitter if listing else None)
     return {
         "paper": paper_json(paper),
@@ -95,8 +95,28 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "paperId": comment.paper_id,
         "author": _user(comment.author),
         "text": comment.text,
-        "createdAt": _iso(comment.created_at),
+        "createdAt": iso(comment.created_at),
         "parentId": comment.parent_id,
+    }
+
+
+def follow_json(follow: Follow) -> dict[str, Any]:
+    return {
+        "id": follow.id,
+        "kind": follow.kind,
+        "value": follow.value,
+        "createdAt": iso(follow.created_at),
+    }
+
+
+def collection_json(collection: Collection) -> dict[str, Any]:
+    return {
+        "owner": collection.owner,
+        "slug": collection.slug,
+        "name": collection.name,
+        "public": collection.public,
+        "papers": collection.papers,
+        "createdAt": iso(collection.created_at),
     }
 
 
@@ -150,6 +170,43 @@ def bibtex(paper: Paper) -> str:
         fields.append(("doi", paper.doi))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{bibtex_key(paper)},\n{body}\n}}\n"
+
+
+def bibtex_list(papers: list[Paper]) -> str:
+    """Entries for every paper, their keys made unique (``zhu2026paperbanana``, ``...b``)."""
+    entries, used = [], set()
+    for paper in papers:
+        entry = bibtex(paper)
+        key = base = bibtex_key(paper)
+        suffix = ord("a")
+        while key in used:
+            suffix += 1
+            key = f"{base}{chr(suffix)}"
+        used.add(key)
+        entries.append(entry.replace(f"@misc{{{base},", f"@misc{{{key},", 1))
+    return "\n".join(entries)
+
+
+CSV_COLUMNS = ("id", "title", "authors", "published", "categories", "upvotes", "url", "pdf")
+
+
+def csv_rows(papers: list[Paper], base_url: str) -> list[list[str]]:
+    """A header and one row per paper, for a spreadsheet (authors and categories ';'-joined)."""
+    rows = [list(CSV_COLUMNS)]
+    for paper in papers:
+        rows.append(
+            [
+                paper.id,
+                paper.title,
+                "; ".join(paper.authors or ()),
+                paper.day.isoformat() if paper.day else "",
+                "; ".join(paper.categories or ()),
+                str(paper.total_upvotes),
+                f"{base_url.rstrip('/')}/papers/{paper.id}",
+                pdf_url(paper) or "",
+            ]
+        )
+    return rows
 
 
 # -- markdown -------------------------------------------------------------------------------------

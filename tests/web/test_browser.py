@@ -90,6 +90,50 @@ def test_read_the_days_and_search(page: object) -> None:
     shot(page, "paper")
 
 
+def test_for_you_follows_saves_and_collections(page: object, live: LiveServer) -> None:
+    expect = playwright_api.expect
+    page.goto("/signup?next=/for-you")  # type: ignore[attr-defined]
+    page.get_by_label("User name").fill("foryou_reader")  # type: ignore[attr-defined]
+    page.get_by_label("Email").fill("foryou@example.org")  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign up").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="For you", exact=True)).to_be_visible()  # type: ignore[attr-defined]
+    search = page.get_by_role("searchbox", name="Search papers")  # type: ignore[attr-defined]
+    search.fill("video generation")
+    search.press("Enter")
+    page.get_by_role("button", name="Follow this search “video generation”").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("status")).to_contain_text("You follow 'video generation' now")  # type: ignore[attr-defined]
+    page.get_by_role("link", name="For you", exact=True).click()  # type: ignore[attr-defined]
+    expect(page.locator(".reason").first).to_contain_text("matches your search 'video generation'")  # type: ignore[attr-defined]
+    first = page.locator(".card").first  # type: ignore[attr-defined]
+    paper = first.get_attribute("data-paper")
+    save = first.locator("form[action$='/save'] button")
+    expect(save).to_have_text("☆ Save")
+    save.click()
+    expect(save).to_have_attribute("aria-pressed", "true")  # in place, by the script
+    expect(save).to_have_text("★ Saved")
+    shot(page, "for-you")
+    page.get_by_role("link", name="Reading list").click()  # type: ignore[attr-defined]
+    expect(page.locator(".card")).to_have_count(1)  # type: ignore[attr-defined]
+    assert page.locator(".card").first.get_attribute("data-paper") == paper  # type: ignore[attr-defined]
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.get_by_role("link", name="BibTeX").click()  # type: ignore[attr-defined]
+    assert download.value.suggested_filename == "foryou_reader-reading-list.bib"
+    assert "@misc{" in Path(download.value.path()).read_text()
+    shot(page, "reading-list")
+    page.goto("/users/foryou_reader/collections")  # type: ignore[attr-defined]
+    page.get_by_placeholder("Reading group, spring").fill("Video models")  # type: ignore[attr-defined]
+    page.get_by_label("Public").check()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Create").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("heading", name="Video models")).to_be_visible()  # type: ignore[attr-defined]
+    page.goto(f"/papers/{paper}")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Add to collection").click()  # type: ignore[attr-defined]
+    expect(page.get_by_role("status")).to_contain_text("Added to Video models")  # type: ignore[attr-defined]
+    page.goto("/users/foryou_reader/collections/video-models")  # type: ignore[attr-defined]
+    expect(page.locator(".card")).to_have_count(1)  # type: ignore[attr-defined]
+    shot(page, "collection")
+
+
 def test_sign_up_vote_comment_and_submit(page: object, live: LiveServer) -> None:
     expect = playwright_api.expect
     page.goto("/papers/2602.02343")  # type: ignore[attr-defined]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Self
+from datetime import date
+from typing import Any, Self
 
 import httpx
 
 from dailypapers.config import Settings, write_secret
 from dailypapers.errors import NotFound
 from dailypapers.ids import parse_reference
-from dailypapers.models import LOCAL_PREFIX, Paper
+from dailypapers.models import LOCAL_PREFIX, Paper, User
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
@@ -35,6 +36,8 @@ class HubBase:
         self._lexical: LexicalIndex | None = None
         self._vectors: VectorIndex | None = None
         self._embedder: Embedder | None = None
+        # For you's candidates of the current window, shared by readers (personal.py).
+        self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
@@ -82,6 +85,9 @@ class HubBase:
         while papers := self.store.papers_changed_since(seq, after_pk, limit=PAGE):
             yield from papers
             seq, after_pk = papers[-1].seq, papers[-1].pk
+
+    def signals_changed(self, user: User) -> None:
+        """Called when ``user`` did something that tells what they like (``personal.py``)."""
 
     def stats(self) -> dict[str, object]:
         return self.store.stats()

@@ -99,7 +99,9 @@ class Community(HubBase):
         """Upvote a paper (or take the vote back); the paper with its new count. Idempotent."""
         paper = self.paper(ident)
         self.limit("vote", f"user:{user.id}")
-        self.store.set_vote(user.id, paper.pk, on)
+        changed, _ = self.store.set_vote(user.id, paper.pk, on)
+        if changed:
+            self.signals_changed(user)
         return self.paper(paper.id)
 
     def voted(self, user: User | None, papers: Sequence[Paper]) -> set[int]:

@@ -145,7 +145,7 @@ class Lists(HubBase):
         if sort == "publishedAt":
             result.papers.sort(key=lambda p: (p.day or date.min, p.id), reverse=True)
         elif sort == "trending":
-            scored = trending(result.papers, self._as_of(result.last), self.gravity)
+            scored = trending(result.papers, self.as_of(result.last), self.gravity)
             result.papers = [paper for paper, _ in scored]
             result.scores = {paper.pk: score for paper, score in scored}
         else:
@@ -162,7 +162,7 @@ class Lists(HubBase):
         if window not in WINDOWS:
             raise InvalidInput(f"unknown window {window!r}: {', '.join(WINDOWS)}")
         latest = self.store.latest_listing_day()
-        as_of = self._as_of(latest)
+        as_of = self.as_of(latest)
         if latest is None:
             return Trending(window, as_of, self.gravity.describe(), [])
         first = latest - timedelta(days=WINDOWS[window] - 1)
@@ -171,7 +171,9 @@ class Lists(HubBase):
         return Trending(window, as_of, self.gravity.describe(), items)
 
     @staticmethod
-    def _as_of(latest: date | None) -> datetime:
+    def as_of(latest: date | None) -> datetime:
+        """The moment lists are ranked at: now, or the end of the newest listed day if that
+        is earlier (an installation that stopped fetching, or the demo)."""
         now = datetime.now(UTC)
         if latest is None:
             return now

@@ -34,7 +34,7 @@ import tantivy
 from dailypapers.errors import InvalidInput, StoreError
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
-FORMAT = 2
+FORMAT = 3
 STATE_FILE = "dailypapers-lexical.json"
 
 # Tuned on SciFact's train qrels (benchmarks/eval_lexical.py --split train): the title is also part
@@ -140,7 +140,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("categories", tokenizer_name=_CATEGORY, index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("upvotes", indexed=True, fast=True)
-    builder.add_integer_field("key", stored=True)
+    # Fast too: a window's keys are read from the column without fetching any document.
+    builder.add_integer_field("key", stored=True, indexed=True, fast=True)
     return builder.build()
 
 
@@ -394,6 +395,20 @@ class LexicalIndex:
                 )
             )
         return hits
+
+    def keys(self, filters: LexicalFilters | None, limit: int = 10_000) -> list[int]:
+        """Store keys of the papers meeting ``filters``, highest (most recently stored) first.
+
+        Read from the key column itself: no document is fetched, so ten thousand cost little.
+        """
+        if limit <= 0:
+            return []
+        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        clauses += [(tantivy.Occur.Must, f) for f in self._filter_queries(filters)]
+        found = self._index.searcher().search(
+            tantivy.Query.boolean_query(clauses), limit, count=False, order_by_field="key"
+        )
+        return [int(key) for key, _ in found.hits]
 
     def snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(title, abstract) snippets of the papers ``ids`` with ``query``'s words marked.

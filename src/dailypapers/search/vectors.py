@@ -116,18 +116,31 @@ class VectorIndex:
 
     def similarities(self, vector: Vectors, keys: Sequence[int]) -> dict[int, float]:
         """Cosine similarity of ``vector`` to each of ``keys`` held here (others are left out)."""
-        if not len(self._index) or not len(keys):
+        present, stored = self.matrix(keys)
+        if not present:
             return {}
+        query = np.asarray(vector, dtype=np.float32)
+        cosine = stored @ (query / (np.linalg.norm(query) + 1e-12))
+        return dict(zip(present, cosine.tolist(), strict=True))
+
+    def matrix(self, keys: Sequence[int]) -> tuple[list[int], Vectors]:
+        """The keys among ``keys`` held here, and their vectors as rows (unit length, float32)."""
+        if not len(self._index) or not len(keys):
+            return [], np.zeros((0, self.dim), dtype=np.float32)
         array = np.asarray(keys, dtype=np.uint64)
         # get() answers a missing key with some other vector: ask which are present first.
         array = array[np.asarray(self._index.contains(array), dtype=bool)]
         if not len(array):
-            return {}
+            return [], np.zeros((0, self.dim), dtype=np.float32)
         stored = np.asarray(self._index.get(array, dtype=np.float32)).reshape(len(array), -1)
-        query = np.asarray(vector, dtype=np.float32)
-        # Stored as float16, so no longer exactly unit length: divide, as cosine does.
-        cosine = stored @ query / (np.linalg.norm(stored, axis=1) * np.linalg.norm(query) + 1e-12)
-        return dict(zip(array.tolist(), cosine.tolist(), strict=True))
+        # Stored as float16, so no longer exactly unit length.
+        stored /= np.linalg.norm(stored, axis=1, keepdims=True) + 1e-12
+        return array.tolist(), stored
+
+    def vectors(self, keys: Sequence[int]) -> dict[int, Vectors]:
+        """The stored vectors of those ``keys`` that are here, by key."""
+        present, stored = self.matrix(keys)
+        return dict(zip(present, stored, strict=True))
 
     def save(self, watermark: int) -> None:
         """Write the index durably, then record ``watermark`` (never ahead of the file)."""

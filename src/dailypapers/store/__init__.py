@@ -14,14 +14,17 @@ from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import (
     LOCAL_PREFIX,
     ApiToken,
+    Collection,
     Comment,
+    Follow,
     Listing,
     Paper,
     PaperRecord,
     User,
     Version,
 )
-from dailypapers.store import community, database
+from dailypapers.store import community, database, library
+from dailypapers.store.library import FOLLOW_KINDS, Signals
 from dailypapers.store.tables import (
     change_seq,
     comments,
@@ -40,7 +43,15 @@ from dailypapers.store.upsert import (
     upsert,
 )
 
-__all__ = ["BatchOutcome", "HarvestProgress", "Prepared", "Store", "prepare"]
+__all__ = [
+    "FOLLOW_KINDS",
+    "BatchOutcome",
+    "HarvestProgress",
+    "Prepared",
+    "Signals",
+    "Store",
+    "prepare",
+]
 
 
 class Store:
@@ -163,6 +174,90 @@ class Store:
     def hit(self, key: str, window_s: int, now: float) -> tuple[int, int]:
         with self._write() as conn, conn.begin():
             return community.hit(conn, key, window_s, now)
+
+    # -- a reader's library ---------------------------------------------------------------------
+
+    def set_saved(self, user_id: int, paper_pk: int, on: bool) -> bool:
+        with self._write() as conn, conn.begin():
+            return library.set_saved(conn, user_id, paper_pk, on)
+
+    def set_read(self, user_id: int, paper_pk: int, read: bool) -> bool:
+        with self._write() as conn, conn.begin():
+            return library.set_read(conn, user_id, paper_pk, read)
+
+    def saved(self, user_id: int) -> list[tuple[int, datetime, datetime | None]]:
+        with self._read() as conn:
+            return library.saved(conn, user_id)
+
+    def saved_among(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
+        with self._read() as conn:
+            return library.saved_among(conn, user_id, paper_pks)
+
+    def set_feedback(self, user_id: int, paper_pk: int, value: int) -> bool:
+        with self._write() as conn, conn.begin():
+            return library.set_feedback(conn, user_id, paper_pk, value)
+
+    def feedback_among(self, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
+        with self._read() as conn:
+            return library.feedback_among(conn, user_id, paper_pks)
+
+    def add_follow(self, user_id: int, kind: str, value: str) -> Follow:
+        with self._write() as conn, conn.begin():
+            return library.add_follow(conn, user_id, kind, value)
+
+    def remove_follow(self, user_id: int, follow_id: int) -> bool:
+        with self._write() as conn, conn.begin():
+            return library.remove_follow(conn, user_id, follow_id)
+
+    def follows(self, user_id: int) -> list[Follow]:
+        with self._read() as conn:
+            return library.follows_of(conn, user_id)
+
+    def create_collection(self, user_id: int, name: str, slug: str, public: bool) -> Collection:
+        with self._write() as conn, conn.begin():
+            return library.create_collection(conn, user_id, name, slug, public)
+
+    def update_collection(self, collection_id: int, name: str | None, public: bool | None) -> None:
+        with self._write() as conn, conn.begin():
+            library.update_collection(conn, collection_id, name, public)
+
+    def delete_collection(self, user_id: int, collection_id: int) -> None:
+        with self._write() as conn, conn.begin():
+            library.delete_collection(conn, user_id, collection_id)
+
+    def collections(self, user_id: int, include_private: bool) -> list[Collection]:
+        with self._read() as conn:
+            return library.collections_of(conn, user_id, include_private)
+
+    def collection(self, owner_id: int, slug: str) -> Collection | None:
+        with self._read() as conn:
+            return library.collection(conn, owner_id, slug)
+
+    def set_in_collection(self, user_id: int, collection_id: int, paper_pk: int, on: bool) -> bool:
+        with self._write() as conn, conn.begin():
+            return library.set_in_collection(conn, user_id, collection_id, paper_pk, on)
+
+    def collection_pks(self, collection_id: int) -> list[int]:
+        with self._read() as conn:
+            return library.collection_pks(conn, collection_id)
+
+    def signals(self, user_id: int) -> Signals:
+        with self._read() as conn:
+            return library.signals_of(conn, user_id)
+
+    def signal_count(self, user_id: int) -> int:
+        with self._read() as conn:
+            return library.signal_count(conn, user_id)
+
+    def load_model(self, user_id: int) -> tuple[int, bytes, int, int] | None:
+        with self._read() as conn:
+            return library.load_model(conn, user_id)
+
+    def save_model(
+        self, user_id: int, signals: int, weights: bytes, positives: int, negatives: int
+    ) -> None:
+        with self._write() as conn, conn.begin():
+            library.save_model(conn, user_id, signals, weights, positives, negatives)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -320,6 +415,16 @@ class Store:
             for start in range(0, len(pks), 900):
                 found += self._papers(conn, papers.c.pk.in_(pks[start : start + 900]))
         return found
+
+    def listed_pks_between(self, first: date, last: date) -> list[int]:
+        """Keys of the papers listed on any day from ``first`` to ``last``."""
+        query = select(listings.c.paper_pk).where(listings.c.day >= first, listings.c.day <= last)
+        with self._read() as conn:
+            return list(dict.fromkeys(conn.execute(query).scalars()))
+
+    def max_pk(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.max(papers.c.pk))).scalar_one() or 0)
 
     def listing(self, day: date) -> list[Paper]:
         """The papers listed on ``day``, in rank order."""

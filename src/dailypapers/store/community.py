@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput, NotFound
 from dailypapers.models import ApiToken, Comment, User
+from dailypapers.store import library
 from dailypapers.store.tables import (
     api_tokens,
     comments,
@@ -176,6 +177,7 @@ def set_vote(conn: Connection, user_id: int, paper_pk: int, on: bool) -> tuple[b
         ).rowcount
     if changed:
         _touch_paper(conn, paper_pk)
+        library.bump_signals(conn, user_id)  # a vote says what the member likes
     count = conn.execute(
         select(func.count()).select_from(upvotes).where(upvotes.c.paper_pk == paper_pk)
     ).scalar_one()

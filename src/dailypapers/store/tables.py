@@ -22,9 +22,12 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -129,6 +132,9 @@ users = Table(
     Column("password_hash", Text),
     Column("is_admin", Boolean, nullable=False, server_default=text("false")),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
+    # current when it was trained at this count.
+    Column("signals", BigInteger, nullable=False, server_default=text("0")),
 )
 
 upvotes = Table(
@@ -209,4 +215,72 @@ rate_limits = Table(
     Column("key", String(200), primary_key=True),
     Column("window_start", BigInteger, primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+saves = Table(
+    "saves",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime()),
+    PrimaryKeyConstraint("user_id", "paper_pk"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    # +1 "more like this", -1 "less like this".
+    Column("value", SmallInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("user_id", "paper_pk"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # author (as written on papers), category (arXiv), or search (a query).
+    Column("kind", String(16), nullable=False),
+    Column("value", String(300), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "kind", "value", name="uq_follows_user_kind_value"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("public", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("user_id", "slug", name="uq_collections_user_slug"),
+)
+
+collection_papers = Table(
+    "collection_papers",
+    metadata,
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("collection_id", "paper_pk"),
+)
+
+reader_models = Table(
+    "reader_models",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    # The member's signal count this model was trained at (users.signals).
+    Column("signals", BigInteger, nullable=False),
+    Column("weights", LargeBinary, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("negatives", Integer, nullable=False),
+    Column("trained_at", UTCDateTime(), nullable=False),
 )

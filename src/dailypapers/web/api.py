@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from dailypapers import wire
 from dailypapers.config import Settings
@@ -104,6 +104,123 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
         """Submit a paper to today's daily list (fetched from arXiv if it is new here)."""
         paper = hub.submit(api_user(request, hub), id)
         return JSONResponse(wire.daily_item_json(paper), status_code=201)
+
+    # -- a reader's own: For you, reading list, feedback, follows, collections ------------------
+
+    @api.get("/recommendations", responses=WRITE_ERRORS, tags=["for you"])
+    def recommendations(
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=100)] = 30,
+        since: Annotated[date | None, Query(description="first day; default a week ago")] = None,
+    ) -> list[Item]:
+        """The token owner's For you picks: daily-list items, each with its ``reason``."""
+        result = hub.for_you(api_user(request, hub), since, limit)
+        return [
+            {**wire.daily_item_json(pick.paper), "reason": pick.reason, "score": pick.score}
+            for pick in result.picks
+        ]
+
+    @api.get("/reading-list", responses=WRITE_ERRORS, tags=["for you"])
+    def reading_list(request: Request) -> list[Item]:
+        """The token owner's saved papers, newest first, with when they were saved and read."""
+        saved = hub.reading_list(api_user(request, hub))
+        return [
+            {**wire.daily_item_json(paper), "savedAt": wire.iso(at), "readAt": wire.iso(read)}
+            for paper, at, read in saved
+        ]
+
+    @api.post("/papers/{paper_id:path}/save", responses=WRITE_ERRORS, tags=["for you"])
+    def save(request: Request, paper_id: str) -> Item:
+        """Save a paper to the reading list (idempotent)."""
+        paper = hub.save(api_user(request, hub), paper_id, True)
+        return {"id": paper.id, "saved": True}
+
+    @api.delete("/papers/{paper_id:path}/save", responses=WRITE_ERRORS, tags=["for you"])
+    def unsave(request: Request, paper_id: str) -> Item:
+        """Take a paper off the reading list."""
+        paper = hub.save(api_user(request, hub), paper_id, False)
+        return {"id": paper.id, "saved": False}
+
+    @api.post("/papers/{paper_id:path}/read", responses=WRITE_ERRORS, tags=["for you"])
+    def mark_read(
+        request: Request, paper_id: str, read: Annotated[bool, Body(embed=True)] = True
+    ) -> Item:
+        """Mark a saved paper read (``{"read": false}`` marks it unread)."""
+        paper = hub.mark_read(api_user(request, hub), paper_id, read)
+        return {"id": paper.id, "read": read}
+
+    @api.post("/papers/{paper_id:path}/feedback", responses=WRITE_ERRORS, tags=["for you"])
+    def feedback(
+        request: Request,
+        paper_id: str,
+        value: Annotated[int, Body(embed=True, ge=-1, le=1, description="1 more, -1 less, 0")],
+    ) -> Item:
+        """More like this (1), less like this (-1), or take it back (0)."""
+        paper = hub.feedback(api_user(request, hub), paper_id, value)
+        return {"id": paper.id, "feedback": value}
+
+    @api.get("/follows", responses=WRITE_ERRORS, tags=["for you"])
+    def follows(request: Request) -> list[Item]:
+        """What the token owner follows."""
+        return [wire.follow_json(f) for f in hub.follows(api_user(request, hub))]
+
+    @api.post("/follows", status_code=201, responses=WRITE_ERRORS, tags=["for you"])
+    def follow(
+        request: Request,
+        kind: Annotated[Literal["author", "category", "search"], Body(embed=True)],
+        value: Annotated[str, Body(embed=True, min_length=1, max_length=300)],
+    ) -> Item:
+        """Follow an author (as written on papers), an arXiv category, or a search."""
+        return wire.follow_json(hub.follow(api_user(request, hub), kind, value))
+
+    @api.delete("/follows/{follow_id}", status_code=204, responses=WRITE_ERRORS, tags=["for you"])
+    def unfollow(request: Request, follow_id: int) -> Response:
+        """Stop following."""
+        hub.unfollow(api_user(request, hub), follow_id)
+        return Response(status_code=204)
+
+    @api.get("/collections", responses=WRITE_ERRORS, tags=["for you"])
+    def my_collections(request: Request) -> list[Item]:
+        """The token owner's collections, private ones too."""
+        user = api_user(request, hub)
+        return [wire.collection_json(c) for c in hub.collections(user.name, user)]
+
+    @api.post("/collections", status_code=201, responses=WRITE_ERRORS, tags=["for you"])
+    def create_collection(
+        request: Request,
+        name: Annotated[str, Body(embed=True, min_length=1, max_length=100)],
+        public: Annotated[bool, Body(embed=True)] = False,
+    ) -> Item:
+        """Make a collection (its address comes from its name)."""
+        return wire.collection_json(hub.create_collection(api_user(request, hub), name, public))
+
+    @api.get("/collections/{owner}/{slug}", responses=ERRORS, tags=["for you"])
+    def collection(request: Request, owner: str, slug: str) -> Item:
+        """A public collection and its papers (a private one only with its owner's token)."""
+        viewer = api_user(request, hub) if request.headers.get("authorization") else None
+        found, papers = hub.collection(owner, slug, viewer)
+        return {
+            **wire.collection_json(found),
+            "items": [wire.daily_item_json(paper) for paper in papers],
+        }
+
+    @api.post(
+        "/collections/{slug}/papers", status_code=201, responses=WRITE_ERRORS, tags=["for you"]
+    )
+    def collect(
+        request: Request,
+        slug: str,
+        id: Annotated[str, Body(embed=True, description="arXiv id or paper URL")],
+    ) -> Item:
+        """Add a paper to one of the token owner's collections."""
+        return wire.collection_json(hub.collect(api_user(request, hub), slug, id, True))
+
+    @api.delete(
+        "/collections/{slug}/papers/{paper_id:path}", responses=WRITE_ERRORS, tags=["for you"]
+    )
+    def uncollect(request: Request, slug: str, paper_id: str) -> Item:
+        """Take a paper out of a collection."""
+        return wire.collection_json(hub.collect(api_user(request, hub), slug, paper_id, False))
 
     @api.get("/papers/{paper_id:path}", responses=ERRORS)
     def paper(paper_id: str) -> Item:

@@ -29,7 +29,7 @@ from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, RateLimited, Unauthorized
 from dailypapers.hub import Hub
-from dailypapers.web import api, feeds, pages
+from dailypapers.web import api, feeds, pages, personal
 from dailypapers.web.auth import safe_next
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.templating import Templates
@@ -171,6 +171,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router(hub, settings))
     app.include_router(feeds.router(hub, settings))
+    app.include_router(personal.router(hub, settings, templates))
     app.include_router(pages.router(hub, settings, templates))
     pages.add_docs(app, templates)
 

@@ -6,6 +6,7 @@ a CSRF token) that redirect back; ``static/app.js`` only makes voting skip the r
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -42,6 +43,23 @@ def _back(target: str, fallback: str = "/") -> RedirectResponse:
     return RedirectResponse(safe_next(target) if target else fallback, status_code=303)
 
 
+_AUTHOR = re.compile(r'^author:(?:"([^"]+)"|(\S+))$', re.IGNORECASE)
+_CATEGORY = re.compile(r"^cat:(\S+)$", re.IGNORECASE)
+
+
+def _followable(q: str, category: str | None) -> tuple[str, str] | None:
+    """What following this search means: the author or category it names, or the search."""
+    if not q:
+        return None
+    if author := _AUTHOR.match(q):
+        return "author", author.group(1) or author.group(2)
+    if cat := _CATEGORY.match(q):
+        return "category", cat.group(1)
+    if category and not q:
+        return "category", category
+    return "search", q
+
+
 def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
 
@@ -64,7 +82,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             "daily.html",
             listing=listing,
             papers=shown,
-            voted=hub.voted(current_user(request, hub), shown),
+            marks=hub.marks(current_user(request, hub), shown),
             page_number=p,
             pages=max(1, -(-len(listing.papers) // size)) if size else 1,
             feeds=[
@@ -81,7 +99,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             request,
             "trending.html",
             trending=result,
-            voted=hub.voted(current_user(request, hub), papers),
+            marks=hub.marks(current_user(request, hub), papers),
             gravity=hub.gravity,
             feeds=[
                 (f"Trending this {window} (Atom)", f"/feeds/trending.atom?window={window}"),
@@ -117,6 +135,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             min_upvotes=min_upvotes,
         )
         hits = hub.search(q, SEARCH_LIMIT, filters, chosen, sort) if q else []
+        follow = _followable(q, category)
         return templates.page(
             request,
             "search.html",
@@ -132,7 +151,8 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             date_from=date_from,
             date_to=date_to,
             min_upvotes=min_upvotes,
-            voted=hub.voted(current_user(request, hub), [hit.paper for hit in hits]),
+            follow=follow,
+            marks=hub.marks(current_user(request, hub), [hit.paper for hit in hits]),
             feeds=[
                 (f"Search '{q}' ({label})", f"/feeds/search.{fmt}?{urlencode({'q': q})}")
                 for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
@@ -154,14 +174,16 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             similar = hub.similar(found.id, SIMILAR)
         except DailyPapersError:
             similar = []  # no vectors yet: the page goes on without them
+        viewer = current_user(request, hub)
         return templates.page(
             request,
             "paper.html",
+            collections=hub.collections(viewer.name, viewer) if viewer else [],
             paper=found,
             comments=hub.comments(found),
             similar=similar,
             bibtex=wire.bibtex(found),
-            voted=hub.voted(current_user(request, hub), [found]),
+            marks=hub.marks(current_user(request, hub), [found]),
         )
 
     # -- acting ---------------------------------------------------------------------------------
@@ -296,7 +318,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             profile=found,
             own=own,
             tokens=hub.tokens(found.user) if own else [],
-            voted=hub.voted(me, papers),
+            marks=hub.marks(me, papers),
             **extra,
         )
 

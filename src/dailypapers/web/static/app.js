@@ -38,6 +38,43 @@ document.addEventListener("submit", async (event) => {
   }
 });
 
+// Save, "more like this" and "less like this" toggle in place the same way.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-toggle")) return;
+  const button = form.querySelector("button");
+  event.preventDefault();
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      form.submit();
+      return;
+    }
+    const result = await response.json();
+    const group = form.dataset.group;
+    const forms = group ? document.querySelectorAll(`form[data-group="${group}"]`) : [form];
+    forms.forEach((each) => {
+      // In a group (more / less like this), pressing one releases the other.
+      const pressed = each === form ? result.pressed : false;
+      const b = each.querySelector("button");
+      b.setAttribute("aria-pressed", pressed ? "true" : "false");
+      b.textContent = pressed ? b.dataset.pressedLabel : b.dataset.label;
+      each.querySelector(`input[name="${each.dataset.field}"]`).value = pressed ? "0" : each.dataset.set;
+    });
+  } catch (error) {
+    form.submit();
+  } finally {
+    button.removeAttribute("aria-busy");
+  }
+});
+
 // j / k move between papers, as on many reading sites; Enter opens the focused one.
 document.addEventListener("keydown", (event) => {
   if (event.target.closest("input, textarea, select") || event.metaKey || event.ctrlKey || event.altKey) return;

@@ -1,0 +1,361 @@
+"""What each reader keeps and gets: reading list, feedback, follows, collections, and For you.
+
+For you ranks the papers of a recent window for one reader: their model (``ranking/interest.py``,
+trained on what they liked and disliked) scores every candidate by its vector; what they follow
+(authors, categories, searches) adds to the score; what they already acted on is left out. A
+reader who has liked nothing yet gets their follows; a reader with no signals at all gets the
+trending list. Every pick says why it is there.
+
+Models are trained when a reader's signals change (on the request that changed them, in well
+under a second) and stored with the signal count they reflect, so a page only ever loads one.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.hub.community import Community
+from dailypapers.hub.lists import Lists
+from dailypapers.hub.search import Searching
+from dailypapers.models import Collection, Follow, Paper, User
+from dailypapers.ranking.interest import Interest, train
+from dailypapers.search.lexical import LexicalFilters
+from dailypapers.store import FOLLOW_KINDS, Signals
+
+WINDOW_DAYS = 7
+# Seconds a window's candidates and their vectors are kept for the next reader.
+WINDOW_TTL_S = 5.0
+MAX_CANDIDATES = 10_000
+BACKGROUND = 200
+# What a follow adds to a pick's score (a model's scores are log-odds, mostly within +-5).
+FOLLOW_BOOST = {"author": 3.0, "search": 2.0, "category": 1.5}
+# A saved search "matches" its best hits in the window, not every paper sharing a word with it.
+SEARCH_MATCHES = 20
+# Papers at least this close to a candidate count as "like" it in the reason shown.
+LIKE_COSINE = 0.5
+MAX_NAME = 100
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(slots=True)
+class Pick:
+    """A paper picked for a reader, its score, and the reason shown with it."""
+
+    paper: Paper
+    score: float
+    reason: str
+
+
+@dataclass(slots=True)
+class ForYou:
+    """A reader's picks from the papers of ``since`` to ``as_of``, and how they were made."""
+
+    picks: list[Pick]
+    since: date
+    as_of: datetime
+    basis: str  # "model", "follows" or "trending"
+    candidates: int = 0
+
+
+@dataclass(slots=True)
+class Marks:
+    """What a reader has done to the papers on a page (for the buttons on their cards)."""
+
+    voted: set[int] = field(default_factory=set)
+    saved: set[int] = field(default_factory=set)
+    feedback: dict[int, int] = field(default_factory=dict)
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _SLUG.sub("-", ascii_name.lower()).strip("-")[:80] or "collection"
+
+
+class Personal(Community, Searching, Lists):
+    """The personal part of the hub."""
+
+    # -- reading list and feedback ---------------------------------------------------------------
+
+    def save(self, user: User, ident: str, on: bool = True) -> Paper:
+        paper = self.paper(ident)
+        if self.store.set_saved(user.id, paper.pk, on):
+            self.signals_changed(user)
+        return paper
+
+    def mark_read(self, user: User, ident: str, read: bool = True) -> Paper:
+        paper = self.paper(ident)
+        if not self.store.set_read(user.id, paper.pk, read):
+            raise NotFound(f"{paper.id} is not on your reading list")
+        return paper
+
+    def reading_list(self, user: User) -> list[tuple[Paper, datetime, datetime | None]]:
+        rows = self.store.saved(user.id)
+        found = self.store.papers_by_pk([pk for pk, _, _ in rows])
+        return [(found[pk], at, read) for pk, at, read in rows if pk in found]
+
+    def feedback(self, user: User, ident: str, value: int) -> Paper:
+        """More like this (1), less like this (-1), or neither (0)."""
+        paper = self.paper(ident)
+        if self.store.set_feedback(user.id, paper.pk, value):
+            self.signals_changed(user)
+        return paper
+
+    def marks(self, user: User | None, papers: list[Paper]) -> Marks:
+        if user is None or not papers:
+            return Marks()
+        pks = [paper.pk for paper in papers]
+        return Marks(
+            self.store.voted(user.id, pks),
+            self.store.saved_among(user.id, pks),
+            self.store.feedback_among(user.id, pks),
+        )
+
+    # -- follows ---------------------------------------------------------------------------------
+
+    def follow(self, user: User, kind: str, value: str) -> Follow:
+        if kind not in FOLLOW_KINDS:
+            raise InvalidInput(f"one follows an {', a '.join(FOLLOW_KINDS)}, not a {kind!r}")
+        value = " ".join(value.split())
+        if not value or len(value) > 300:
+            raise InvalidInput(f"a {kind} to follow is 1 to 300 characters")
+        followed = self.store.add_follow(user.id, kind, value)
+        self.signals_changed(user)
+        return followed
+
+    def unfollow(self, user: User, follow_id: int) -> None:
+        if not self.store.remove_follow(user.id, follow_id):
+            raise NotFound(f"you do not follow anything numbered {follow_id}")
+        self.signals_changed(user)
+
+    def follows(self, user: User) -> list[Follow]:
+        return self.store.follows(user.id)
+
+    # -- collections -----------------------------------------------------------------------------
+
+    def create_collection(self, user: User, name: str, public: bool = False) -> Collection:
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME:
+            raise InvalidInput(f"a collection needs a name of 1 to {MAX_NAME} characters")
+        return self.store.create_collection(user.id, name, slugify(name), public)
+
+    def collections(self, owner: str, viewer: User | None) -> list[Collection]:
+        """``owner``'s collections that ``viewer`` may see (all of them, to the owner)."""
+        member = self.user_named(owner)
+        return self.store.collections(member.id, viewer is not None and viewer.id == member.id)
+
+    def collection(
+        self, owner: str, slug: str, viewer: User | None
+    ) -> tuple[Collection, list[Paper]]:
+        member = self.user_named(owner)
+        found = self.store.collection(member.id, slug)
+        if found is None or (not found.public and (viewer is None or viewer.id != member.id)):
+            # A private collection is not there, for anyone but its owner.
+            raise NotFound(f"{owner} has no collection '{slug}'")
+        pks = self.store.collection_pks(found.id)
+        papers = self.store.papers_by_pk(pks)
+        return found, [papers[pk] for pk in pks if pk in papers]
+
+    def collect(self, user: User, slug: str, ident: str, on: bool = True) -> Collection:
+        """Add a paper to one of ``user``'s collections (or take it out)."""
+        found = self.store.collection(user.id, slug)
+        if found is None:
+            raise NotFound(f"you have no collection '{slug}'")
+        paper = self.paper(ident)
+        if self.store.set_in_collection(user.id, found.id, paper.pk, on):
+            self.signals_changed(user)
+        return self.store.collection(user.id, slug) or found
+
+    def update_collection(
+        self, user: User, slug: str, name: str | None = None, public: bool | None = None
+    ) -> None:
+        found = self.store.collection(user.id, slug)
+        if found is None:
+            raise NotFound(f"you have no collection '{slug}'")
+        if name is not None and not 0 < len(name.strip()) <= MAX_NAME:
+            raise InvalidInput(f"a collection needs a name of 1 to {MAX_NAME} characters")
+        self.store.update_collection(found.id, name.strip() if name else None, public)
+
+    def delete_collection(self, user: User, slug: str) -> None:
+        found = self.store.collection(user.id, slug)
+        if found is None:
+            raise NotFound(f"you have no collection '{slug}'")
+        self.store.delete_collection(user.id, found.id)
+        self.signals_changed(user)
+
+    # -- the model -------------------------------------------------------------------------------
+
+    def signals_changed(self, user: User) -> None:
+        """Train the reader's model again (what they like moved)."""
+        self.retrain(user)
+
+    def retrain(self, user: User) -> Interest | None:
+        signals = self.store.signals(user.id)
+        model = self._train(signals)
+        if model is not None:
+            self.store.save_model(
+                user.id, signals.count, model.to_bytes(), model.positives, model.negatives
+            )
+        return model
+
+    def interest(self, user: User, signals: Signals | None = None) -> Interest | None:
+        """The reader's model: the stored one when it is current, else trained now."""
+        signals = signals or self.store.signals(user.id)
+        stored = self.store.load_model(user.id)
+        if stored is not None and stored[0] == signals.count:
+            return Interest.from_bytes(stored[1], stored[2], stored[3])
+        if not signals.positives:
+            return None
+        return self.retrain(user)
+
+    def _train(self, signals: Signals) -> Interest | None:
+        positives = self.vectors.vectors(signals.positives)
+        if not positives:
+            return None
+        negatives = self.vectors.vectors(list(signals.less))
+        seen = signals.seen
+        background = self.vectors.vectors(
+            [key for key in self._random_keys(BACKGROUND * 2) if key not in seen][:BACKGROUND]
+        )
+        return train(
+            np.stack(list(positives.values())),
+            np.stack(list(negatives.values())) if negatives else None,
+            np.stack(list(background.values())) if background else None,
+        )
+
+    def _random_keys(self, count: int) -> list[int]:
+        # Store keys are dense integers: a uniform draw over them is a sample of the papers.
+        top = self.store.max_pk()
+        rng = random.Random(top)
+        return rng.sample(range(1, top + 1), min(count, top)) if top else []
+
+    # -- For you ---------------------------------------------------------------------------------
+
+    def for_you(
+        self, user: User, since: date | None = None, limit: int = 30, days: int = WINDOW_DAYS
+    ) -> ForYou:
+        """``user``'s picks among the papers of the last ``days`` days (or since ``since``).
+
+        The days end with the newest listed day (or today), as trending's window does.
+        """
+        as_of = self.as_of(self.store.latest_listing_day())
+        last_day = (as_of - timedelta(microseconds=1)).date()
+        since = since or last_day - timedelta(days=days - 1)
+        signals = self.store.signals(user.id)
+        model = self.interest(user, signals) if signals.positives else None
+        if model is None and not signals.follows:
+            return self._trending_picks(since, as_of, limit, signals)
+        candidates, known, matrix = self._window(since, last_day)
+        seen = signals.seen
+        if model is not None:
+            # Without a vector a paper cannot be judged by the model: only those with one.
+            judged = model.scores(matrix).tolist()
+            scores = {key: s for key, s in zip(known, judged, strict=True) if key not in seen}
+        else:
+            scores = {key: 0.0 for key in candidates if key not in seen}
+        keys = list(scores)
+        reasons: defaultdict[int, list[str]] = defaultdict(list)
+        allowed = set(keys)
+        for follow in signals.follows:
+            matches = self._follow_matches(follow, since, last_day)
+            for rank, key in enumerate(matches):
+                if key in allowed:
+                    # Within one follow, its own order (relevance, or newest) breaks the ties.
+                    scores[key] += FOLLOW_BOOST[follow.kind] * (1 - rank / (10 * len(matches)))
+                    reasons[key].append(_follow_reason(follow))
+        ranked = sorted(keys, key=lambda key: -scores[key])
+        if model is None:  # follows alone: only what they match
+            ranked = [key for key in ranked if reasons[key]]
+        top = ranked[:limit]
+        papers = self.store.papers_by_pk(top)
+        if model is not None:
+            for key, because in self._likeness(top, signals).items():
+                reasons[key].append(because)
+        picks = [
+            Pick(papers[key], scores[key], "; ".join(reasons[key]) or "close to what you liked")
+            for key in top
+            if key in papers
+        ]
+        return ForYou(picks, since, as_of, "model" if model else "follows", len(candidates))
+
+    def _window(self, since: date, until: date) -> tuple[list[int], list[int], np.ndarray]:
+        """The window's candidates, those with a vector, and the vectors: the same for every
+        reader, so kept for a few seconds (the indexes themselves move every ten)."""
+        now = time.monotonic()
+        kept = self._windows.get((since, until))
+        if kept is not None and now - kept[0] < WINDOW_TTL_S:
+            return kept[1]
+        candidates = self._candidates(since, until)
+        known, matrix = self.vectors.matrix(candidates)
+        self._windows = {(since, until): (now, (candidates, known, matrix))}  # one window kept
+        return candidates, known, matrix
+
+    def _candidates(self, since: date, until: date) -> list[int]:
+        """Keys of the papers listed or published from ``since`` to ``until``."""
+        listed = self.store.listed_pks_between(since, until)
+        window = LexicalFilters(published_from=since, published_to=until)
+        published = self.lexical.keys(window, MAX_CANDIDATES)
+        return list(dict.fromkeys([*listed, *published]))[:MAX_CANDIDATES]
+
+    def _follow_matches(self, follow: Follow, since: date, until: date) -> list[int]:
+        window = LexicalFilters(published_from=since, published_to=until)
+        if follow.kind == "category":
+            return self.lexical.keys(
+                LexicalFilters(since, until, categories=(follow.value,)), MAX_CANDIDATES
+            )
+        if follow.kind == "author":
+            name = follow.value.replace('"', "")
+            hits = self.lexical.search(f'author:"{name}"', 200, window, snippets=False)
+        else:
+            hits = self.lexical.search(follow.value, SEARCH_MATCHES, window, snippets=False)
+        return list(dict.fromkeys(hit.key for hit in hits if hit.key is not None))
+
+    def _likeness(self, keys: list[int], signals: Signals) -> dict[int, str]:
+        """For each pick, how many of the papers the reader liked it is close to."""
+        liked = self.vectors.vectors(signals.positives)
+        picked = self.vectors.vectors(keys)
+        if not liked or not picked:
+            return {}
+        kinds = {
+            **dict.fromkeys(signals.collected, "collected"),
+            **dict.fromkeys(signals.upvoted, "upvoted"),
+            **dict.fromkeys(signals.saved, "saved"),
+            **dict.fromkeys(signals.more, "asked for more of"),
+        }
+        liked_keys = list(liked)
+        matrix = np.stack(list(liked.values()))
+        out: dict[int, str] = {}
+        for key, vector in picked.items():
+            similarity = matrix @ vector
+            close = [liked_keys[i] for i in np.flatnonzero(similarity >= LIKE_COSINE)]
+            if close:
+                verbs = {kinds.get(k, "liked") for k in close}
+                verb = verbs.pop() if len(verbs) == 1 else "liked"
+                count = len(close)
+                out[key] = f"like {count} paper{'s' if count != 1 else ''} you {verb}"
+        return out
+
+    def _trending_picks(self, since: date, as_of: datetime, limit: int, signals: Signals) -> ForYou:
+        window = max(1, ((as_of - timedelta(microseconds=1)).date() - since).days + 1)
+        name = "day" if window <= 1 else "week" if window <= 7 else "month"
+        trending = self.trending(name, limit + len(signals.seen))
+        picks = [
+            Pick(paper, score, f"trending this {name}")
+            for paper, score in trending.items
+            if paper.pk not in signals.seen
+        ][:limit]
+        return ForYou(picks, since, as_of, "trending", len(trending.items))
+
+
+def _follow_reason(follow: Follow) -> str:
+    if follow.kind == "search":
+        return f"matches your search '{follow.value}'"
+    return f"you follow {follow.value}"

@@ -1,0 +1,359 @@
+"""What a reader keeps, in SQL: reading list, feedback, follows, collections, their model.
+
+Every change to what a reader likes counts one more signal on their row (``users.signals``); a
+stored model trained at an older count is stale, and the hub trains a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dailypapers.errors import Conflict, InvalidInput
+from dailypapers.models import Collection, Follow
+from dailypapers.store.tables import (
+    collection_papers,
+    collections,
+    feedback,
+    follows,
+    reader_models,
+    saves,
+    upvotes,
+    users,
+)
+from dailypapers.store.upsert import insert_ignore
+
+FOLLOW_KINDS = ("author", "category", "search")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bump_signals(conn: Connection, user_id: int) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(signals=users.c.signals + 1))
+
+
+def signal_count(conn: Connection, user_id: int) -> int:
+    return int(conn.execute(select(users.c.signals).where(users.c.id == user_id)).scalar_one())
+
+
+# -- reading list --------------------------------------------------------------------------------
+
+
+def set_saved(conn: Connection, user_id: int, paper_pk: int, on: bool) -> bool:
+    if on:
+        changed = conn.execute(
+            insert_ignore(conn, saves).values(user_id=user_id, paper_pk=paper_pk, created_at=_now())
+        ).rowcount
+    else:
+        changed = conn.execute(
+            delete(saves).where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
+        ).rowcount
+    if changed:
+        bump_signals(conn, user_id)
+    return bool(changed)
+
+
+def set_read(conn: Connection, user_id: int, paper_pk: int, read: bool) -> bool:
+    """Mark a saved paper read (or unread again); False when it is not on the reading list."""
+    result = conn.execute(
+        update(saves)
+        .where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
+        .values(read_at=_now() if read else None)
+    )
+    return bool(result.rowcount)
+
+
+def saved(conn: Connection, user_id: int) -> list[tuple[int, datetime, datetime | None]]:
+    """(paper key, saved at, read at) of the reading list, newest first."""
+    rows = conn.execute(
+        select(saves.c.paper_pk, saves.c.created_at, saves.c.read_at)
+        .where(saves.c.user_id == user_id)
+        .order_by(saves.c.created_at.desc(), saves.c.paper_pk.desc())
+    )
+    return [(row.paper_pk, row.created_at, row.read_at) for row in rows]
+
+
+def saved_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(paper_pks), 900):
+        found.update(
+            conn.execute(
+                select(saves.c.paper_pk).where(
+                    saves.c.user_id == user_id, saves.c.paper_pk.in_(paper_pks[start : start + 900])
+                )
+            ).scalars()
+        )
+    return found
+
+
+# -- more / less like this -----------------------------------------------------------------------
+
+
+def set_feedback(conn: Connection, user_id: int, paper_pk: int, value: int) -> bool:
+    """+1 more like this, -1 less like this, 0 takes it back; whether anything changed."""
+    if value not in (-1, 0, 1):
+        raise InvalidInput(f"feedback is 1 (more like this), -1 (less) or 0, not {value}")
+    before = conn.execute(
+        select(feedback.c.value).where(
+            feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk
+        )
+    ).scalar_one_or_none()
+    if (before or 0) == value:
+        return False
+    conn.execute(
+        delete(feedback).where(feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk)
+    )
+    if value:
+        conn.execute(
+            insert(feedback).values(
+                user_id=user_id, paper_pk=paper_pk, value=value, created_at=_now()
+            )
+        )
+    bump_signals(conn, user_id)
+    return True
+
+
+def feedback_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for start in range(0, len(paper_pks), 900):
+        rows = conn.execute(
+            select(feedback.c.paper_pk, feedback.c.value).where(
+                feedback.c.user_id == user_id,
+                feedback.c.paper_pk.in_(paper_pks[start : start + 900]),
+            )
+        )
+        found.update((row.paper_pk, int(row.value)) for row in rows)
+    return found
+
+
+# -- follows -------------------------------------------------------------------------------------
+
+
+def _follow(row: Any) -> Follow:
+    return Follow(row.id, row.kind, row.value, row.created_at)
+
+
+def add_follow(conn: Connection, user_id: int, kind: str, value: str) -> Follow:
+    """Follow an author, a category or a search; following again returns the same follow."""
+    existing = conn.execute(
+        select(follows).where(
+            follows.c.user_id == user_id, follows.c.kind == kind, follows.c.value == value
+        )
+    ).first()
+    if existing is not None:
+        return _follow(existing)
+    follow_id = conn.execute(
+        insert(follows)
+        .values(user_id=user_id, kind=kind, value=value, created_at=_now())
+        .returning(follows.c.id)
+    ).scalar_one()
+    bump_signals(conn, user_id)
+    return _follow(conn.execute(select(follows).where(follows.c.id == follow_id)).one())
+
+
+def remove_follow(conn: Connection, user_id: int, follow_id: int) -> bool:
+    removed = conn.execute(
+        delete(follows).where(follows.c.user_id == user_id, follows.c.id == follow_id)
+    ).rowcount
+    if removed:
+        bump_signals(conn, user_id)
+    return bool(removed)
+
+
+def follows_of(conn: Connection, user_id: int) -> list[Follow]:
+    rows = conn.execute(
+        select(follows).where(follows.c.user_id == user_id).order_by(follows.c.kind, follows.c.id)
+    )
+    return [_follow(row) for row in rows]
+
+
+# -- collections ---------------------------------------------------------------------------------
+
+
+def _collection(row: Any) -> Collection:
+    return Collection(
+        row.id, row.owner, row.name, row.slug, bool(row.public), row.created_at, int(row.papers)
+    )
+
+
+def _collections_query() -> Any:
+    count = (
+        select(func.count())
+        .where(collection_papers.c.collection_id == collections.c.id)
+        .scalar_subquery()
+    )
+    return select(collections, users.c.name.label("owner"), count.label("papers")).join(
+        users, users.c.id == collections.c.user_id
+    )
+
+
+def create_collection(
+    conn: Connection, user_id: int, name: str, slug: str, public: bool
+) -> Collection:
+    taken = conn.execute(
+        select(collections.c.id).where(collections.c.user_id == user_id, collections.c.slug == slug)
+    ).first()
+    if taken is not None:
+        raise Conflict(f"you already have a collection at '{slug}'")
+    try:
+        collection_id = conn.execute(
+            insert(collections)
+            .values(user_id=user_id, name=name, slug=slug, public=public, created_at=_now())
+            .returning(collections.c.id)
+        ).scalar_one()
+    except IntegrityError as exc:
+        raise Conflict(f"you already have a collection at '{slug}'") from exc
+    return _collection(
+        conn.execute(_collections_query().where(collections.c.id == collection_id)).one()
+    )
+
+
+def update_collection(
+    conn: Connection, collection_id: int, name: str | None, public: bool | None
+) -> None:
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = name
+    if public is not None:
+        values["public"] = public
+    if values:
+        conn.execute(update(collections).where(collections.c.id == collection_id).values(values))
+
+
+def delete_collection(conn: Connection, user_id: int, collection_id: int) -> None:
+    conn.execute(delete(collections).where(collections.c.id == collection_id))
+    bump_signals(conn, user_id)
+
+
+def collections_of(conn: Connection, user_id: int, include_private: bool) -> list[Collection]:
+    query = _collections_query().where(collections.c.user_id == user_id)
+    if not include_private:
+        query = query.where(collections.c.public.is_(True))
+    return [_collection(row) for row in conn.execute(query.order_by(collections.c.name))]
+
+
+def collection(conn: Connection, owner_id: int, slug: str) -> Collection | None:
+    row = conn.execute(
+        _collections_query().where(collections.c.user_id == owner_id, collections.c.slug == slug)
+    ).first()
+    return _collection(row) if row else None
+
+
+def set_in_collection(
+    conn: Connection, user_id: int, collection_id: int, paper_pk: int, on: bool
+) -> bool:
+    if on:
+        changed = conn.execute(
+            insert_ignore(conn, collection_papers).values(
+                collection_id=collection_id, paper_pk=paper_pk, added_at=_now()
+            )
+        ).rowcount
+    else:
+        changed = conn.execute(
+            delete(collection_papers).where(
+                collection_papers.c.collection_id == collection_id,
+                collection_papers.c.paper_pk == paper_pk,
+            )
+        ).rowcount
+    if changed:
+        bump_signals(conn, user_id)
+    return bool(changed)
+
+
+def collection_pks(conn: Connection, collection_id: int) -> list[int]:
+    return list(
+        conn.execute(
+            select(collection_papers.c.paper_pk)
+            .where(collection_papers.c.collection_id == collection_id)
+            .order_by(collection_papers.c.added_at.desc(), collection_papers.c.paper_pk.desc())
+        ).scalars()
+    )
+
+
+# -- the reader's signals and model ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What a reader told the site, as paper keys (a "less like this" outweighs any like)."""
+
+    count: int
+    upvoted: tuple[int, ...]
+    saved: tuple[int, ...]
+    more: tuple[int, ...]
+    less: tuple[int, ...]
+    collected: tuple[int, ...]
+    follows: tuple[Follow, ...]
+
+    @property
+    def positives(self) -> list[int]:
+        unwanted = set(self.less)
+        liked = dict.fromkeys([*self.more, *self.saved, *self.upvoted, *self.collected])
+        return [pk for pk in liked if pk not in unwanted]
+
+    @property
+    def seen(self) -> set[int]:
+        """Papers the reader has acted on: never recommended to them again."""
+        return {*self.upvoted, *self.saved, *self.more, *self.less, *self.collected}
+
+
+def signals_of(conn: Connection, user_id: int) -> Signals:
+    def keys(query: Any) -> tuple[int, ...]:
+        return tuple(conn.execute(query).scalars())
+
+    return Signals(
+        count=signal_count(conn, user_id),
+        upvoted=keys(
+            select(upvotes.c.paper_pk)
+            .where(upvotes.c.user_id == user_id)
+            .order_by(upvotes.c.created_at.desc())
+        ),
+        saved=keys(
+            select(saves.c.paper_pk)
+            .where(saves.c.user_id == user_id)
+            .order_by(saves.c.created_at.desc())
+        ),
+        more=keys(
+            select(feedback.c.paper_pk).where(feedback.c.user_id == user_id, feedback.c.value > 0)
+        ),
+        less=keys(
+            select(feedback.c.paper_pk).where(feedback.c.user_id == user_id, feedback.c.value < 0)
+        ),
+        collected=keys(
+            select(collection_papers.c.paper_pk)
+            .join(collections, collections.c.id == collection_papers.c.collection_id)
+            .where(collections.c.user_id == user_id)
+        ),
+        follows=tuple(follows_of(conn, user_id)),
+    )
+
+
+def load_model(conn: Connection, user_id: int) -> tuple[int, bytes, int, int] | None:
+    """(signal count it was trained at, weights, positives, negatives) of the stored model."""
+    row = conn.execute(select(reader_models).where(reader_models.c.user_id == user_id)).first()
+    if row is None:
+        return None
+    return int(row.signals), bytes(row.weights), int(row.positives), int(row.negatives)
+
+
+def save_model(
+    conn: Connection, user_id: int, signals: int, weights: bytes, positives: int, negatives: int
+) -> None:
+    conn.execute(delete(reader_models).where(reader_models.c.user_id == user_id))
+    conn.execute(
+        insert(reader_models).values(
+            user_id=user_id,
+            signals=signals,
+            weights=weights,
+            positives=positives,
+            negatives=negatives,
+            trained_at=_now(),
+        )
+    )
