@@ -59,6 +59,7 @@ def test_semantic_and_hybrid_find_by_meaning(hub: Hub, monkeypatch: pytest.Monke
 
 
 def test_similar_papers(hub: Hub) -> None:
+    hub.index()
     nearest = hub.similar("2601.23265", limit=5)
     assert len(nearest) == 5
     assert "2601.23265" not in {hit.paper.id for hit in nearest}

@@ -330,6 +330,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "search":
             return _search(hub, args)
         if args.command == "similar":
+            hub.index()  # a one-off command sees every stored paper
             return _print_hits(hub.similar(args.id, args.limit), args, "similar", args.id)
         if args.command == "user":
             return _add_user(hub, args)

@@ -67,12 +67,17 @@ class HubBase:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def paper(self, ident: str) -> Paper:
-        """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here."""
+    def find(self, ident: str) -> Paper | None:
+        """A paper by arXiv id, arXiv/HF URL, or local id, or None when it is not here;
+        InvalidInput when ``ident`` is none of those."""
         key = ident.strip()
         if not key.startswith(LOCAL_PREFIX):
             key = parse_reference(key)[0]
-        paper = self.store.paper(key)
+        return self.store.paper(key)
+
+    def paper(self, ident: str) -> Paper:
+        """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here."""
+        paper = self.find(ident)
         if paper is None:
             raise NotFound(
                 f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dailypapers import accounts
@@ -103,12 +102,6 @@ class Community(HubBase):
         if changed:
             self.signals_changed(user)
         return self.paper(paper.id)
-
-    def voted(self, user: User | None, papers: Sequence[Paper]) -> set[int]:
-        """The keys of the papers among ``papers`` that ``user`` has upvoted."""
-        if user is None or not papers:
-            return set()
-        return self.store.voted(user.id, [paper.pk for paper in papers])
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
         """Post a comment (the text as typed; pages escape it when they show it)."""

@@ -105,6 +105,17 @@ class Lists(HubBase):
         day = self.store.latest_listing_day(day)
         return day, by_upvotes(self.store.listing(day), day) if day else []
 
+    def recent_lists(self, days: int) -> list[Paper]:
+        """The daily lists of the ``days`` days up to the newest, newest day first."""
+        latest = self.store.latest_listing_day()
+        if latest is None:
+            return []
+        papers: list[Paper] = []
+        for offset in range(days):
+            day = latest - timedelta(days=offset)
+            papers += by_upvotes(self.store.listing(day), day)
+        return papers
+
     def paper_list(
         self,
         day: date | None = None,

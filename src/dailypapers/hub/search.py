@@ -336,9 +336,9 @@ class Searching(HubBase):
         return [found[hit.key] for hit in hits if hit.key in found]
 
     def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
-        """The papers nearest in meaning to paper ``ident`` (used by paper pages and For you)."""
+        """The papers nearest in meaning to paper ``ident``, in the vector index as it stands
+        (pages call this on every view: keeping the index current is the indexer's job)."""
         paper = self.paper(ident)
-        self.index()
         stored = self.store.embeddings(embedding.MODEL_NAME, [paper.pk])
         if paper.pk not in stored:
             return []

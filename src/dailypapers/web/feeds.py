@@ -7,7 +7,7 @@ often it reappears. Feeds are built as XML trees (ElementTree escapes everything
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from email.utils import format_datetime
 from typing import Literal
 from urllib.parse import urlencode
@@ -20,7 +20,6 @@ from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.hub import Hub, embedding_available
-from dailypapers.hub.lists import by_upvotes
 from dailypapers.models import Paper
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -128,12 +127,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
     @feeds.get("/daily.{fmt}")
     def daily(request: Request, fmt: Format) -> Response:
         """The papers of the last week of daily lists, newest day first."""
-        latest = hub.store.latest_listing_day()
-        papers: list[Paper] = []
-        if latest is not None:
-            for offset in range(DAILY_DAYS):
-                day = latest - timedelta(days=offset)
-                papers += by_upvotes(hub.store.listing(day), day)
+        papers = hub.recent_lists(DAILY_DAYS)
         return respond(
             request, fmt, "Daily Papers", "/", papers[: FEED_SIZE * 4], "The daily list of papers."
         )

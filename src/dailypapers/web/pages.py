@@ -18,7 +18,6 @@ from dailypapers import wire
 from dailypapers.config import Settings
 from dailypapers.errors import Conflict, DailyPapersError, InvalidInput, NotFound
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
-from dailypapers.ids import parse_reference
 from dailypapers.web.auth import (
     check_csrf,
     client_address,
@@ -122,12 +121,11 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         chosen = mode or ("hybrid" if embedding_available() else "lexical")
         if q:
             try:
-                arxiv_id, _ = parse_reference(q)
+                found = hub.find(q)
             except InvalidInput:
-                pass
-            else:  # an id or a paper URL goes straight to the paper, when it is here
-                if hub.store.paper(arxiv_id) is not None:
-                    return RedirectResponse(f"/papers/{arxiv_id}", status_code=303)
+                found = None
+            if found is not None:  # an id or a paper URL goes straight to the paper
+                return RedirectResponse(f"/papers/{found.id}", status_code=303)
         filters = LexicalFilters(
             published_from=date_from,
             published_to=date_to,
