@@ -23,23 +23,15 @@ from dailypapers.web.auth import (
     client_address,
     current_user,
     require_user,
-    safe_next,
     sign_in,
     sign_out,
 )
+from dailypapers.web.forms import back, flash, posted_by, wants_json
 from dailypapers.web.templating import Templates
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 30
 SIMILAR = 6
-
-
-def _flash(request: Request, message: str) -> None:
-    request.session["flash"] = message
-
-
-def _back(target: str, fallback: str = "/") -> RedirectResponse:
-    return RedirectResponse(safe_next(target) if target else fallback, status_code=303)
 
 
 _AUTHOR = re.compile(r'^author:(?:"([^"]+)"|(\S+))$', re.IGNORECASE)
@@ -194,13 +186,12 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         on: Annotated[str, Form()] = "1",
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         voted = on == "1"
         paper = hub.vote(user, ident, voted)
-        if "application/json" in request.headers.get("accept", ""):
+        if wants_json(request):
             return JSONResponse({"id": paper.id, "upvotes": paper.total_upvotes, "voted": voted})
-        return _back(next, f"/papers/{paper.id}")
+        return back(next, f"/papers/{paper.id}")
 
     @pages.post("/papers/{ident:path}/comments")
     def comment(
@@ -210,13 +201,12 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         csrf: Annotated[str, Form()] = "",
         parent_id: Annotated[int | None, Form()] = None,
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         found = hub.paper(ident)
         try:
             posted = hub.comment(user, found.id, text, parent_id)
         except InvalidInput as exc:
-            _flash(request, str(exc))
+            flash(request, str(exc))
             return RedirectResponse(f"/papers/{found.id}#discussion", status_code=303)
         return RedirectResponse(f"/papers/{found.id}#comment-{posted.id}", status_code=303)
 
@@ -231,15 +221,14 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         ref: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         try:
             paper = hub.submit(user, ref)
         except (InvalidInput, Conflict, NotFound) as exc:
             return templates.page(
                 request, "submit.html", status=exc.status, ref=ref, error=str(exc)
             )
-        _flash(request, "Thank you: the paper is on today's list.")
+        flash(request, "Thank you: the paper is on today's list.")
         return RedirectResponse(f"/papers/{paper.id}", status_code=303)
 
     # -- accounts -------------------------------------------------------------------------------
@@ -268,8 +257,8 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
                 values=values,
             )  # fmt: skip
         sign_in(request, user)
-        _flash(request, f"Welcome, {user.name}!")
-        return _back(next)
+        flash(request, f"Welcome, {user.name}!")
+        return back(next)
 
     @pages.get("/signin", response_class=HTMLResponse)
     def signin_form(request: Request, next: str = "") -> Response:
@@ -292,7 +281,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
                 request, "signin.html", 400, forms=True, next=next, error=str(exc), login=login
             )
         sign_in(request, user)
-        return _back(next)
+        return back(next)
 
     @pages.post("/signout")
     def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
@@ -326,8 +315,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         name: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         try:
             secret, token = hub.create_token(user, name)
         except InvalidInput as exc:
@@ -341,10 +329,9 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         token: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         hub.revoke_token(user, token)
-        _flash(request, "The token is revoked.")
+        flash(request, "The token is revoked.")
         return RedirectResponse(f"/users/{user.name}#tokens", status_code=303)
 
     return pages

@@ -19,14 +19,11 @@ from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.models import Paper
 from dailypapers.web import feeds
-from dailypapers.web.auth import check_csrf, current_user, require_user, safe_next
+from dailypapers.web.auth import current_user, require_user
+from dailypapers.web.forms import back, flash, posted_by, wants_json
 from dailypapers.web.templating import Templates
 
 EXPORTS = ("bib", "csv")
-
-
-def _wants_json(request: Request) -> bool:
-    return "application/json" in request.headers.get("accept", "")
 
 
 def export(papers: list[Paper], fmt: str, name: str, base_url: str) -> Response:
@@ -48,9 +45,9 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     base = settings.base_url.rstrip("/")
 
     def toggled(request: Request, next: str, paper: Paper, pressed: bool) -> Response:
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"id": paper.id, "pressed": pressed})
-        return RedirectResponse(safe_next(next) if next else f"/papers/{paper.id}", 303)
+        return back(next, f"/papers/{paper.id}")
 
     # -- buttons on cards -------------------------------------------------------------------------
 
@@ -62,8 +59,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         on: Annotated[str, Form()] = "1",
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         return toggled(request, next, hub.save(user, ident, on == "1"), on == "1")
 
     @mine.post("/papers/{ident:path}/feedback")
@@ -74,8 +70,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         value: Annotated[int, Form()] = 0,
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         return toggled(request, next, hub.feedback(user, ident, value), value != 0)
 
     @mine.post("/papers/{ident:path}/read")
@@ -86,8 +81,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         read: Annotated[str, Form()] = "1",
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         paper = hub.mark_read(user, ident, read == "1")
         return toggled(request, next or "/reading-list", paper, read == "1")
 
@@ -100,12 +94,9 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         on: Annotated[str, Form()] = "1",
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         chosen = hub.collect(user, collection, ident, on == "1")
-        request.session["flash"] = (
-            f"Added to {chosen.name}." if on == "1" else f"Taken out of {chosen.name}."
-        )
+        flash(request, f"Added to {chosen.name}." if on == "1" else f"Taken out of {chosen.name}.")
         return toggled(request, next, hub.paper(ident), on == "1")
 
     # -- For you ----------------------------------------------------------------------------------
@@ -158,16 +149,14 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         csrf: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         followed = hub.follow(user, kind, value)
-        request.session["flash"] = f"You follow {followed.label} now: see For you."
-        return RedirectResponse(safe_next(next) if next else "/following", 303)
+        flash(request, f"You follow {followed.label} now: see For you.")
+        return back(next, "/following")
 
     @mine.post("/follows/{follow_id}/delete")
     def unfollow(request: Request, follow_id: int, csrf: Annotated[str, Form()] = "") -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         hub.unfollow(user, follow_id)
         return RedirectResponse("/following", 303)
 
@@ -193,8 +182,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         public: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         try:
             made = hub.create_collection(user, name, public == "1")
         except (InvalidInput, Conflict) as exc:
@@ -246,8 +234,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         public: Annotated[str, Form()] = "",
         csrf: Annotated[str, Form()] = "",
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         hub.update_collection(user, slug, name or None, public == "1")
         return RedirectResponse(f"/users/{user.name}/collections/{slug}", 303)
 
@@ -255,10 +242,9 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     def delete_collection(
         request: Request, slug: str, csrf: Annotated[str, Form()] = ""
     ) -> Response:
-        user = require_user(request, hub)
-        check_csrf(request, csrf)
+        user = posted_by(request, hub, csrf)
         hub.delete_collection(user, slug)
-        request.session["flash"] = "The collection is deleted."
+        flash(request, "The collection is deleted.")
         return RedirectResponse(f"/users/{user.name}/collections", 303)
 
     return mine

@@ -1,0 +1,36 @@
+"""What every form handler shares: who posted it, a message for the next page, and the answer.
+
+Forms post with a CSRF token and are answered with a redirect back (303); the page's script asks
+for JSON instead, to update a button in place.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from dailypapers.hub import Hub
+from dailypapers.models import User
+from dailypapers.web.auth import check_csrf, require_user, safe_next
+
+
+def posted_by(request: Request, hub: Hub, csrf: str) -> User:
+    """The signed-in member who sent this form, its CSRF token checked."""
+    user = require_user(request, hub)
+    check_csrf(request, csrf)
+    return user
+
+
+def flash(request: Request, message: str) -> None:
+    """Show ``message`` once, on the next page this visitor sees."""
+    request.session["flash"] = message
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the page's script sent the form (it asks for JSON)."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def back(target: str, fallback: str = "/") -> RedirectResponse:
+    """A redirect to ``target`` when it is a path on this site, else to ``fallback``."""
+    return RedirectResponse(safe_next(target) if target else fallback, status_code=303)
