@@ -25,6 +25,7 @@ from dailypapers.models import (
 )
 from dailypapers.store import community, database, library
 from dailypapers.store.library import FOLLOW_KINDS, Signals
+from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
     change_seq,
     comments,
@@ -265,13 +266,10 @@ class Store:
         """Stored (content hash, vector bytes) of ``model`` for the papers ``pks``."""
         found: dict[int, tuple[str, bytes]] = {}
         with self._read() as conn:
-            for start in range(0, len(pks), 900):
+            for chunk in chunks(pks):
                 query = select(
                     embeddings.c.paper_pk, embeddings.c.content_hash, embeddings.c.vector
-                ).where(
-                    embeddings.c.model == model,
-                    embeddings.c.paper_pk.in_(pks[start : start + 900]),
-                )
+                ).where(embeddings.c.model == model, embeddings.c.paper_pk.in_(chunk))
                 found.update(
                     (pk, (digest, bytes(vector))) for pk, digest, vector in conn.execute(query)
                 )
@@ -283,8 +281,7 @@ class Store:
             return
         pks = [pk for pk, _, _ in rows]
         with self._write() as conn, conn.begin():
-            for start in range(0, len(pks), 900):
-                chunk = pks[start : start + 900]
+            for chunk in chunks(pks):
                 conn.execute(
                     delete(embeddings).where(
                         embeddings.c.model == model, embeddings.c.paper_pk.in_(chunk)
@@ -364,8 +361,8 @@ class Store:
         """The papers of keys ``pks`` that exist, by key."""
         found: dict[int, Paper] = {}
         with self._read() as conn:
-            for start in range(0, len(pks), 900):
-                for paper in self._papers(conn, papers.c.pk.in_(pks[start : start + 900])):
+            for chunk in chunks(pks):
+                for paper in self._papers(conn, papers.c.pk.in_(chunk)):
                     found[paper.pk] = paper
         return found
 
@@ -376,8 +373,7 @@ class Store:
         found: dict[str, Paper] = {}
         with self._read() as conn:
             for column, wanted in ((papers.c.arxiv_id, arxiv), (papers.c.local_id, local)):
-                for start in range(0, len(wanted), 900):
-                    chunk = wanted[start : start + 900]
+                for chunk in chunks(wanted):
                     for paper in self._papers(conn, column.in_(chunk)):
                         found[paper.id] = paper
         return found
@@ -412,8 +408,8 @@ class Store:
                 dict.fromkeys(conn.execute(select(listings.c.paper_pk).where(condition)).scalars())
             )
             found: list[Paper] = []
-            for start in range(0, len(pks), 900):
-                found += self._papers(conn, papers.c.pk.in_(pks[start : start + 900]))
+            for chunk in chunks(pks):
+                found += self._papers(conn, papers.c.pk.in_(chunk))
         return found
 
     def listed_pks_between(self, first: date, last: date) -> list[int]:
@@ -484,8 +480,7 @@ class Store:
             query = query.limit(limit)
         rows = conn.execute(query).all()
         by_pk: dict[int, list[Listing]] = {row.pk: [] for row in rows}
-        for chunk_start in range(0, len(rows), 900):
-            chunk = [row.pk for row in rows[chunk_start : chunk_start + 900]]
+        for chunk in chunks([row.pk for row in rows]):
             for listing in conn.execute(
                 select(listings).where(listings.c.paper_pk.in_(chunk)).order_by(listings.c.day)
             ):

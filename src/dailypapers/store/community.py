@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from dailypapers.errors import Conflict, InvalidInput, NotFound
 from dailypapers.models import ApiToken, Comment, User
 from dailypapers.store import library
+from dailypapers.store.rows import insert_ignore, present_among, set_present
 from dailypapers.store.tables import (
     api_tokens,
     comments,
@@ -29,7 +30,7 @@ from dailypapers.store.tables import (
     upvotes,
     users,
 )
-from dailypapers.store.upsert import bump_seq, insert_ignore
+from dailypapers.store.upsert import bump_seq
 
 # A token's last use is written at most this often: a busy script must not write on every call.
 TOKEN_TOUCH = timedelta(minutes=1)
@@ -165,38 +166,20 @@ def set_vote(conn: Connection, user_id: int, paper_pk: int, on: bool) -> tuple[b
     Idempotent: the primary key (user, paper) holds one vote per member however many requests
     race, so the count is the number of rows, exactly.
     """
-    if on:
-        changed = conn.execute(
-            insert_ignore(conn, upvotes).values(
-                user_id=user_id, paper_pk=paper_pk, created_at=_now()
-            )
-        ).rowcount
-    else:
-        changed = conn.execute(
-            delete(upvotes).where(upvotes.c.user_id == user_id, upvotes.c.paper_pk == paper_pk)
-        ).rowcount
+    key = {"user_id": user_id, "paper_pk": paper_pk}
+    changed = set_present(conn, upvotes, key, on, created_at=_now())
     if changed:
         _touch_paper(conn, paper_pk)
         library.bump_signals(conn, user_id)  # a vote says what the member likes
     count = conn.execute(
         select(func.count()).select_from(upvotes).where(upvotes.c.paper_pk == paper_pk)
     ).scalar_one()
-    return bool(changed), int(count)
+    return changed, int(count)
 
 
 def voted(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> set[int]:
     """Which of ``paper_pks`` the user has upvoted."""
-    found: set[int] = set()
-    for start in range(0, len(paper_pks), 900):
-        chunk = paper_pks[start : start + 900]
-        found.update(
-            conn.execute(
-                select(upvotes.c.paper_pk).where(
-                    upvotes.c.user_id == user_id, upvotes.c.paper_pk.in_(chunk)
-                )
-            ).scalars()
-        )
-    return found
+    return present_among(conn, upvotes, {"user_id": user_id}, "paper_pk", paper_pks)
 
 
 def upvoted_by(conn: Connection, user_id: int, limit: int) -> list[int]:

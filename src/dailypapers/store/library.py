@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Collection, Follow
+from dailypapers.store.rows import chunks, present_among, set_present
 from dailypapers.store.tables import (
     collection_papers,
     collections,
@@ -26,7 +27,6 @@ from dailypapers.store.tables import (
     upvotes,
     users,
 )
-from dailypapers.store.upsert import insert_ignore
 
 FOLLOW_KINDS = ("author", "category", "search")
 
@@ -47,17 +47,11 @@ def signal_count(conn: Connection, user_id: int) -> int:
 
 
 def set_saved(conn: Connection, user_id: int, paper_pk: int, on: bool) -> bool:
-    if on:
-        changed = conn.execute(
-            insert_ignore(conn, saves).values(user_id=user_id, paper_pk=paper_pk, created_at=_now())
-        ).rowcount
-    else:
-        changed = conn.execute(
-            delete(saves).where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
-        ).rowcount
+    key = {"user_id": user_id, "paper_pk": paper_pk}
+    changed = set_present(conn, saves, key, on, created_at=_now())
     if changed:
         bump_signals(conn, user_id)
-    return bool(changed)
+    return changed
 
 
 def set_read(conn: Connection, user_id: int, paper_pk: int, read: bool) -> bool:
@@ -81,16 +75,7 @@ def saved(conn: Connection, user_id: int) -> list[tuple[int, datetime, datetime 
 
 
 def saved_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(paper_pks), 900):
-        found.update(
-            conn.execute(
-                select(saves.c.paper_pk).where(
-                    saves.c.user_id == user_id, saves.c.paper_pk.in_(paper_pks[start : start + 900])
-                )
-            ).scalars()
-        )
-    return found
+    return present_among(conn, saves, {"user_id": user_id}, "paper_pk", paper_pks)
 
 
 # -- more / less like this -----------------------------------------------------------------------
@@ -122,11 +107,10 @@ def set_feedback(conn: Connection, user_id: int, paper_pk: int, value: int) -> b
 
 def feedback_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
     found: dict[int, int] = {}
-    for start in range(0, len(paper_pks), 900):
+    for chunk in chunks(paper_pks):
         rows = conn.execute(
             select(feedback.c.paper_pk, feedback.c.value).where(
-                feedback.c.user_id == user_id,
-                feedback.c.paper_pk.in_(paper_pks[start : start + 900]),
+                feedback.c.user_id == user_id, feedback.c.paper_pk.in_(chunk)
             )
         )
         found.update((row.paper_pk, int(row.value)) for row in rows)
@@ -249,22 +233,11 @@ def collection(conn: Connection, owner_id: int, slug: str) -> Collection | None:
 def set_in_collection(
     conn: Connection, user_id: int, collection_id: int, paper_pk: int, on: bool
 ) -> bool:
-    if on:
-        changed = conn.execute(
-            insert_ignore(conn, collection_papers).values(
-                collection_id=collection_id, paper_pk=paper_pk, added_at=_now()
-            )
-        ).rowcount
-    else:
-        changed = conn.execute(
-            delete(collection_papers).where(
-                collection_papers.c.collection_id == collection_id,
-                collection_papers.c.paper_pk == paper_pk,
-            )
-        ).rowcount
+    key = {"collection_id": collection_id, "paper_pk": paper_pk}
+    changed = set_present(conn, collection_papers, key, on, added_at=_now())
     if changed:
         bump_signals(conn, user_id)
-    return bool(changed)
+    return changed
 
 
 def collection_pks(conn: Connection, collection_id: int) -> list[int]:

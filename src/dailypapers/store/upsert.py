@@ -11,7 +11,7 @@ The rules, per record:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Dialect, Row, bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.models import Listing, PaperRecord, local_id_for, title_number
+from dailypapers.store.rows import chunks, insert_ignore
 from dailypapers.store.tables import change_seq, harvest_state, listings, papers
 
 # Fields that describe a version of a paper, as the store names them.
@@ -44,8 +45,6 @@ FIELDS = (
     "project_page",
     "withdrawn",
 )
-# SQLite allows 32,766 bound parameters per statement; stay far below for IN lists.
-_IN_CHUNK = 900
 
 
 @dataclass(slots=True)
@@ -161,16 +160,11 @@ def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
     return row
 
 
-def _chunks(items: Sequence[Any], size: int = _IN_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _rows_where(
     conn: Connection, column: Any, keys: Sequence[Any], *conditions: Any
 ) -> list[Row[Any]]:
     found: list[Row[Any]] = []
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         found.extend(conn.execute(select(papers).where(column.in_(chunk), *conditions)))
     return found
 
@@ -212,7 +206,7 @@ class _Batch:
                 self._remember(row._asdict())
         self.known_listings: set[tuple[date, int]] = set()
         pks = sorted(self.rows)
-        for chunk in _chunks(pks):
+        for chunk in chunks(pks):
             query = select(listings.c.day, listings.c.paper_pk).where(
                 listings.c.paper_pk.in_(chunk)
             )
@@ -313,7 +307,7 @@ class _Batch:
         pk_of: dict[int, int] = {}
         for column, field in ((papers.c.arxiv_id, "arxiv_id"), (papers.c.local_id, "local_id")):
             wanted = {self.rows[key][field]: key for key in keys if self.rows[key][field]}
-            for chunk in _chunks(sorted(wanted)):
+            for chunk in chunks(sorted(wanted)):
                 for pk, ident in conn.execute(select(papers.c.pk, column).where(column.in_(chunk))):
                     pk_of[wanted[ident]] = pk
         return pk_of
@@ -362,12 +356,6 @@ def _insert_plan(dialect: Dialect) -> tuple[str, list[str], Any, list[tuple[int,
         if (process := papers.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
     return str(compiled), names, itemgetter(*names), processors, bool(compiled.positional)
-
-
-def insert_ignore(conn: Connection, table: Any) -> Any:
-    """INSERT that skips rows whose key is already there, on either backend."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
 
 
 def upsert(

@@ -1,0 +1,50 @@
+"""SQL the store's modules share: insert-or-skip, rows present or not, IN lists in chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+# SQLite allows 32,766 bound parameters per statement; stay far below for IN lists.
+IN_CHUNK = 900
+
+
+def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def insert_ignore(conn: Connection, table: Any) -> Any:
+    """INSERT that skips rows whose key is already there, on either backend."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def set_present(
+    conn: Connection, table: Table, key: Mapping[str, Any], on: bool, **values: Any
+) -> bool:
+    """Make the row of primary key ``key`` exist (with ``values``) or not; whether it changed.
+
+    Idempotent under races: the key holds one row however many requests ask at once.
+    """
+    if on:
+        statement = insert_ignore(conn, table).values(**key, **values)
+    else:
+        statement = delete(table).where(*(table.c[name] == value for name, value in key.items()))
+    return bool(conn.execute(statement).rowcount)
+
+
+def present_among(
+    conn: Connection, table: Table, owner: Mapping[str, Any], column: str, keys: Sequence[int]
+) -> set[int]:
+    """Which of ``keys`` (values of ``column``) have a row belonging to ``owner``."""
+    mine = and_(*(table.c[name] == value for name, value in owner.items()))
+    found: set[int] = set()
+    for chunk in chunks(keys):
+        found.update(
+            conn.execute(select(table.c[column]).where(mine, table.c[column].in_(chunk))).scalars()
+        )
+    return found
