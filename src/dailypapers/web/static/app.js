@@ -1,12 +1,41 @@
-// dailypapers: a little script that makes voting skip the page reload. Every form also works
-// without it.
+// dailypapers: a little script that makes votes and the buttons on cards skip the page reload.
+// Every form also works without it.
 "use strict";
+
+// How each kind of in-place form shows the server's answer.
+const show = {
+  vote(form, result) {
+    // The same paper may be on the page more than once: update every copy.
+    document.querySelectorAll("form[data-vote]").forEach((each) => {
+      if (each.action !== form.action) return;
+      const b = each.querySelector("button");
+      each.querySelector("[data-count]").textContent = result.upvotes;
+      each.querySelector("input[name=on]").value = result.voted ? "0" : "1";
+      b.setAttribute("aria-pressed", result.voted ? "true" : "false");
+      b.setAttribute("aria-label", b.getAttribute("aria-label").replace(/^(Upvote|Remove your upvote)/, result.voted ? "Remove your upvote" : "Upvote"));
+    });
+  },
+  // Save, "more like this" and "less like this".
+  toggle(form, result) {
+    const group = form.dataset.group;
+    const forms = group ? document.querySelectorAll(`form[data-group="${group}"]`) : [form];
+    forms.forEach((each) => {
+      // In a group (more / less like this), pressing one releases the other.
+      const pressed = each === form ? result.pressed : false;
+      const b = each.querySelector("button");
+      b.setAttribute("aria-pressed", pressed ? "true" : "false");
+      b.textContent = pressed ? b.dataset.pressedLabel : b.dataset.label;
+      each.querySelector(`input[name="${each.dataset.field}"]`).value = pressed ? "0" : each.dataset.set;
+    });
+  },
+};
 
 document.addEventListener("submit", async (event) => {
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-vote")) return;
+  if (!(form instanceof HTMLFormElement)) return;
+  const kind = form.hasAttribute("data-vote") ? "vote" : form.hasAttribute("data-toggle") ? "toggle" : null;
   const button = form.querySelector("button");
-  if (!button || button.hasAttribute("data-signin")) return; // signed out: go and sign in
+  if (!kind || !button || button.hasAttribute("data-signin")) return; // signed out: go and sign in
   event.preventDefault();
   if (button.getAttribute("aria-busy") === "true") return;
   button.setAttribute("aria-busy", "true");
@@ -21,53 +50,7 @@ document.addEventListener("submit", async (event) => {
       form.submit(); // let the server's page say what went wrong
       return;
     }
-    const result = await response.json();
-    // The same paper may be on the page more than once: update every copy.
-    document.querySelectorAll("form[data-vote]").forEach((each) => {
-      if (each.action !== form.action) return;
-      const b = each.querySelector("button");
-      each.querySelector("[data-count]").textContent = result.upvotes;
-      each.querySelector("input[name=on]").value = result.voted ? "0" : "1";
-      b.setAttribute("aria-pressed", result.voted ? "true" : "false");
-      b.setAttribute("aria-label", b.getAttribute("aria-label").replace(/^(Upvote|Remove your upvote)/, result.voted ? "Remove your upvote" : "Upvote"));
-    });
-  } catch (error) {
-    form.submit();
-  } finally {
-    button.removeAttribute("aria-busy");
-  }
-});
-
-// Save, "more like this" and "less like this" toggle in place the same way.
-document.addEventListener("submit", async (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-toggle")) return;
-  const button = form.querySelector("button");
-  event.preventDefault();
-  if (button.getAttribute("aria-busy") === "true") return;
-  button.setAttribute("aria-busy", "true");
-  try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    if (!response.ok) {
-      form.submit();
-      return;
-    }
-    const result = await response.json();
-    const group = form.dataset.group;
-    const forms = group ? document.querySelectorAll(`form[data-group="${group}"]`) : [form];
-    forms.forEach((each) => {
-      // In a group (more / less like this), pressing one releases the other.
-      const pressed = each === form ? result.pressed : false;
-      const b = each.querySelector("button");
-      b.setAttribute("aria-pressed", pressed ? "true" : "false");
-      b.textContent = pressed ? b.dataset.pressedLabel : b.dataset.label;
-      each.querySelector(`input[name="${each.dataset.field}"]`).value = pressed ? "0" : each.dataset.set;
-    });
+    show[kind](form, await response.json());
   } catch (error) {
     form.submit();
   } finally {
