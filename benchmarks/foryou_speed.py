@@ -30,10 +30,10 @@ from fastapi.testclient import TestClient
 from dailypapers.config import load_settings
 from dailypapers.hub import Hub
 from dailypapers.models import Listing
-from dailypapers.search.embedding import MODEL_NAME, Embedder, content_hash, paper_text
+from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import _cached_embeddings
 from dailypapers.web import create_app
-from search_scale import mixtures, real_corpus, synthetic_papers
+from search_scale import mixtures, real_corpus, store_vectors, synthetic_papers
 
 CACHE = Path(__file__).resolve().parent / "out" / "cache"
 LAST_DAY = date(2026, 11, 30)
@@ -60,13 +60,7 @@ def build(data_dir: Path, new: int, old: int) -> Hub:
     hub, _ = Hub.init(load_settings({"data_dir": data_dir}, {}))
     hub.ingest(records)
     real, _ = _cached_embeddings(texts, Embedder(cache_dir=CACHE / "models"), CACHE)
-    vectors = mixtures(real, len(records))
-    rows = [
-        (pk, content_hash(paper_text(r.title, r.abstract)), vector.tobytes())
-        for pk, r, vector in zip(range(1, len(records) + 1), records, vectors, strict=True)
-    ]
-    for start in range(0, len(rows), 20_000):
-        hub.store.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
+    store_vectors(hub, records, mixtures(real, len(records)))
     hub.index()
     return hub
 

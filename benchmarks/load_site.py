@@ -35,13 +35,10 @@ from dailypapers.config import load_settings
 from dailypapers.hub import Hub
 from dailypapers.models import Listing, PaperRecord
 from dailypapers.search.embedding import (
-    MODEL_NAME,
     Embedder,
-    content_hash,
-    paper_text,
 )
 from dailypapers.search.evaluation import _cached_embeddings
-from search_scale import mixtures, real_corpus, synthetic_papers
+from search_scale import mixtures, real_corpus, store_vectors, synthetic_papers
 
 CACHE = Path(__file__).resolve().parent / "out" / "cache"
 
@@ -91,13 +88,7 @@ def build(data_dir: Path, count: int) -> None:
         # Vectors as search_scale.py makes them (mixtures of real embeddings), stored under each
         # paper's content hash: the server's indexer then embeds nothing.
         real, _ = _cached_embeddings(texts, Embedder(cache_dir=CACHE / "models"), CACHE)
-        vectors = mixtures(real, count)
-        rows = [
-            (pk, content_hash(paper_text(r.title, r.abstract)), vector.tobytes())
-            for pk, r, vector in zip(range(1, count + 1), records, vectors, strict=True)
-        ]
-        for start in range(0, count, 20_000):
-            hub.store.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
+        store_vectors(hub, records, mixtures(real, count))
         hub.index()
 
 

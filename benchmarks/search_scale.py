@@ -91,6 +91,18 @@ def mixtures(real: np.ndarray, size: int) -> np.ndarray:
     return vectors.astype(np.float32)
 
 
+def store_vectors(hub: Hub, records: list[PaperRecord], vectors: np.ndarray) -> None:
+    """Store ``vectors`` as the embeddings of ``records``, under each paper's real content hash
+    (so indexing embeds nothing). The store must be fresh: it numbers papers 1, 2, ... in order."""
+    assert hub.paper(records[-1].arxiv_id or "").pk == len(records)
+    rows = [
+        (pk, content_hash(paper_text(r.title, r.abstract)), vector.tobytes())
+        for pk, r, vector in zip(range(1, len(records) + 1), records, vectors, strict=True)
+    ]
+    for start in range(0, len(rows), 20_000):
+        hub.store.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
+
+
 def percentile_ms(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return round(ordered[int(fraction * (len(ordered) - 1))] * 1000, 2)
@@ -151,15 +163,8 @@ def measure(size: int, corpus: tuple[list[str], list[str], list[str]], args: Any
         hub.ingest(papers)
         figures["ingest_per_s"] = round(size / (time.perf_counter() - started))
         vectors = mixtures(real, size)
-        # A fresh store numbers papers 1, 2, ... in the order they were given.
-        assert hub.paper(papers[-1].arxiv_id or "").pk == size
-        rows = [
-            (pk, content_hash(paper_text(p.title, p.abstract)), vector.tobytes())
-            for pk, p, vector in zip(range(1, size + 1), papers, vectors, strict=True)
-        ]
-        for start in range(0, size, 20_000):
-            hub.store.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
-        del rows, papers
+        store_vectors(hub, papers, vectors)
+        del papers
         started = time.perf_counter()
         hub.index(semantic=False)
         figures["lexical_build_per_s"] = round(size / (time.perf_counter() - started))
