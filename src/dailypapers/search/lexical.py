@@ -380,10 +380,8 @@ class LexicalIndex:
         if limit <= 0:
             return []
         searcher = self._index.searcher()
-        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
-        clauses += [(tantivy.Occur.Must, f) for f in self._filter_queries(filters)]
         found = searcher.search(
-            tantivy.Query.boolean_query(clauses), limit, count=False, order_by_field="published"
+            self._all_meeting(filters), limit, count=False, order_by_field="published"
         ).hits
         hits = []
         for _, address in found:
@@ -403,10 +401,8 @@ class LexicalIndex:
         """
         if limit <= 0:
             return []
-        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
-        clauses += [(tantivy.Occur.Must, f) for f in self._filter_queries(filters)]
         found = self._index.searcher().search(
-            tantivy.Query.boolean_query(clauses), limit, count=False, order_by_field="key"
+            self._all_meeting(filters), limit, count=False, order_by_field="key"
         )
         return [int(key) for key, _ in found.hits]
 
@@ -435,6 +431,12 @@ class LexicalIndex:
             self._highlight(title, plan, None),
             self._highlight(abstract, plan, ABSTRACT_SNIPPET_CHARS),
         )
+
+    def _all_meeting(self, filters: LexicalFilters | None) -> tantivy.Query:
+        """Every document that meets ``filters``."""
+        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        clauses += [(tantivy.Occur.Must, f) for f in self._filter_queries(filters)]
+        return tantivy.Query.boolean_query(clauses)
 
     def _filter_queries(self, filters: LexicalFilters | None) -> list[tantivy.Query]:
         if filters is None:

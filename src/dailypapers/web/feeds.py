@@ -109,6 +109,24 @@ def rss(
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+def feed(
+    request: Request,
+    fmt: str,
+    base: str,
+    title: str,
+    page: str,
+    papers: Sequence[Paper],
+    about: str,
+) -> Response:
+    """``papers`` as the Atom or RSS feed at this request's URL, of the page at ``page``."""
+    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if fmt == "atom":
+        body = atom(title, self_url, base + page, papers, base)
+    else:
+        body = rss(title, self_url, base + page, papers, base, about)
+    return Response(body, media_type=f"{MEDIA[fmt]}; charset=utf-8")
+
+
 def router(hub: Hub, settings: Settings) -> APIRouter:
     feeds = APIRouter(prefix="/feeds", tags=["feeds"])
     base = settings.base_url.rstrip("/")
@@ -116,13 +134,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
     def respond(
         request: Request, fmt: Format, title: str, page: str, papers: Sequence[Paper], about: str
     ) -> Response:
-        self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        page_url = base + page
-        if fmt == "atom":
-            body = atom(title, self_url, page_url, papers, base)
-        else:
-            body = rss(title, self_url, page_url, papers, base, about)
-        return Response(body, media_type=f"{MEDIA[fmt]}; charset=utf-8")
+        return feed(request, fmt, base, title, page, papers, about)
 
     @feeds.get("/daily.{fmt}")
     def daily(request: Request, fmt: Format) -> Response:

@@ -207,11 +207,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
                 return export(papers, fmt, f"{name}-{found.slug}", base)
             page = f"/users/{name}/collections/{found.slug}"
             title = f"{found.name}, a collection by {name}"
-            if fmt == "atom":
-                body = feeds.atom(title, base + request.url.path, base + page, papers, base)
-            else:
-                body = feeds.rss(title, base + request.url.path, base + page, papers, base, title)
-            return Response(body, media_type=f"{feeds.MEDIA[fmt]}; charset=utf-8")
+            return feeds.feed(request, fmt, base, title, page, papers, title)
         found, papers = hub.collection(name, slug, viewer)
         here = f"/users/{name}/collections/{found.slug}"
         return templates.page(
