@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dailypapers.errors import ConfigError
 
@@ -115,6 +116,78 @@ class Settings:
     session_days: int = field(
         default=30, metadata=_help("Days a sign-in lasts before the member signs in again.")
     )
+    smtp_url: str = field(
+        default="",
+        metadata=_help(
+            "SMTP server that sends digests and confirmations: smtp://user:pass@host:587"
+            "?starttls=true, smtps://user:pass@host:465, or smtp://127.0.0.1:8025 for a "
+            "server on this machine. Empty: the site sends no email and shows no subscribe box."
+        ),
+    )
+    mail_from: str = field(
+        default="",
+        metadata=_help(
+            "From address of messages, e.g. 'Daily Papers <papers@example.org>'; empty means "
+            "papers@ the base URL's host. Unsubscribe requests by mail go to it too."
+        ),
+    )
+    timezone: str = field(
+        default="UTC",
+        metadata=_help(
+            "The site's time zone (IANA name): new subscriptions start in it, and `digest "
+            "send` takes today in it."
+        ),
+    )
+    digest_size: int = field(default=12, metadata=_help("Trending papers in a digest, at most."))
+    bounce_limit: int = field(
+        default=3,
+        metadata=_help("Hard bounces in a row after which a subscription is paused."),
+    )
+    limit_subscribe: int = field(
+        default=10,
+        metadata=_help("Subscription requests one client address may make per hour."),
+    )
+    limit_confirmations: int = field(
+        default=3,
+        metadata=_help("Confirmation messages sent to one address per day, at most."),
+    )
+    schedule_arxiv: str = field(
+        default="30 1 * * 1-5",
+        metadata=_help(
+            "When the worker harvests arXiv (cron, UTC): after its announcement at 20:00 "
+            "US Eastern, Sunday to Thursday."
+        ),
+    )
+    arxiv_sets: str = field(
+        default="cs",
+        metadata=_help(
+            "OAI sets the worker harvests, comma-separated (cs, math, physics:hep-th, ...)."
+        ),
+    )
+    schedule_hf: str = field(
+        default="15 * * * *",
+        metadata=_help(
+            "When the worker fetches Hugging Face's daily list (cron, UTC); it fills during "
+            "the day, so hourly."
+        ),
+    )
+    schedule_daily_digest: str = field(
+        default="0 6 * * 1-5",
+        metadata=_help(
+            "When daily digests go out (cron, in each subscriber's time zone): weekdays 06:00."
+        ),
+    )
+    schedule_weekly_digest: str = field(
+        default="0 6 * * 1",
+        metadata=_help("When weekly digests go out (cron, in each subscriber's time zone)."),
+    )
+    schedule_send: str = field(
+        default="* * * * *",
+        metadata=_help(
+            "When the worker sends what waits in the outbox (cron): confirmations, and "
+            "messages a server deferred."
+        ),
+    )
     import_batch: int = field(
         default=20_000,
         metadata=_help(
@@ -132,6 +205,14 @@ class Settings:
     @property
     def secret_path(self) -> Path:
         return self.data_dir / SECRET_FILE
+
+    @property
+    def sender(self) -> str:
+        """The From address of messages."""
+        if self.mail_from:
+            return self.mail_from
+        host = urlsplit(self.base_url).hostname or "localhost"
+        return f"Daily Papers <papers@{host}>"
 
     def require_secret(self) -> str:
         """The secret key, or ConfigError when it is missing or a placeholder."""

@@ -78,3 +78,10 @@ class RateLimited(DailyPapersError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(DailyPapersError):
+    """The installation is not set up to do this (no SMTP server for email, for one)."""
+
+    status = 503
+    exit_code = 10

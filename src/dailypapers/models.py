@@ -259,3 +259,46 @@ class Collection:
     public: bool
     created_at: datetime
     papers: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """An email address that asked for digests, and what it gets."""
+
+    id: int
+    email: str
+    user_id: int | None
+    frequency: str  # "daily" (weekdays) or "weekly"
+    topics: tuple[str, ...]
+    timezone: str
+    status: str  # "pending", "active", "paused" or "unsubscribed"
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    bounces: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A message waiting in the outbox: who it goes to and its bytes, fixed when composed."""
+
+    id: int
+    subscription_id: int
+    period: str
+    recipient: str
+    message_id: str
+    message: bytes
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened to one message handed to SMTP: ``sent``, ``retry`` or ``failed``."""
+
+    outcome: str
+    reason: str | None = None
+    retry_at: datetime | None = None
+    # A hard bounce counts against the subscription (repeated ones pause it).
+    bounce: bool = False
+    # Stop this run: the server cannot be reached, the next messages would fail the same way.
+    stop: bool = False

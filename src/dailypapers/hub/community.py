@@ -20,6 +20,8 @@ LIMITS = {
     "vote": ("limit_votes", 60, "votes"),
     "comment": ("limit_comments", 60, "comments"),
     "submit": ("limit_submits", 60, "submissions"),
+    "subscribe": ("limit_subscribe", 3600, "subscription requests"),
+    "confirmation": ("limit_confirmations", 86400, "confirmation messages to one address"),
 }
 
 

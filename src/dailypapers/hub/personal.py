@@ -240,16 +240,23 @@ class Personal(Community, Searching, Lists):
     # -- For you ---------------------------------------------------------------------------------
 
     def for_you(
-        self, user: User, since: date | None = None, limit: int = 30, days: int = WINDOW_DAYS
+        self,
+        user: User,
+        since: date | None = None,
+        limit: int = 30,
+        days: int = WINDOW_DAYS,
+        until: date | None = None,
+        signals: Signals | None = None,
     ) -> ForYou:
         """``user``'s picks among the papers of the last ``days`` days (or since ``since``).
 
-        The days end with the newest listed day (or today), as trending's window does.
+        The days end with the newest listed day (or today), as trending's window does, or with
+        the newest listed day up to ``until`` (a digest of an earlier day).
         """
-        as_of = self.as_of(self.store.latest_listing_day())
+        as_of = self.as_of(self.store.latest_listing_day(until))
         last_day = (as_of - timedelta(microseconds=1)).date()
         since = since or last_day - timedelta(days=days - 1)
-        signals = self.store.signals(user.id)
+        signals = signals or self.store.signals(user.id)
         model = self.interest(user, signals) if signals.positives else None
         if model is None and not signals.follows:
             return self._trending_picks(since, as_of, limit, signals)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
@@ -16,14 +17,17 @@ from dailypapers.models import (
     ApiToken,
     Collection,
     Comment,
+    Delivery,
     Follow,
     Listing,
+    OutboxItem,
     Paper,
     PaperRecord,
+    Subscription,
     User,
     Version,
 )
-from dailypapers.store import community, database, library
+from dailypapers.store import community, database, library, mail
 from dailypapers.store.library import FOLLOW_KINDS, Signals
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
@@ -259,6 +263,128 @@ class Store:
     ) -> None:
         with self._write() as conn, conn.begin():
             library.save_model(conn, user_id, signals, weights, positives, negatives)
+
+    # -- subscriptions and the outbox ------------------------------------------------------------
+
+    def request_subscription(
+        self,
+        email: str,
+        user_id: int | None,
+        frequency: str,
+        topics: Sequence[str],
+        timezone: str,
+        now: datetime,
+    ) -> tuple[Subscription, bool]:
+        with self._write() as conn, conn.begin():
+            return mail.request_subscription(conn, email, user_id, frequency, topics, timezone, now)
+
+    def update_subscription(
+        self,
+        subscription_id: int,
+        frequency: str | None = None,
+        topics: Sequence[str] | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        with self._write() as conn, conn.begin():
+            mail.update_subscription(conn, subscription_id, frequency, topics, timezone)
+
+    def set_subscription_status(
+        self, subscription_id: int, status: str, now: datetime
+    ) -> Subscription | None:
+        with self._write() as conn, conn.begin():
+            return mail.set_subscription_status(conn, subscription_id, status, now)
+
+    def subscription(self, subscription_id: int) -> Subscription | None:
+        with self._read() as conn:
+            return mail.subscription(conn, subscription_id)
+
+    def subscription_by_email(self, email: str) -> Subscription | None:
+        with self._read() as conn:
+            return mail.subscription_by_email(conn, email)
+
+    def subscription_of_user(self, user_id: int) -> Subscription | None:
+        with self._read() as conn:
+            return mail.subscription_of_user(conn, user_id)
+
+    def active_subscriptions(
+        self, frequency: str, timezone: str | None = None, after_id: int = 0, limit: int = 500
+    ) -> list[Subscription]:
+        with self._read() as conn:
+            return mail.active_subscriptions(conn, frequency, timezone, after_id, limit)
+
+    def active_timezones(self) -> list[str]:
+        with self._read() as conn:
+            return mail.active_timezones(conn)
+
+    def already_composed(self, subscription_ids: Sequence[int], period: str) -> set[int]:
+        with self._read() as conn:
+            return mail.already_composed(conn, subscription_ids, period)
+
+    def papers_sent(
+        self, subscription_ids: Sequence[int], paper_pks: Sequence[int]
+    ) -> dict[int, set[int]]:
+        with self._read() as conn:
+            return mail.papers_sent(conn, subscription_ids, paper_pks)
+
+    def queue(self, messages: Sequence[Mapping[str, Any]], now: datetime) -> list[bool]:
+        """Add messages to the outbox in one transaction (see ``mail.queue``)."""
+        with self._write() as conn, conn.begin():
+            return mail.queue(conn, messages, now)
+
+    def deliver_due(
+        self,
+        deliver: Callable[[OutboxItem], Delivery],
+        now: Callable[[], datetime],
+        bounce_limit: int,
+        limit: int | None = None,
+    ) -> dict[str, int]:
+        """Send what is due through ``deliver``, one claimed message at a time (``mail.py``)."""
+        with mail.sender_lock(self._sender_lock_path()):
+            return mail.deliver_due(
+                self.engine, deliver, now, bounce_limit, limit, self.dialect == "postgresql"
+            )
+
+    def _sender_lock_path(self) -> Path | None:
+        if self.dialect == "postgresql":
+            return None
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return None
+        return Path(database + "-sender.lock")
+
+    def outbox_counts(self, period: str | None = None) -> dict[str, int]:
+        with self._read() as conn:
+            return mail.outbox_counts(conn, period)
+
+    def outbox_rows(self, subscription_id: int) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return mail.outbox_rows(conn, subscription_id)
+
+    def subscription_counts(self) -> dict[str, int]:
+        with self._read() as conn:
+            return mail.subscription_counts(conn)
+
+    # -- scheduled jobs -------------------------------------------------------------------------
+
+    def last_fire(self, name: str) -> datetime | None:
+        with self._read() as conn:
+            return mail.last_fire(conn, name)
+
+    def take_job(
+        self, name: str, fire: datetime, holder: str, lease_until: datetime, now: datetime
+    ) -> bool:
+        with self._write() as conn, conn.begin():
+            return mail.take_job(conn, name, fire, holder, lease_until, now)
+
+    def finish_job(
+        self, name: str, holder: str, fire: datetime | None, outcome: str, now: datetime
+    ) -> None:
+        with self._write() as conn, conn.begin():
+            mail.finish_job(conn, name, holder, fire, outcome, now)
+
+    def job_states(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            return mail.job_states(conn)
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -284,3 +284,85 @@ reader_models = Table(
     Column("negatives", Integer, nullable=False),
     Column("trained_at", UTCDateTime(), nullable=False),
 )
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    # The address in lower case: one subscription per mailbox, however it is typed.
+    Column("email_key", String(320), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("frequency", String(8), nullable=False),
+    Column("topics", JSON, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    # pending (until the link in the confirmation is followed), active, paused, unsubscribed
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("ended_at", UTCDateTime()),
+    # Hard bounces in a row; a delivered message resets it.
+    Column("bounces", Integer, nullable=False, server_default=text("0")),
+    Column("note", Text),
+    Index("ix_subscriptions_status", "status", "frequency"),
+    Index("ix_subscriptions_user_id", "user_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # What the message is for: "daily:2026-02-03", "weekly:2026-02-02", "confirm:<nonce>".
+    # Unique per subscriber: composing twice can never queue a second copy.
+    Column("period", String(40), nullable=False),
+    # queued, sent, failed, or empty (nothing to send: composed, not sent)
+    Column("status", String(8), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("subject", Text, nullable=False),
+    # The whole RFC 5322 message, fixed when composed, so a re-send is the same bytes.
+    Column("message", LargeBinary),
+    Column("papers", Integer, nullable=False, server_default=text("0")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    Column("error", Text),
+    UniqueConstraint("subscription_id", "period", name="uq_outbox_subscription_period"),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+digest_papers = Table(
+    "digest_papers",
+    metadata,
+    # Every paper a subscriber was sent, so that none is ever sent to them twice.
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    Column("outbox_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("subscription_id", "paper_pk"),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    # One row per scheduled job: the fire time last handled, and a lease that lets one worker
+    # of many run a job that must run alone.
+    Column("name", String(120), primary_key=True),
+    Column("last_fire", UTCDateTime()),
+    Column("holder", String(120)),
+    Column("lease_until", UTCDateTime()),
+    Column("started_at", UTCDateTime()),
+    Column("finished_at", UTCDateTime()),
+    Column("outcome", Text),
+)

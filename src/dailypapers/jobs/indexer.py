@@ -1,4 +1,4 @@
-"""Jobs that run beside the web: keeping the search indexes current with the store.
+"""Keeping the search indexes current with the store, one writing process at a time.
 
 One process of an installation writes the indexes at a time: the indexer holds an exclusive
 lock on ``DATA_DIR/index/writer.lock`` while it runs. Other processes (more web workers) skip the

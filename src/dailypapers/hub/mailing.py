@@ -1,0 +1,431 @@
+"""Subscriptions and digests: who gets what, composed into the outbox and sent over SMTP.
+
+The flow (DESIGN.md, "Digest"): ``compose_digests(kind, day)`` writes one outbox row per active
+subscriber and period, unique, with the message fixed as bytes and the papers in it recorded so
+none is sent to them again; ``send_due`` hands due rows to SMTP one at a time and marks each.
+Both are idempotent: a rerun composes nothing twice and sends nothing already sent.
+
+A digest for a day covers the daily lists of the days before it (the newest listed day before
+it and a few before that: Monday's covers the weekend), ranked by the trending formula as of the
+end of that newest day; a reader with an account also gets their For you picks, what they follow
+and their saved searches, each section only when it has papers.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dailypapers.accounts import check_email
+from dailypapers.errors import InvalidInput, NotFound, Unavailable
+from dailypapers.hub.personal import Personal, _follow_reason
+from dailypapers.mail.compose import (
+    FREQUENCIES,
+    Digest,
+    Item,
+    Section,
+    Window,
+    choose,
+    matches_topic,
+    period_key,
+    window,
+)
+from dailypapers.mail.links import make_token, read_token
+from dailypapers.mail.render import (
+    Envelope,
+    domain_of,
+    message_id,
+    render_confirmation,
+    render_digest,
+)
+from dailypapers.mail.smtp import Mailer, parse_smtp_url, retry_at
+from dailypapers.models import Delivery, Follow, OutboxItem, Paper, Subscription, User
+from dailypapers.ranking.trending import trending
+
+log = logging.getLogger("dailypapers.mail")
+
+# Subscriptions composed per outbox transaction.
+COMPOSE_PAGE = 500
+# Papers in each personal section, at most.
+PERSONAL_SIZE = 6
+MAX_TOPICS = 10
+MAX_TOPIC = 100
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"unknown time zone {name!r}; use an IANA name like Europe/Paris"
+        ) from exc
+    return name
+
+
+def check_topics(topics: Sequence[str]) -> list[str]:
+    kept = list(dict.fromkeys(" ".join(t.split()) for t in topics if t and t.strip()))
+    if len(kept) > MAX_TOPICS:
+        raise InvalidInput(f"at most {MAX_TOPICS} topics, got {len(kept)}")
+    for topic in kept:
+        if len(topic) > MAX_TOPIC:
+            raise InvalidInput(f"a topic has at most {MAX_TOPIC} characters: {topic[:40]!r}…")
+    return kept
+
+
+def check_frequency(frequency: str) -> str:
+    if frequency not in FREQUENCIES:
+        raise InvalidInput(f"frequency must be one of {', '.join(FREQUENCIES)}, not {frequency!r}")
+    return frequency
+
+
+@dataclass(slots=True)
+class _Run:
+    """What one composing run shares between its subscribers."""
+
+    frame: Window | None
+    trending: list[Paper] = field(default_factory=list)
+    follows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    topics: dict[str, set[int]] = field(default_factory=dict)
+
+
+class Mailing(Personal):
+    """The mail part of the hub."""
+
+    # -- subscriptions --------------------------------------------------------------------------
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.settings.smtp_url.strip())
+
+    def _require_mail(self) -> None:
+        if not self.mail_enabled:
+            raise Unavailable(
+                "this site sends no email: its administrator has not set DAILYPAPERS_SMTP_URL"
+            )
+
+    def subscribe(
+        self,
+        email: str,
+        frequency: str = "daily",
+        topics: Sequence[str] = (),
+        timezone: str | None = None,
+        user: User | None = None,
+        client: str = "local",
+    ) -> Subscription:
+        """Ask for digests at ``email``: a confirmation goes out, and nothing else until its link
+        is followed. The answer is the same whether or not the address was subscribed."""
+        self._require_mail()
+        email = check_email(email)
+        frequency = check_frequency(frequency)
+        topics = check_topics(topics)
+        zone = check_zone(timezone or self.settings.timezone)
+        self.limit("subscribe", f"client:{client}")
+        now = _now()
+        subscription, pending = self.store.request_subscription(
+            email, user.id if user else None, frequency, topics, zone, now
+        )
+        if pending:
+            self.limit("confirmation", f"email:{email.lower()}")
+            self._queue_confirmation(subscription, now)
+        return subscription
+
+    def confirm(self, token: str) -> Subscription:
+        subscription = self._from_token("confirm", token)
+        if subscription.status == "unsubscribed":
+            raise InvalidInput("this subscription was ended since; subscribe again to restart it")
+        done = self.store.set_subscription_status(subscription.id, "active", _now())
+        return done or subscription
+
+    def unsubscribe(self, token: str) -> Subscription:
+        subscription = self._from_token("manage", token)
+        if subscription.status == "unsubscribed":
+            return subscription
+        done = self.store.set_subscription_status(subscription.id, "unsubscribed", _now())
+        return done or subscription
+
+    def subscription_for(self, token: str) -> Subscription:
+        """The subscription a manage link in a message names."""
+        return self._from_token("manage", token)
+
+    def subscription_of(self, user: User) -> Subscription | None:
+        return self.store.subscription_of_user(user.id)
+
+    def subscription_by_email(self, email: str) -> Subscription | None:
+        return self.store.subscription_by_email(email)
+
+    def change_subscription(
+        self,
+        subscription: Subscription,
+        frequency: str | None = None,
+        topics: Sequence[str] | None = None,
+        timezone: str | None = None,
+    ) -> Subscription:
+        self.store.update_subscription(
+            subscription.id,
+            check_frequency(frequency) if frequency is not None else None,
+            check_topics(topics) if topics is not None else None,
+            check_zone(timezone) if timezone is not None else None,
+        )
+        return self.store.subscription(subscription.id) or subscription
+
+    def end_subscription(self, subscription: Subscription) -> Subscription:
+        done = self.store.set_subscription_status(subscription.id, "unsubscribed", _now())
+        return done or subscription
+
+    def manage_token(self, subscription: Subscription) -> str:
+        return make_token(
+            self.settings.require_secret(), "manage", subscription.id, subscription.email
+        )
+
+    def _from_token(self, purpose: str, token: str) -> Subscription:
+        subscription_id, email = read_token(self.settings.require_secret(), purpose, token)
+        subscription = self.store.subscription(subscription_id)
+        if subscription is None or subscription.email.lower() != email:
+            raise NotFound("this subscription no longer exists; subscribe again from any page")
+        return subscription
+
+    def _envelope(self, subscription: Subscription, period: str) -> Envelope:
+        base = self.settings.base_url.rstrip("/")
+        token = self.manage_token(subscription)
+        secret = self.settings.require_secret()
+        return Envelope(
+            sender=self.settings.sender,
+            recipient=subscription.email,
+            message_id=message_id(secret, subscription.id, period, domain_of(self.settings.sender)),
+            manage_url=f"{base}/subscription?token={token}",
+            unsubscribe_url=f"{base}/unsubscribe?token={token}",
+        )
+
+    def _queue_confirmation(self, subscription: Subscription, now: datetime) -> None:
+        period = f"confirm:{secrets.token_hex(8)}"
+        envelope = self._envelope(subscription, period)
+        token = make_token(
+            self.settings.require_secret(), "confirm", subscription.id, subscription.email
+        )
+        base = self.settings.base_url.rstrip("/")
+        message = render_confirmation(
+            envelope,
+            f"{base}/subscriptions/confirm?token={token}",
+            subscription.frequency,
+            list(subscription.topics),
+            base,
+            now,
+        )
+        self.store.queue(
+            [
+                {
+                    "subscription_id": subscription.id,
+                    "period": period,
+                    "status": "queued",
+                    "recipient": subscription.email,
+                    "message_id": envelope.message_id,
+                    "subject": "Confirm your Daily Papers digest",
+                    "message": message,
+                }
+            ],
+            now,
+        )
+
+    # -- composing ------------------------------------------------------------------------------
+
+    def today(self, zone: str | None = None) -> date:
+        """Today in ``zone`` (default: the site's time zone)."""
+        return datetime.now(ZoneInfo(zone or self.settings.timezone)).date()
+
+    def compose_digests(self, kind: str, day: date, timezone: str | None = None) -> dict[str, int]:
+        """Queue ``kind`` digests for ``day`` for every active subscriber of that frequency (in
+        ``timezone``, if given) who has none yet: {"composed": n, "skipped": m (nothing new)}."""
+        period = period_key(kind, day)
+        run = self._run(kind, day)
+        counts = {"composed": 0, "skipped": 0}
+        after = 0
+        while page := self.store.active_subscriptions(kind, timezone, after, COMPOSE_PAGE):
+            after = page[-1].id
+            done = self.store.already_composed([s.id for s in page], period)
+            todo = [s for s in page if s.id not in done]
+            if not todo:
+                continue
+            now = _now()
+            digests = self._digests(todo, period, run)
+            messages = [self._outbox_row(digest, now) for digest in digests]
+            added = self.store.queue(messages, now)
+            for digest, new in zip(digests, added, strict=True):
+                if new:
+                    counts["composed" if digest.sections else "skipped"] += 1
+        log.info("%s: %s", period, counts)
+        return counts
+
+    def _run(self, kind: str, day: date) -> _Run:
+        frame = window(kind, day, self.store.latest_listing_day(day - timedelta(days=1)))
+        if frame is None:
+            return _Run(None)
+        papers = self.store.listed_between(frame.first, frame.last)
+        ranked = trending(papers, self.as_of(frame.last), self.gravity)
+        return _Run(frame, [paper for paper, _ in ranked])
+
+    def _digests(self, subscriptions: list[Subscription], period: str, run: _Run) -> list[Digest]:
+        frame = run.frame
+        if frame is None:
+            empty = Window("daily", date.min, date.min, date.min)
+            return [Digest(s, period, empty, []) for s in subscriptions]
+        candidates = {s.id: self._sections(s, run) for s in subscriptions}
+        pks = list(
+            {i.paper.pk for sections in candidates.values() for s in sections for i in s.items}
+        )
+        sent = self.store.papers_sent([s.id for s in subscriptions], pks)
+        limits = {"trending": self.settings.digest_size}
+        return [
+            Digest(s, period, frame, choose(candidates[s.id], sent[s.id], limits, PERSONAL_SIZE))
+            for s in subscriptions
+        ]
+
+    def _sections(self, subscription: Subscription, run: _Run) -> list[Section]:
+        papers = run.trending
+        title = "Trending"
+        if subscription.topics:
+            wanted: set[int] = set()
+            for topic in subscription.topics:
+                if topic not in run.topics:
+                    run.topics[topic] = {p.pk for p in run.trending if matches_topic(p, topic)}
+                wanted |= run.topics[topic]
+            papers = [p for p in papers if p.pk in wanted]
+            title = f"Trending in {', '.join(subscription.topics)}"
+        sections = [Section("trending", title, [Item(p) for p in papers])]
+        if subscription.user_id is not None:
+            user = self.store.user(subscription.user_id)
+            if user is not None:
+                sections += self._personal(user, run)
+        return sections
+
+    def _personal(self, user: User, run: _Run) -> list[Section]:
+        frame = run.frame
+        assert frame is not None
+        signals = self.store.signals(user.id)
+        if not signals.positives and not signals.follows:
+            return []
+        sections: list[Section] = []
+        if signals.positives:
+            picks = self.for_you(
+                user, since=frame.first, until=frame.last, limit=PERSONAL_SIZE * 3, signals=signals
+            )
+            if picks.basis == "model":
+                items = [Item(pick.paper, pick.reason) for pick in picks.picks]
+                sections.append(Section("for-you", "For you", items))
+        follows = [f for f in signals.follows if f.kind != "search"]
+        searches = [f for f in signals.follows if f.kind == "search"]
+        for key, title, chosen in (
+            ("following", "From what you follow", follows),
+            ("searches", "Your saved searches", searches),
+        ):
+            if chosen:
+                sections.append(Section(key, title, self._followed(chosen, run)))
+        return sections
+
+    def _followed(self, follows: list[Follow], run: _Run) -> list[Item]:
+        frame = run.frame
+        assert frame is not None
+        reasons: dict[int, str] = {}
+        for follow in follows:
+            key = (follow.kind, follow.value)
+            if key not in run.follows:
+                run.follows[key] = self._follow_matches(follow, frame.first, frame.last)
+            for pk in run.follows[key][: PERSONAL_SIZE * 3]:
+                reasons.setdefault(pk, _follow_reason(follow))
+        found = self.store.papers_by_pk(list(reasons))
+        return [Item(found[pk], reason) for pk, reason in reasons.items() if pk in found]
+
+    def _outbox_row(self, digest: Digest, now: datetime) -> dict[str, Any]:
+        subscription = digest.subscription
+        envelope = self._envelope(subscription, digest.period)
+        row: dict[str, Any] = {
+            "subscription_id": subscription.id,
+            "period": digest.period,
+            "recipient": subscription.email,
+            "message_id": envelope.message_id,
+        }
+        if not digest.sections:
+            return {**row, "status": "empty", "subject": "", "message": None}
+        message = render_digest(digest, envelope, self.settings.base_url, now)
+        return {
+            **row,
+            "status": "queued",
+            "subject": digest.subject,
+            "message": message,
+            "papers": len(digest.papers),
+            "paper_pks": [paper.pk for paper in digest.papers],
+        }
+
+    def preview_digest(
+        self, who: str | User, kind: str = "daily", day: date | None = None
+    ) -> tuple[Digest, EmailMessage]:
+        """What a subscriber (by address) or a reader would get for ``day``; nothing is stored."""
+        if isinstance(who, User):
+            found = self.store.subscription_of_user(who.id)
+            subscription = found or Subscription(
+                0, who.email, who.id, kind, (), self.settings.timezone, "preview", _now()
+            )
+        else:
+            found = self.store.subscription_by_email(who)
+            if found is None:
+                raise NotFound(f"no subscription for {who!r}")
+            subscription = found
+        day = day or self.today(subscription.timezone)
+        period = period_key(kind, day)
+        digest = self._digests([subscription], period, self._run(kind, day))[0]
+        raw = render_digest(
+            digest, self._envelope(subscription, period), self.settings.base_url, _now()
+        )
+        parsed = message_from_bytes(raw, policy=default_policy)
+        assert isinstance(parsed, EmailMessage)
+        return digest, parsed
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send_due(self, limit: int | None = None) -> dict[str, int]:
+        """Send what waits in the outbox and is due: {"sent", "retried", "failed"}."""
+        self._require_mail()
+        server = parse_smtp_url(self.settings.smtp_url)
+        sender = parseaddr(self.settings.sender)[1]
+
+        with Mailer(server, local_hostname=domain_of(self.settings.sender)) as mailer:
+
+            def deliver(item: OutboxItem) -> Delivery:
+                result = mailer.send(sender, item.recipient, item.message)
+                if result.outcome == "retry":
+                    tries = item.attempts + 1
+                    at = retry_at(tries, _now())
+                    if at is None:
+                        result = Delivery(
+                            "failed",
+                            f"gave up after {tries} tries: {result.reason}",
+                            stop=result.stop,
+                        )
+                    else:
+                        result = replace(result, retry_at=at)
+                if result.outcome != "sent":
+                    log.warning("message %s to %s: %s", item.id, item.recipient, result.reason)
+                return result
+
+            counts = self.store.deliver_due(deliver, _now, self.settings.bounce_limit, limit)
+        if any(counts.values()):
+            log.info("outbox: %s", counts)
+        return counts
+
+    def send_digests(self, kind: str, day: date) -> dict[str, int]:
+        """Compose ``kind`` digests for ``day`` and send everything due."""
+        self._require_mail()
+        counts = self.compose_digests(kind, day)
+        return {**counts, **self.send_due()}
