@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-# The loopback server that replays recorded arXiv and HF responses (tests/replay.py).
-pytest_plugins = ["replay"]
+# Loopback servers: replayed arXiv and HF responses (tests/replay.py), SMTP (tests/smtp_sink.py).
+pytest_plugins = ["replay", "smtp_sink"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -19,10 +19,10 @@ from typing import Any
 
 from dailypapers import __version__
 from dailypapers.config import ENV_PREFIX, Settings, load_settings
-from dailypapers.errors import DailyPapersError, InvalidInput
+from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
 from dailypapers.hub import FORMATS, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
-from dailypapers.wire import paper_json
+from dailypapers.wire import paper_json, subscription_json
 
 EXIT_REJECTED = 3
 _MARK = re.compile(r"</?mark>")
@@ -155,6 +155,40 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name", metavar="NAME", help="the member")
     revoke.add_argument("token", metavar="TOKEN", help="the token's label, id or first characters")
 
+    digest = command("digest", "email digests: compose and send them, or preview one")
+    digests = digest.add_subparsers(dest="action", required=True, metavar="ACTION")
+    send = digests.add_parser(
+        "send", help="compose the digests due and send everything waiting", parents=[common]
+    )
+    preview = digests.add_parser(
+        "preview", help="print what a subscriber would get (nothing is sent)", parents=[common]
+    )
+    preview.add_argument("email", metavar="EMAIL")
+    preview.add_argument("--html", action="store_true", help="print the HTML part instead")
+    for sub in (send, preview):
+        sub.add_argument("--period", default="daily", choices=["daily", "weekly"])
+        sub.add_argument(
+            "--date", dest="day", type=_day, help="the digest's day (default: today, site's zone)"
+        )
+    send.add_argument("--json", action="store_true")
+
+    subs = command("subscriptions", "list or end email subscriptions")
+    subs_actions = subs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = subs_actions.add_parser("list", help="every subscription", parents=[common])
+    listing.add_argument("--json", action="store_true")
+    remove = subs_actions.add_parser(
+        "remove", help="unsubscribe an address (a request by mail, say)", parents=[common]
+    )
+    remove.add_argument("email", metavar="EMAIL")
+
+    worker = command(
+        "worker", "run the scheduled jobs: fetching, indexing, digests (see schedule_* settings)"
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="run what is due now, catch the indexes up, and exit"
+    )
+    worker.add_argument("--json", action="store_true", help="with --once: print what ran as JSON")
+
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
@@ -175,6 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":
             serve.add_argument(
                 "--no-serve", action="store_true", help="import the demo data and exit"
+            )
+        else:
+            serve.add_argument(
+                "--with-worker",
+                action="store_true",
+                help="also run the scheduled jobs in this process (small installations)",
             )
     return parser
 
@@ -345,8 +385,14 @@ def run(args: argparse.Namespace) -> int:
             else:
                 _show_text(paper)
             return 0
+        if args.command == "digest":
+            return _digest(hub, args)
+        if args.command == "subscriptions":
+            return _subscriptions(hub, args)
+        if args.command == "worker":
+            return _worker(hub, args)
         if args.command == "serve":
-            return _serve(hub, settings)
+            return _serve(hub, settings, args.with_worker)
     raise InvalidInput(f"unknown command {args.command!r}")
 
 
@@ -384,7 +430,72 @@ def _fetch(hub: Hub, args: argparse.Namespace) -> int:
     return _print_summary(hub.fetch_hf_daily(args.day), args.json)
 
 
-def _serve(hub: Hub, settings: Settings) -> int:
+def _digest(hub: Hub, args: argparse.Namespace) -> int:
+    if args.action == "send":
+        counts = hub.send_digests(args.period, args.day or hub.today())
+        return _print_mapping(counts, args.json)
+    digest, message = hub.preview_digest(args.email, args.period, args.day)
+    print(f"To: {message['To']}")
+    print(f"Subject: {message['Subject']}")
+    print()
+    part = message.get_body(("html",) if args.html else ("plain",))
+    if not digest.sections:
+        print("(nothing new for this subscriber: no digest would be sent)")
+    elif part is not None:
+        print(part.get_content(), end="")
+    return 0
+
+
+def _subscriptions(hub: Hub, args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        found = hub.subscription_by_email(args.email)
+        if found is None:
+            raise NotFound(f"no subscription for {args.email!r}")
+        hub.end_subscription(found)
+        print(f"unsubscribed {found.email}")
+        return 0
+    rows = hub.subscriptions()
+    if args.json:
+        print(json.dumps([subscription_json(row) for row in rows]))
+        return 0
+    for row in rows:
+        topics = f" topics: {', '.join(row.topics)}" if row.topics else ""
+        print(f"{row.email}  {row.status}  {row.frequency}  {row.timezone}{topics}")
+    return 0
+
+
+def _worker(hub: Hub, args: argparse.Namespace) -> int:
+    import logging
+    import signal
+
+    from dailypapers.jobs import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker = Worker(hub, index=not args.once)
+    if args.once:
+        ran = worker.tick()
+        indexed = hub.index()
+        if args.json:
+            print(json.dumps({"ran": dict(ran), "indexed": indexed}))
+        else:
+            for name, outcome in ran:
+                print(f"{name}: {json.dumps(outcome)}")
+            print(f"indexed {indexed} papers")
+        return 0
+
+    def stop(_signum: int, _frame: Any) -> None:
+        worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"worker for {hub.settings.data_dir} ({hub.store.dialect}); Ctrl-C stops it", flush=True)
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stop(timeout=0)
+    return 0
+
+
+def _serve(hub: Hub, settings: Settings, with_worker: bool = False) -> int:
     import uvicorn
 
     from dailypapers.web import create_app
@@ -395,6 +506,8 @@ def _serve(hub: Hub, settings: Settings) -> int:
     options = {"host": settings.host, "port": settings.port, "proxy_headers": True}
     if settings.workers > 1:
         # Worker processes build their own hub from the environment: hand them the settings.
+        if with_worker:
+            os.environ[ENV_PREFIX + "SERVE_WORKER"] = "1"
         for name in ("data_dir", "database_url", "base_url", "secret_key"):
             value = getattr(settings, name)
             if value:
@@ -408,7 +521,8 @@ def _serve(hub: Hub, settings: Settings) -> int:
             **options,  # type: ignore[arg-type]
         )
         return 0
-    uvicorn.run(create_app(hub, settings), log_level="info", **options)  # type: ignore[arg-type]
+    app = create_app(hub, settings, worker=with_worker)
+    uvicorn.run(app, log_level="info", **options)  # type: ignore[arg-type]
     return 0
 
 
@@ -424,7 +538,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         if args.no_serve:
             return 0
-        return _serve(hub, hub.settings)
+        return _serve(hub, hub.settings, with_worker=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from dailypapers.models import Collection, Comment, Follow, Paper
+from dailypapers.models import Collection, Comment, Follow, Paper, Subscription
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -117,6 +117,20 @@ def collection_json(collection: Collection) -> dict[str, Any]:
         "public": collection.public,
         "papers": collection.papers,
         "createdAt": iso(collection.created_at),
+    }
+
+
+def subscription_json(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "email": subscription.email,
+        "status": subscription.status,
+        "frequency": subscription.frequency,
+        "topics": list(subscription.topics),
+        "timezone": subscription.timezone,
+        "createdAt": iso(subscription.created_at),
+        "confirmedAt": iso(subscription.confirmed_at),
+        "bounces": subscription.bounces,
+        "note": subscription.note,
     }
 
 

@@ -165,12 +165,14 @@ class Hub(Mailing):
         from_date: date | None = None,
         metadata_prefix: str = "arXiv",
         progress: Progress | None = None,
+        start_if_new: date | None = None,
     ) -> HarvestReport:
         """Incremental OAI-PMH harvest; each page and the place to resume commit together.
 
         A harvest killed midway resumes from its saved resumption token; a finished one starts the
         next run from the newest datestamp it saw (OAI ``from`` is inclusive: re-reading that day
-        is harmless, every record comes back unchanged).
+        is harmless, every record comes back unchanged). The first harvest of a set starts at
+        ``from_date``, else ``start_if_new``, else at the beginning of arXiv.
         """
         name = f"oai:{metadata_prefix}:{set_spec or 'all'}"
         saved = self.store.harvest_progress(name)
@@ -181,6 +183,8 @@ class Hub(Mailing):
             token, start, report.resumed = saved.resumption_token, saved.from_date, True
         elif from_date is None and saved:
             start = saved.datestamp
+        elif from_date is None:
+            start = start_if_new
         report.datestamp = saved.datestamp if saved else None
         with self._client(self.settings.arxiv_delay) as client:
             harvester = OaiHarvester(client, self.settings.arxiv_oai_url, metadata_prefix)

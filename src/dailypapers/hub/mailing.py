@@ -163,6 +163,9 @@ class Mailing(Personal):
     def subscription_of(self, user: User) -> Subscription | None:
         return self.store.subscription_of_user(user.id)
 
+    def subscriptions(self) -> list[Subscription]:
+        return self.store.subscriptions()
+
     def subscription_by_email(self, email: str) -> Subscription | None:
         return self.store.subscription_by_email(email)
 

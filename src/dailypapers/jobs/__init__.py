@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 from dailypapers.jobs.indexer import BackgroundIndexer, index_writer_lock
+from dailypapers.jobs.schedule import Cron
+from dailypapers.jobs.worker import Job, Worker
 
-__all__ = ["BackgroundIndexer", "index_writer_lock"]
+__all__ = ["BackgroundIndexer", "Cron", "Job", "Worker", "index_writer_lock"]

@@ -312,6 +312,10 @@ class Store:
         with self._read() as conn:
             return mail.active_subscriptions(conn, frequency, timezone, after_id, limit)
 
+    def subscriptions(self) -> list[Subscription]:
+        with self._read() as conn:
+            return mail.all_subscriptions(conn)
+
     def active_timezones(self) -> list[str]:
         with self._read() as conn:
             return mail.active_timezones(conn)
@@ -377,10 +381,16 @@ class Store:
             return mail.take_job(conn, name, fire, holder, lease_until, now)
 
     def finish_job(
-        self, name: str, holder: str, fire: datetime | None, outcome: str, now: datetime
+        self,
+        name: str,
+        holder: str,
+        fire: datetime | None,
+        outcome: str,
+        now: datetime,
+        hold_until: datetime | None = None,
     ) -> None:
         with self._write() as conn, conn.begin():
-            mail.finish_job(conn, name, holder, fire, outcome, now)
+            mail.finish_job(conn, name, holder, fire, outcome, now, hold_until)
 
     def job_states(self) -> list[dict[str, Any]]:
         with self._read() as conn:

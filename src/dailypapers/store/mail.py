@@ -165,6 +165,11 @@ def active_subscriptions(
     return [_subscription(row) for row in rows]
 
 
+def all_subscriptions(conn: Connection) -> list[Subscription]:
+    rows = conn.execute(select(subscriptions).order_by(subscriptions.c.id))
+    return [_subscription(row) for row in rows]
+
+
 def active_timezones(conn: Connection) -> list[str]:
     query = select(subscriptions.c.timezone).where(subscriptions.c.status == ACTIVE).distinct()
     return sorted(conn.execute(query).scalars())
@@ -427,12 +432,19 @@ def take_job(
 
 
 def finish_job(
-    conn: Connection, name: str, holder: str, fire: datetime | None, outcome: str, now: datetime
+    conn: Connection,
+    name: str,
+    holder: str,
+    fire: datetime | None,
+    outcome: str,
+    now: datetime,
+    hold_until: datetime | None = None,
 ) -> None:
-    """Let go of job ``name``; a ``fire`` marks that fire time handled (None: run it again)."""
+    """Let go of job ``name``; a ``fire`` marks that fire time handled (None: it runs again,
+    not before ``hold_until``)."""
     values: dict[str, Any] = {
         "holder": None,
-        "lease_until": None,
+        "lease_until": hold_until,
         "finished_at": now,
         "outcome": outcome,
     }

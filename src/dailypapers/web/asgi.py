@@ -6,6 +6,8 @@ environment variables): ``uvicorn --factory dailypapers.web.asgi:create``.
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from dailypapers.config import load_settings
@@ -17,4 +19,6 @@ def create() -> FastAPI:
     settings = load_settings()
     settings.require_secret()
     hub = Hub.open(settings)
-    return create_app(hub, hub.settings)
+    # `serve --workers N --with-worker`: each process may run the jobs; their leases in the
+    # store let one run each.
+    return create_app(hub, hub.settings, worker=os.environ.get("DAILYPAPERS_SERVE_WORKER") == "1")

@@ -1,0 +1,210 @@
+"""The worker: runs each scheduled job (fetching, digests, sending) when its schedule says, and
+keeps the search indexes current all along.
+
+Schedules are cron expressions from the settings. Each tick (once a minute) a job whose latest
+fire time has not been handled yet is run: a worker that was down runs it once when it comes
+back (digests only within ``DIGEST_CATCH_UP``: a digest a day late is noise). Every job is
+idempotent, and several workers may share a database: a job is run by the one that takes its
+lease in the store (``job_runs``), and a failed run is tried again a few minutes later.
+Digests run once per subscriber time zone, at the schedule's time in that zone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dailypapers.errors import ConfigError, DailyPapersError
+from dailypapers.hub import Hub
+from dailypapers.jobs.indexer import BackgroundIndexer
+from dailypapers.jobs.schedule import Cron
+
+log = logging.getLogger("dailypapers.worker")
+
+# Longest a run may take before another worker may assume it died and run the job itself.
+LEASE = timedelta(minutes=30)
+# A failed run is tried again after this long (not on every tick: the source may be down).
+RETRY_FAILED = timedelta(minutes=5)
+DIGEST_CATCH_UP = timedelta(hours=12)
+# Days back a first harvest starts from (later ones resume where the last one ended).
+FIRST_HARVEST_DAYS = 3
+UTC_ZONE = ZoneInfo("UTC")
+SCHEDULES = (
+    "schedule_arxiv",
+    "schedule_hf",
+    "schedule_daily_digest",
+    "schedule_weekly_digest",
+    "schedule_send",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A scheduled job: when it fires (in which zone), what it runs, how late it may still run."""
+
+    name: str
+    cron: Cron
+    zone: ZoneInfo
+    run: Callable[[datetime], dict[str, Any]]
+    catch_up: timedelta | None = None
+
+
+class Worker:
+    """Runs the scheduled jobs of one installation; ``tick`` runs what is due now."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        holder: str | None = None,
+        index: bool = True,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.hub = hub
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.clock = clock
+        settings = hub.settings
+        # Parsed up front: a bad expression stops the worker at start, saying which setting.
+        self.crons: dict[str, Cron] = {}
+        for name in SCHEDULES:
+            try:
+                self.crons[name] = Cron.parse(getattr(settings, name))
+            except ConfigError as exc:
+                raise ConfigError(f"{name}: {exc}") from exc
+        try:
+            ZoneInfo(settings.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"timezone: no time zone named {settings.timezone!r}") from exc
+        self.indexer = BackgroundIndexer(hub) if index else None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the jobs -------------------------------------------------------------------------------
+
+    def jobs(self) -> list[Job]:
+        crons = self.crons
+        jobs = [
+            Job("fetch-arxiv", crons["schedule_arxiv"], UTC_ZONE, self._fetch_arxiv),
+            Job("fetch-hf", crons["schedule_hf"], UTC_ZONE, self._fetch_hf),
+        ]
+        if self.hub.mail_enabled:
+            zones = sorted({*self.hub.store.active_timezones(), self.hub.settings.timezone})
+            for zone in zones:
+                for kind in ("daily", "weekly"):
+                    jobs.append(
+                        Job(
+                            f"digest-{kind}@{zone}",
+                            crons[f"schedule_{kind}_digest"],
+                            ZoneInfo(zone),
+                            partial(self._digests, kind, zone),
+                            DIGEST_CATCH_UP,
+                        )
+                    )
+            jobs.append(Job("send", crons["schedule_send"], UTC_ZONE, self._send))
+        return jobs
+
+    def _fetch_arxiv(self, fire: datetime) -> dict[str, Any]:
+        first = fire.date() - timedelta(days=FIRST_HARVEST_DAYS)
+        totals: dict[str, Any] = {}
+        for set_spec in [s.strip() for s in self.hub.settings.arxiv_sets.split(",") if s.strip()]:
+            report = self.hub.fetch_arxiv(set_spec, start_if_new=first)
+            totals[set_spec] = {
+                "pages": report.pages,
+                "added": report.summary.added,
+                "updated": report.summary.updated,
+                "rejected": report.summary.rejected,
+            }
+        return totals
+
+    def _fetch_hf(self, fire: datetime) -> dict[str, Any]:
+        # The day's list fills during the day, and a paper may join yesterday's late.
+        out = {}
+        for day in (fire.date() - timedelta(days=1), fire.date()):
+            summary = self.hub.fetch_hf_daily(day)
+            out[day.isoformat()] = {"added": summary.added, "updated": summary.updated}
+        return out
+
+    def _digests(self, kind: str, zone: str, fire: datetime) -> dict[str, Any]:
+        counts: dict[str, Any] = self.hub.compose_digests(kind, fire.date(), zone)
+        if counts["composed"]:
+            counts.update(self.hub.send_due())
+        return counts
+
+    def _send(self, _fire: datetime) -> dict[str, Any]:
+        return dict(self.hub.send_due())
+
+    # -- running them ---------------------------------------------------------------------------
+
+    def tick(self, now: datetime | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Run every job that is due at ``now``; (name, outcome) of each one run here."""
+        now = now or self.clock()
+        store = self.hub.store
+        ran: list[tuple[str, dict[str, Any]]] = []
+        for job in self.jobs():
+            fire = job.cron.previous(now, job.zone)
+            if fire is None:
+                continue
+            last = store.last_fire(job.name)
+            if last is not None and last >= fire:
+                continue
+            if not store.take_job(job.name, fire, self.holder, now + LEASE, now):
+                continue  # another worker has it, or it failed a moment ago
+            if job.catch_up is not None and now - fire > job.catch_up:
+                outcome: dict[str, Any] = {"missed": f"{now - fire} late, not run"}
+                store.finish_job(job.name, self.holder, fire, json.dumps(outcome), now)
+                ran.append((job.name, outcome))
+                continue
+            started = time.monotonic()
+            try:
+                outcome = job.run(fire)
+            except Exception as exc:
+                if isinstance(exc, DailyPapersError):
+                    log.warning("%s failed, will retry: %s", job.name, exc)
+                else:
+                    log.exception("%s crashed, will retry", job.name)
+                finished = self.clock()
+                store.finish_job(
+                    job.name, self.holder, None, f"failed: {exc}", finished, finished + RETRY_FAILED
+                )
+                ran.append((job.name, {"error": str(exc)}))
+                continue
+            seconds = time.monotonic() - started
+            log.info("%s: %s (%.1f s)", job.name, json.dumps(outcome), seconds)
+            store.finish_job(job.name, self.holder, fire, json.dumps(outcome), self.clock())
+            ran.append((job.name, outcome))
+        return ran
+
+    def run(self) -> None:
+        """Tick once a minute until ``stop``; the indexer runs beside, in its own thread."""
+        if self.indexer is not None:
+            self.indexer.start()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("the worker's tick failed; next minute again")
+                # Wake just after the next minute starts: cron's resolution.
+                self._stop.wait(60.5 - time.time() % 60)
+        finally:
+            if self.indexer is not None:
+                self.indexer.stop()
+
+    def start(self) -> None:
+        """Run in a daemon thread (``serve --with-worker``)."""
+        self._thread = threading.Thread(target=self.run, name="dailypapers-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
