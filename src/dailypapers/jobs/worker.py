@@ -171,7 +171,8 @@ class Worker:
                     log.warning("%s failed, will retry: %s", job.name, exc)
                 else:
                     log.exception("%s crashed, will retry", job.name)
-                finished = self.clock()
+                # Times follow the tick's clock (a test's, or the real one).
+                finished = now + timedelta(seconds=time.monotonic() - started)
                 store.finish_job(
                     job.name, self.holder, None, f"failed: {exc}", finished, finished + RETRY_FAILED
                 )
@@ -179,7 +180,8 @@ class Worker:
                 continue
             seconds = time.monotonic() - started
             log.info("%s: %s (%.1f s)", job.name, json.dumps(outcome), seconds)
-            store.finish_job(job.name, self.holder, fire, json.dumps(outcome), self.clock())
+            finished = now + timedelta(seconds=seconds)
+            store.finish_job(job.name, self.holder, fire, json.dumps(outcome), finished)
             ran.append((job.name, outcome))
         return ran
 

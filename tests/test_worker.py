@@ -1,0 +1,195 @@
+"""The worker: each scheduled job runs once per fire time, in its subscribers' time zones, with
+real fetches from recorded arXiv and Hugging Face answers and digests to a loopback SMTP server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dailypapers.cli import main
+from dailypapers.errors import ConfigError
+from dailypapers.hub import Hub
+from dailypapers.jobs import Worker
+from dailypapers.web import create_app
+from mailing import mail_hub, subscribe_confirmed
+from replay import ReplayServer, make_refused_url
+from smtp_sink import Mailbox
+
+LISTRECORDS = "oaipmh-listrecords---should-list-identifiers-from-arxiv.json"
+# Tuesday 3 Feb 2026, 05:00 UTC: 06:00 in Paris, an hour before 06:00 in UTC.
+PARIS_SIX = datetime(2026, 2, 3, 5, 0, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def sources(replay_server: ReplayServer, shared_data: Path, test_data: Path) -> ReplayServer:
+    """arXiv's OAI-PMH and Hugging Face's daily list, answering with recorded responses."""
+    exchanges = json.loads((shared_data / "arxiv-oaipmh" / LISTRECORDS).read_text())
+    page = str(exchanges[1]["response"]).encode()
+    replay_server.add("GET", lambda path, query: path == "/oai2", [(200, {}, page)])
+    daily = (test_data / "hf_daily_api_sample.json").read_bytes()
+    replay_server.add("GET", lambda path, query: path == "/api/daily_papers", [(200, {}, daily)])
+    return replay_server
+
+
+def _hub(tmp_path: Path, mailbox: Mailbox, sources: ReplayServer, **settings: Any) -> Hub:
+    fetching = {"arxiv_oai_url": sources.url + "/oai2", "hf_url": sources.url}
+    return mail_hub(
+        tmp_path, mailbox.url, arxiv_delay=0, fetch_retries=1, **{**fetching, **settings}
+    )
+
+
+def _digests(mailbox: Mailbox, address: str) -> list[str]:
+    return [m.message["Subject"] for m in mailbox.to(address) if "trending" in m.message["Subject"]]
+
+
+def test_each_job_runs_once_per_fire_time_in_each_zone(
+    tmp_path: Path, mailbox: Mailbox, sources: ReplayServer
+) -> None:
+    with _hub(tmp_path, mailbox, sources) as hub:
+        subscribe_confirmed(hub, mailbox, "london@example.org")
+        subscribe_confirmed(hub, mailbox, "paris@example.org", timezone="Europe/Paris")
+        worker = Worker(hub, index=False)
+
+        ran = dict(worker.tick(PARIS_SIX))
+        # First runs: the harvest starts three days before its fire time (Tue 3 Feb 01:30).
+        assert ran["fetch-arxiv"]["cs"]["added"] == 2
+        assert sources.log[0].param("from") == "2026-01-31"
+        assert sources.log[0].param("set") == "cs"
+        assert hub.find("1412.8544") is not None
+        assert set(ran["fetch-hf"]) == {"2026-02-02", "2026-02-03"}
+        # 06:00 in Paris: its daily digest, for Monday's list.
+        assert ran["digest-daily@Europe/Paris"]["composed"] == 1
+        assert _digests(mailbox, "paris@example.org") == [
+            "Daily Papers — 12 trending papers for Mon 2 Feb"
+        ]
+        # UTC's last 06:00 was 23 hours ago: too late for that digest, it is not sent.
+        assert "missed" in ran["digest-daily@UTC"]
+        assert _digests(mailbox, "london@example.org") == []
+
+        assert worker.tick(PARIS_SIX + timedelta(seconds=20)) == []  # all handled
+        assert [name for name, _ in worker.tick(PARIS_SIX + timedelta(minutes=1))] == ["send"]
+        later = dict(worker.tick(PARIS_SIX + timedelta(hours=1)))
+        assert later["digest-daily@UTC"]["composed"] == 1
+        assert "digest-daily@Europe/Paris" not in later
+        assert _digests(mailbox, "london@example.org") == [
+            "Daily Papers — 12 trending papers for Mon 2 Feb"
+        ]
+        assert len(_digests(mailbox, "paris@example.org")) == 1
+        # Saturday: no daily digest (weekdays only; Friday's, missed, is not sent a day late).
+        saturday = dict(worker.tick(datetime(2026, 2, 7, 6, 0, 30, tzinfo=UTC)))
+        assert all("missed" in saturday[f"digest-daily@{zone}"] for zone in ("UTC", "Europe/Paris"))
+        assert len(_digests(mailbox, "london@example.org")) == 1
+
+
+def test_two_workers_at_once_run_a_job_once(
+    tmp_path: Path, mailbox: Mailbox, sources: ReplayServer
+) -> None:
+    with _hub(tmp_path, mailbox, sources) as hub:
+        subscribe_confirmed(hub, mailbox, "reader@example.org")
+        other = Hub.open(hub.settings)
+        workers = [Worker(hub, "one", index=False), Worker(other, "two", index=False)]
+        six = datetime(2026, 2, 3, 6, 0, 10, tzinfo=UTC)
+        results: dict[str, list[str]] = {}
+        threads = [
+            threading.Thread(
+                target=lambda w=w: results.update({w.holder: [n for n, _ in w.tick(six)]})
+            )
+            for w in workers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        other.close()
+        runs = results["one"] + results["two"]
+        for job in ("fetch-arxiv", "fetch-hf", "digest-daily@UTC", "send"):
+            assert runs.count(job) == 1, (job, results)
+        assert len(_digests(mailbox, "reader@example.org")) == 1
+
+
+def test_a_failed_job_is_tried_again_minutes_later_not_every_minute(
+    tmp_path: Path, mailbox: Mailbox, sources: ReplayServer
+) -> None:
+    with _hub(tmp_path, mailbox, sources, hf_url=make_refused_url()) as hub:
+        worker = Worker(hub, index=False)
+        first = dict(worker.tick(PARIS_SIX))
+        assert "error" in first["fetch-hf"] and "fetch-arxiv" in first
+        assert "fetch-hf" not in dict(worker.tick(PARIS_SIX + timedelta(minutes=1)))
+        again = dict(worker.tick(PARIS_SIX + timedelta(minutes=6)))
+        assert "error" in again["fetch-hf"]
+        (state,) = [s for s in hub.store.job_states() if s["name"] == "fetch-hf"]
+        assert state["outcome"].startswith("failed:") and state["last_fire"] is None
+
+
+def test_a_bad_schedule_stops_the_worker_at_start(tmp_path: Path, mailbox: Mailbox) -> None:
+    with mail_hub(tmp_path, mailbox.url, schedule_send="61 * * * *") as hub:
+        with pytest.raises(ConfigError, match=r"schedule_send: .*minute 61"):
+            Worker(hub)
+
+
+def test_serve_with_worker_delivers_confirmations_from_the_web_process(
+    tmp_path: Path, mailbox: Mailbox, sources: ReplayServer
+) -> None:
+    with _hub(tmp_path, mailbox, sources) as hub:
+        # Queued, not sent: the worker's send job must deliver it.
+        hub.store.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
+        hub._queue_confirmation(hub.subscription_by_email("reader@example.org"), _now())  # type: ignore[arg-type]
+        app = create_app(hub, hub.settings, worker=True)
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+            deadline = time.monotonic() + 30
+            while not mailbox.to("reader@example.org"):
+                assert time.monotonic() < deadline, "the worker sent nothing"
+                time.sleep(0.05)
+        assert mailbox.to("reader@example.org")[0].message["Subject"] == (
+            "Confirm your Daily Papers digest"
+        )
+
+
+def test_the_cli_sends_previews_and_lists(
+    tmp_path: Path,
+    mailbox: Mailbox,
+    sources: ReplayServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mail_hub(tmp_path, mailbox.url) as hub:
+        subscribe_confirmed(hub, mailbox, "reader@example.org")
+    monkeypatch.setenv("DAILYPAPERS_SMTP_URL", mailbox.url)
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_OAI_URL", sources.url + "/oai2")
+    monkeypatch.setenv("DAILYPAPERS_HF_URL", sources.url)
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "digest", "preview", "reader@example.org", "--date", "2026-02-04"]) == 0
+    preview = capsys.readouterr().out
+    assert "Subject: Daily Papers — 12 trending papers for Tue 3 Feb" in preview
+    assert "1. " in preview
+    assert main([*data, "digest", "send", "--date", "2026-02-04", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "composed": 1,
+        "skipped": 0,
+        "sent": 1,
+        "retried": 0,
+        "failed": 0,
+    }
+    assert main([*data, "subscriptions", "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["email"] == "reader@example.org" and row["status"] == "active"
+    assert main([*data, "subscriptions", "remove", "reader@example.org"]) == 0
+    assert "unsubscribed reader@example.org" in capsys.readouterr().out
+    assert main([*data, "digest", "preview", "nobody@example.org"]) == 4
+    assert "no subscription for 'nobody@example.org'" in capsys.readouterr().err
+    assert main([*data, "worker", "--once", "--json"]) == 0
+    once = json.loads(capsys.readouterr().out)
+    assert once["ran"]["fetch-arxiv"]["cs"]["added"] == 2 and once["indexed"] >= 2
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
