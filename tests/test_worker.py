@@ -129,9 +129,11 @@ def test_a_failed_job_is_tried_again_minutes_later_not_every_minute(
 
 
 def test_a_bad_schedule_stops_the_worker_at_start(tmp_path: Path, mailbox: Mailbox) -> None:
-    with mail_hub(tmp_path, mailbox.url, schedule_send="61 * * * *") as hub:
-        with pytest.raises(ConfigError, match=r"schedule_send: .*minute 61"):
-            Worker(hub)
+    with (
+        mail_hub(tmp_path, mailbox.url, schedule_send="61 * * * *") as hub,
+        pytest.raises(ConfigError, match=r"schedule_send: .*minute 61"),
+    ):
+        Worker(hub)
 
 
 def test_serve_with_worker_delivers_confirmations_from_the_web_process(
