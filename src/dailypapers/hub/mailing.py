@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,12 +51,16 @@ from dailypapers.mail.render import (
 )
 from dailypapers.mail.smtp import Mailer, parse_smtp_url, retry_at
 from dailypapers.models import Delivery, Follow, OutboxItem, Paper, Subscription, User
+from dailypapers.ranking.interest import Interest
 from dailypapers.ranking.trending import trending
+from dailypapers.store import Signals
 
 log = logging.getLogger("dailypapers.mail")
 
 # Subscriptions composed per outbox transaction.
 COMPOSE_PAGE = 500
+# How often a sender running beside the composer looks for newly composed messages.
+SEND_POLL_S = 0.05
 # Papers in each personal section, at most.
 PERSONAL_SIZE = 6
 MAX_TOPICS = 10
@@ -97,6 +103,10 @@ class _Run:
 
     frame: Window | None
     trending: list[Paper] = field(default_factory=list)
+    papers: dict[int, Paper] = field(default_factory=dict)
+    # Of the page of subscribers being composed: their signals and current models.
+    signals: dict[int, Signals] = field(default_factory=dict)
+    models: dict[int, Interest] = field(default_factory=dict)
     follows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     topics: dict[str, set[int]] = field(default_factory=dict)
 
@@ -277,14 +287,22 @@ class Mailing(Personal):
             return _Run(None)
         papers = self.store.listed_between(frame.first, frame.last)
         ranked = trending(papers, self.as_of(frame.last), self.gravity)
-        return _Run(frame, [paper for paper, _ in ranked])
+        return _Run(frame, [paper for paper, _ in ranked], {paper.pk: paper for paper in papers})
 
     def _digests(self, subscriptions: list[Subscription], period: str, run: _Run) -> list[Digest]:
         frame = run.frame
         if frame is None:
             empty = Window("daily", date.min, date.min, date.min)
             return [Digest(s, period, empty, []) for s in subscriptions]
-        candidates = {s.id: self._sections(s, run) for s in subscriptions}
+        members = self.store.users_by_id([s.user_id for s in subscriptions if s.user_id])
+        run.signals = self.store.signals_of_many(list(members))
+        run.models = {}
+        for user_id, (count, weights, positives, negatives) in self.store.load_models(
+            list(members)
+        ).items():
+            if count == run.signals[user_id].count:  # current: trained on these signals
+                run.models[user_id] = Interest.from_bytes(weights, positives, negatives)
+        candidates = {s.id: self._sections(s, run, members) for s in subscriptions}
         pks = list(
             {i.paper.pk for sections in candidates.values() for s in sections for i in s.items}
         )
@@ -295,7 +313,9 @@ class Mailing(Personal):
             for s in subscriptions
         ]
 
-    def _sections(self, subscription: Subscription, run: _Run) -> list[Section]:
+    def _sections(
+        self, subscription: Subscription, run: _Run, members: dict[int, User]
+    ) -> list[Section]:
         papers = run.trending
         title = "Trending"
         if subscription.topics:
@@ -307,22 +327,27 @@ class Mailing(Personal):
             papers = [p for p in papers if p.pk in wanted]
             title = f"Trending in {', '.join(subscription.topics)}"
         sections = [Section("trending", title, [Item(p) for p in papers])]
-        if subscription.user_id is not None:
-            user = self.store.user(subscription.user_id)
-            if user is not None:
-                sections += self._personal(user, run)
+        user = members.get(subscription.user_id) if subscription.user_id else None
+        if user is not None:
+            sections += self._personal(user, run)
         return sections
 
     def _personal(self, user: User, run: _Run) -> list[Section]:
         frame = run.frame
         assert frame is not None
-        signals = self.store.signals(user.id)
+        signals = run.signals.get(user.id) or self.store.signals(user.id)
         if not signals.positives and not signals.follows:
             return []
         sections: list[Section] = []
         if signals.positives:
             picks = self.for_you(
-                user, since=frame.first, until=frame.last, limit=PERSONAL_SIZE * 3, signals=signals
+                user,
+                since=frame.first,
+                until=frame.last,
+                limit=PERSONAL_SIZE * 3,
+                signals=signals,
+                at_hand=run.papers,
+                model=run.models.get(user.id),
             )
             if picks.basis == "model":
                 items = [Item(pick.paper, pick.reason) for pick in picks.picks]
@@ -347,8 +372,9 @@ class Mailing(Personal):
                 run.follows[key] = self._follow_matches(follow, frame.first, frame.last)
             for pk in run.follows[key][: PERSONAL_SIZE * 3]:
                 reasons.setdefault(pk, _follow_reason(follow))
-        found = self.store.papers_by_pk(list(reasons))
-        return [Item(found[pk], reason) for pk, reason in reasons.items() if pk in found]
+        if missing := [pk for pk in reasons if pk not in run.papers]:
+            run.papers.update(self.store.papers_by_pk(missing))
+        return [Item(run.papers[pk], reason) for pk, reason in reasons.items() if pk in run.papers]
 
     def _outbox_row(self, digest: Digest, now: datetime) -> dict[str, Any]:
         subscription = digest.subscription
@@ -428,7 +454,38 @@ class Mailing(Personal):
         return counts
 
     def send_digests(self, kind: str, day: date) -> dict[str, int]:
-        """Compose ``kind`` digests for ``day`` and send everything due."""
+        """Compose ``kind`` digests for ``day`` and send everything due.
+
+        Sending starts with the first page composed: a sender mostly waits for the SMTP
+        server's replies, which leaves the processor to the composer.
+        """
         self._require_mail()
-        counts = self.compose_digests(kind, day)
-        return {**counts, **self.send_due()}
+        sent = {"sent": 0, "retried": 0, "failed": 0}
+        composing = threading.Event()
+        composing.set()
+        failure: list[BaseException] = []
+
+        def sending() -> None:
+            try:
+                while True:
+                    last_pass = not composing.is_set()
+                    counts = self.send_due()
+                    for key, value in counts.items():
+                        sent[key] += value
+                    if last_pass or (counts["retried"] and not counts["sent"]):
+                        return  # done, or the server is not taking messages now
+                    if not any(counts.values()):
+                        time.sleep(SEND_POLL_S)
+            except BaseException as exc:  # raised again in the caller's thread
+                failure.append(exc)
+
+        sender = threading.Thread(target=sending, name="dailypapers-sender")
+        sender.start()
+        try:
+            composed = self.compose_digests(kind, day)
+        finally:
+            composing.clear()
+            sender.join()
+        if failure:
+            raise failure[0]
+        return {**composed, **sent}

@@ -17,6 +17,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -247,17 +248,22 @@ class Personal(Community, Searching, Lists):
         days: int = WINDOW_DAYS,
         until: date | None = None,
         signals: Signals | None = None,
+        at_hand: Mapping[int, Paper] | None = None,
+        model: Interest | None = None,
     ) -> ForYou:
         """``user``'s picks among the papers of the last ``days`` days (or since ``since``).
 
         The days end with the newest listed day (or today), as trending's window does, or with
-        the newest listed day up to ``until`` (a digest of an earlier day).
+        ``until``, a listed day (a digest of an earlier day). Papers in ``at_hand``
+        are not read again (a digest run holds the window's); a ``model`` given is used as the
+        reader's (a digest run loads many at once).
         """
-        as_of = self.as_of(self.store.latest_listing_day(until))
+        as_of = self.as_of(until if until is not None else self.store.latest_listing_day())
         last_day = (as_of - timedelta(microseconds=1)).date()
         since = since or last_day - timedelta(days=days - 1)
         signals = signals or self.store.signals(user.id)
-        model = self.interest(user, signals) if signals.positives else None
+        if model is None and signals.positives:
+            model = self.interest(user, signals)
         if model is None and not signals.follows:
             return self._trending_picks(since, as_of, limit, signals)
         candidates, known, matrix = self._window(since, last_day)
@@ -282,7 +288,9 @@ class Personal(Community, Searching, Lists):
         if model is None:  # follows alone: only what they match
             ranked = [key for key in ranked if reasons[key]]
         top = ranked[:limit]
-        papers = self.store.papers_by_pk(top)
+        papers = {pk: at_hand[pk] for pk in top if pk in at_hand} if at_hand else {}
+        if missing := [pk for pk in top if pk not in papers]:
+            papers.update(self.store.papers_by_pk(missing))
         if model is not None:
             for key, because in self._likeness(top, signals).items():
                 reasons[key].append(because)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dailypapers.errors import InvalidInput
 from dailypapers.models import Paper, Subscription
@@ -129,6 +130,7 @@ def choose(
     return chosen
 
 
+@lru_cache(maxsize=8192)  # the same papers go to many subscribers
 def short_abstract(text: str | None, limit: int = ABSTRACT_CHARS) -> str:
     """The abstract's first ``limit`` characters, cut at a word, on one line."""
     flat = " ".join((text or "").split())
@@ -138,6 +140,7 @@ def short_abstract(text: str | None, limit: int = ABSTRACT_CHARS) -> str:
     return cut + "…"
 
 
+@lru_cache(maxsize=8192)
 def author_line(authors: Sequence[str] | None, count: int | None, shown: int = 4) -> str:
     names = list(authors or ())
     if not names:

@@ -7,26 +7,26 @@ RFC 8058): an https URL that takes a POST without sign-in, and a mailto.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from dailypapers.mail.compose import Digest, author_line, short_abstract, short_day
+from dailypapers.mail.compose import Digest, Item, author_line, short_abstract, short_day
 
 TEMPLATES = Path(__file__).parent / "templates"
-# SMTP's line limit (RFC 5322: 998) rather than the 78 the default folding aims for: a header
-# with a long URL in it would otherwise be folded into RFC 2047 encoded words, which clients do
-# not read as a List-Unsubscribe URL.
-POLICY = SMTP.clone(max_line_length=998)
+# 45 bytes are 60 in base64: with "=?utf-8?b?" and "?=" an encoded word stays under 75.
+ENCODED_WORD_BYTES = 45
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +72,78 @@ def message_id(secret: str, subscription_id: int, period: str, domain: str) -> s
     return f"<{label}.s{subscription_id}.{mac.hexdigest()[:12]}@{domain}>"
 
 
+def _header(name: str, value: str) -> bytes:
+    if value.isascii():
+        return f"{name}: {value}\r\n".encode()
+    return f"{name}: {_encoded_words(value)}\r\n".encode()
+
+
+def _encoded_words(value: str) -> str:
+    """``value`` as RFC 2047 encoded words (base64, UTF-8), each within the 75 characters
+    allowed, a character never split between two, folded one word per line."""
+    words, chunk = [], b""
+    for char in value:
+        encoded = char.encode()
+        if len(chunk) + len(encoded) > ENCODED_WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
+def _part(subtype: str, body: str) -> bytes:
+    # Quoted-printable keeps the text readable in any mail source view and 7-bit clean for any
+    # server; binascii does it in C (the email package's generator took most of a digest's time).
+    encoded = binascii.b2a_qp(body.encode(), quotetabs=False, istext=True, header=False)
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode() + encoded.replace(b"\n", b"\r\n")
+
+
 def _message(
     envelope: Envelope, subject: str, text: str, html: str, now: datetime, bulk: bool
 ) -> bytes:
-    message = EmailMessage(policy=POLICY)
-    message["From"] = envelope.sender
-    message["To"] = envelope.recipient
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = envelope.message_id
+    """The RFC 5322 bytes of a multipart/alternative message (text, then HTML)."""
+    name, address = parseaddr(envelope.sender)
+    headers = [
+        _header("From", formataddr((name, address))),
+        _header("To", envelope.recipient),
+        _header("Subject", subject),
+        _header("Date", format_datetime(now)),
+        _header("Message-ID", envelope.message_id),
+    ]
     if bulk:
-        sender = parseaddr(envelope.sender)[1]
-        mailto = f"mailto:{sender}?subject={quote('unsubscribe ' + envelope.recipient)}"
-        message["List-Id"] = f"Daily Papers digest <digest.{domain_of(envelope.sender)}>"
-        message["List-Unsubscribe"] = f"<{envelope.unsubscribe_url}>, <{mailto}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message["Precedence"] = "bulk"
-        message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message.as_bytes()
+        mailto = f"mailto:{address}?subject={quote('unsubscribe ' + envelope.recipient)}"
+        headers += [
+            _header("List-Id", f"Daily Papers digest <digest.{domain_of(envelope.sender)}>"),
+            # Long lines are allowed up to 998 characters; folding a URL would break it.
+            _header("List-Unsubscribe", f"<{envelope.unsubscribe_url}>, <{mailto}>"),
+            _header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            _header("Precedence", "bulk"),
+            _header("Auto-Submitted", "auto-generated"),
+        ]
+    # Quoted-printable output never holds "==", so this boundary cannot occur in a part.
+    boundary = f"==dp-{secrets.token_hex(12)}=="
+    headers += [
+        _header("MIME-Version", "1.0"),
+        _header("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    mark = f"--{boundary}\r\n".encode()
+    return b"".join(
+        [
+            *headers,
+            b"\r\n",
+            mark,
+            _part("plain", text),
+            b"\r\n",
+            mark,
+            _part("html", html),
+            b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        ]
+    )
 
 
 def render_digest(digest: Digest, envelope: Envelope, base_url: str, now: datetime) -> bytes:
@@ -122,14 +174,47 @@ def render_confirmation(
     return _message(envelope, subject, text, html, now, bulk=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _RenderedSection:
+    title: str
+    texts: list[str]
+    htmls: list[Markup]
+
+
+# A paper reads the same in every digest of a run: its text and HTML are rendered once.
+_fragments: dict[tuple[Any, ...], tuple[str, Markup]] = {}
+MAX_FRAGMENTS = 20_000
+
+
+def _fragment(item: Item, base: str) -> tuple[str, Markup]:
+    paper = item.paper
+    key = (paper.pk, paper.seq, paper.total_upvotes, item.reason, base)
+    found = _fragments.get(key)
+    if found is None:
+        if len(_fragments) >= MAX_FRAGMENTS:
+            _fragments.clear()
+        context = {"paper": paper, "reason": item.reason, "url": f"{base}/papers/{paper.id}"}
+        found = (
+            _ENV.get_template("paper.txt").render(context),
+            Markup(_ENV.get_template("paper.html").render(context)),
+        )
+        _fragments[key] = found
+    return found
+
+
 def _context(digest: Digest, envelope: Envelope, base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
+    sections = []
+    for section in digest.sections:
+        rendered = [_fragment(item, base) for item in section.items]
+        sections.append(
+            _RenderedSection(
+                section.title, [text for text, _ in rendered], [html for _, html in rendered]
+            )
+        )
     return {
-        "digest": digest,
         "subject": digest.subject,
-        "sections": digest.sections,
-        "window": digest.window,
+        "sections": sections,
         "base_url": base,
         "envelope": envelope,
-        "paper_url": lambda paper: f"{base}/papers/{paper.id}",
     }

@@ -116,6 +116,10 @@ class Store:
         with self._read() as conn:
             return community.user_by_id(conn, user_id)
 
+    def users_by_id(self, user_ids: Sequence[int]) -> dict[int, User]:
+        with self._read() as conn:
+            return community.users_by_id(conn, user_ids)
+
     def user_by_name(self, name: str) -> User | None:
         with self._read() as conn:
             return community.user_by_name(conn, name)
@@ -249,6 +253,14 @@ class Store:
     def signals(self, user_id: int) -> Signals:
         with self._read() as conn:
             return library.signals_of(conn, user_id)
+
+    def signals_of_many(self, user_ids: Sequence[int]) -> dict[int, Signals]:
+        with self._read() as conn:
+            return library.signals_of_many(conn, user_ids)
+
+    def load_models(self, user_ids: Sequence[int]) -> dict[int, tuple[int, bytes, int, int]]:
+        with self._read() as conn:
+            return library.load_models(conn, user_ids)
 
     def signal_count(self, user_id: int) -> int:
         with self._read() as conn:

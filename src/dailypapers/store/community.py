@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from dailypapers.errors import Conflict, InvalidInput, NotFound
 from dailypapers.models import ApiToken, Comment, User
 from dailypapers.store import library
-from dailypapers.store.rows import insert_ignore, present_among, set_present
+from dailypapers.store.rows import chunks, insert_ignore, present_among, set_present
 from dailypapers.store.tables import (
     api_tokens,
     comments,
@@ -80,6 +80,14 @@ def create_user(
 def user_by_id(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
     return _user(row) if row else None
+
+
+def users_by_id(conn: Connection, user_ids: Sequence[int]) -> dict[int, User]:
+    found: dict[int, User] = {}
+    for chunk in chunks(list(dict.fromkeys(user_ids))):
+        for row in conn.execute(select(users).where(users.c.id.in_(chunk))):
+            found[row.id] = _user(row)
+    return found
 
 
 def user_by_name(conn: Connection, name: str) -> User | None:

@@ -278,42 +278,74 @@ class Signals:
 
 
 def signals_of(conn: Connection, user_id: int) -> Signals:
-    def keys(query: Any) -> tuple[int, ...]:
-        return tuple(conn.execute(query).scalars())
+    return signals_of_many(conn, [user_id]).get(user_id) or Signals(0, (), (), (), (), (), ())
 
-    return Signals(
-        count=signal_count(conn, user_id),
-        upvoted=keys(
-            select(upvotes.c.paper_pk)
-            .where(upvotes.c.user_id == user_id)
-            .order_by(upvotes.c.created_at.desc())
-        ),
-        saved=keys(
-            select(saves.c.paper_pk)
-            .where(saves.c.user_id == user_id)
-            .order_by(saves.c.created_at.desc())
-        ),
-        more=keys(
-            select(feedback.c.paper_pk).where(feedback.c.user_id == user_id, feedback.c.value > 0)
-        ),
-        less=keys(
-            select(feedback.c.paper_pk).where(feedback.c.user_id == user_id, feedback.c.value < 0)
-        ),
-        collected=keys(
-            select(collection_papers.c.paper_pk)
+
+def signals_of_many(conn: Connection, user_ids: Sequence[int]) -> dict[int, Signals]:
+    """Each reader's signals, read for all of them at once (a digest run reads hundreds)."""
+    found: dict[int, dict[str, list[Any]]] = {}
+    counts: dict[int, int] = {}
+    for chunk in chunks(list(dict.fromkeys(user_ids))):
+        for user_id, count in conn.execute(
+            select(users.c.id, users.c.signals).where(users.c.id.in_(chunk))
+        ):
+            counts[user_id] = int(count)
+            found[user_id] = {
+                name: [] for name in ("upvoted", "saved", "more", "less", "collected", "follows")
+            }
+        queries = {
+            "upvoted": select(upvotes.c.user_id, upvotes.c.paper_pk)
+            .where(upvotes.c.user_id.in_(chunk))
+            .order_by(upvotes.c.created_at.desc()),
+            "saved": select(saves.c.user_id, saves.c.paper_pk)
+            .where(saves.c.user_id.in_(chunk))
+            .order_by(saves.c.created_at.desc()),
+            "more": select(feedback.c.user_id, feedback.c.paper_pk).where(
+                feedback.c.user_id.in_(chunk), feedback.c.value > 0
+            ),
+            "less": select(feedback.c.user_id, feedback.c.paper_pk).where(
+                feedback.c.user_id.in_(chunk), feedback.c.value < 0
+            ),
+            "collected": select(collections.c.user_id, collection_papers.c.paper_pk)
             .join(collections, collections.c.id == collection_papers.c.collection_id)
-            .where(collections.c.user_id == user_id)
-        ),
-        follows=tuple(follows_of(conn, user_id)),
-    )
+            .where(collections.c.user_id.in_(chunk)),
+        }
+        for name, query in queries.items():
+            for user_id, pk in conn.execute(query):
+                found[user_id][name].append(pk)
+        for row in conn.execute(
+            select(follows)
+            .where(follows.c.user_id.in_(chunk))
+            .order_by(follows.c.kind, follows.c.id)
+        ):
+            found[row.user_id]["follows"].append(_follow(row))
+    return {
+        user_id: Signals(
+            count=counts[user_id],
+            **{name: tuple(values) for name, values in lists.items()},
+        )
+        for user_id, lists in found.items()
+    }
 
 
 def load_model(conn: Connection, user_id: int) -> tuple[int, bytes, int, int] | None:
     """(signal count it was trained at, weights, positives, negatives) of the stored model."""
-    row = conn.execute(select(reader_models).where(reader_models.c.user_id == user_id)).first()
-    if row is None:
-        return None
-    return int(row.signals), bytes(row.weights), int(row.positives), int(row.negatives)
+    return load_models(conn, [user_id]).get(user_id)
+
+
+def load_models(
+    conn: Connection, user_ids: Sequence[int]
+) -> dict[int, tuple[int, bytes, int, int]]:
+    found: dict[int, tuple[int, bytes, int, int]] = {}
+    for chunk in chunks(list(dict.fromkeys(user_ids))):
+        for row in conn.execute(select(reader_models).where(reader_models.c.user_id.in_(chunk))):
+            found[row.user_id] = (
+                int(row.signals),
+                bytes(row.weights),
+                int(row.positives),
+                int(row.negatives),
+            )
+    return found
 
 
 def save_model(

@@ -25,6 +25,9 @@ from dailypapers.store.rows import chunks, insert_ignore
 from dailypapers.store.tables import digest_papers, job_runs, outbox, subscriptions
 
 ACTIVE = "active"
+_COUNTED = {"sent": "sent", "retry": "retried", "failed": "failed"}
+# Due messages a SQLite sender reads at a time.
+SQLITE_PAGE = 50
 
 
 def _subscription(row: Any) -> Subscription:
@@ -268,7 +271,12 @@ def _item(row: Any) -> OutboxItem:
 
 
 def _apply(
-    conn: Connection, item: OutboxItem, result: Delivery, now: datetime, bounce_limit: int
+    conn: Connection,
+    item: OutboxItem,
+    bounces: int,
+    result: Delivery,
+    now: datetime,
+    bounce_limit: int,
 ) -> None:
     mine = outbox.c.id == item.id
     if result.outcome == "sent":
@@ -279,11 +287,12 @@ def _apply(
                 status="sent", sent_at=now, message=None, error=None, attempts=item.attempts + 1
             )
         )
-        conn.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id == item.subscription_id, subscriptions.c.bounces > 0)
-            .values(bounces=0)
-        )
+        if bounces:  # a delivery ends a run of bounces
+            conn.execute(
+                update(subscriptions)
+                .where(subscriptions.c.id == item.subscription_id)
+                .values(bounces=0)
+            )
         return
     if result.outcome == "retry":
         conn.execute(
@@ -345,36 +354,47 @@ def deliver_due(
     """Hand each due message to ``deliver`` and record what it says, one message at a time."""
     counts = {"sent": 0, "retried": 0, "failed": 0}
     done = 0
+
+    def record(conn: Connection, row: Any, item: OutboxItem, result: Delivery) -> bool:
+        """Mark the message; whether to go on."""
+        nonlocal done
+        _apply(conn, item, row.subscription_bounces, result, now(), bounce_limit)
+        done += 1
+        counts[_COUNTED[result.outcome]] += 1
+        return not result.stop and (limit is None or done < limit)
+
     while limit is None or done < limit:
-        query = select(outbox).where(_due(now())).order_by(outbox.c.id).limit(1)
+        query = (
+            select(outbox, subscriptions.c.bounces.label("subscription_bounces"))
+            .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
+            .where(_due(now()))
+            .order_by(outbox.c.id)
+        )
         if on_postgres:
+            # The row stays locked (others skip it) until its mark commits with it.
+            locked = query.limit(1).with_for_update(skip_locked=True, of=outbox)
             with engine.connect() as conn, conn.begin():
-                row = conn.execute(query.with_for_update(skip_locked=True)).first()
+                row = conn.execute(locked).first()
                 if row is None:
                     break
                 item = _item(row)
-                result = deliver(item)
-                _apply(conn, item, result, now(), bounce_limit)
-        else:
-            with engine.connect() as conn:
-                row = conn.execute(query).first()
-                conn.rollback()
-            if row is None:
-                break
+                if not record(conn, row, item, deliver(item)):
+                    break
+            continue
+        # SQLite: this sender holds the machine's sender lock, so no one else takes these rows;
+        # a page of them is read at once, and each is marked as soon as it is handed over.
+        with engine.connect() as conn:
+            rows = conn.execute(query.limit(SQLITE_PAGE)).all()
+            conn.rollback()
+        if not rows:
+            break
+        for row in rows:
             item = _item(row)
             result = deliver(item)
             with engine.connect().execution_options(immediate=True) as conn, conn.begin():
-                _apply(conn, item, result, now(), bounce_limit)
-        done += 1
-        counts[
-            "sent"
-            if result.outcome == "sent"
-            else "retried"
-            if result.outcome == "retry"
-            else "failed"
-        ] += 1
-        if result.stop:
-            break
+                going_on = record(conn, row, item, result)
+            if not going_on:
+                return counts
     return counts
 
 
