@@ -261,3 +261,13 @@ def _row(hub: Hub, period: str):  # type: ignore[no-untyped-def]
 
 def _paper_links(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if "/papers/" in line]
+
+
+def test_a_member_links_only_their_own_address(tmp_path: Path, mailbox: Mailbox) -> None:
+    with mail_hub(tmp_path, mailbox.url) as hub:
+        member = hub.create_user("ada", "ada@example.org", "correct horse battery")
+        other = hub.subscribe("someone-else@example.org", user=member)
+        own = hub.subscribe("ADA@example.org", user=member)
+        # Another address's owner never gets (or steers) a digest made from Ada's account.
+        assert other.user_id is None and own.user_id == member.id
+        assert hub.subscription_of(member) == own

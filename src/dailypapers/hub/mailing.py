@@ -136,7 +136,11 @@ class Mailing(Personal):
         client: str = "local",
     ) -> Subscription:
         """Ask for digests at ``email``: a confirmation goes out, and nothing else until its link
-        is followed. The answer is the same whether or not the address was subscribed."""
+        is followed. The answer is the same whether or not the address was subscribed.
+
+        A signed-in ``user`` gets their own sections (For you, follows) only in a digest to their
+        account's address: another address's owner must not receive, or let them steer, a
+        digest made from their account."""
         self._require_mail()
         email = check_email(email)
         frequency = check_frequency(frequency)
@@ -144,8 +148,9 @@ class Mailing(Personal):
         zone = check_zone(timezone or self.settings.timezone)
         self.limit("subscribe", f"client:{client}")
         now = _now()
+        owner = user.id if user is not None and user.email.lower() == email.lower() else None
         subscription, pending = self.store.request_subscription(
-            email, user.id if user else None, frequency, topics, zone, now
+            email, owner, frequency, topics, zone, now
         )
         if pending:
             self.limit("confirmation", f"email:{email.lower()}")
@@ -158,6 +163,10 @@ class Mailing(Personal):
             raise InvalidInput("this subscription was ended since; subscribe again to restart it")
         done = self.store.set_subscription_status(subscription.id, "active", _now())
         return done or subscription
+
+    def to_confirm(self, token: str) -> Subscription:
+        """The subscription a confirmation link names, changing nothing (a page shows it)."""
+        return self._from_token("confirm", token)
 
     def unsubscribe(self, token: str) -> Subscription:
         subscription = self._from_token("manage", token)

@@ -29,7 +29,7 @@ from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, RateLimited, Unauthorized
 from dailypapers.hub import Hub
-from dailypapers.web import api, feeds, pages, personal
+from dailypapers.web import api, feeds, mail, pages, personal
 from dailypapers.web.auth import safe_next
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.templating import Templates
@@ -81,27 +81,36 @@ def _wants_json(request: Request) -> bool:
 
 
 def create_app(
-    hub: Hub, settings: Settings, *, background_index: bool = True, recheck_s: float = 0.5
+    hub: Hub,
+    settings: Settings,
+    *,
+    background_index: bool = True,
+    recheck_s: float = 0.5,
+    worker: bool = False,
 ) -> FastAPI:
     """The site over ``hub``. ``background_index`` keeps the search indexes current in a thread
-    of this process (one process of an installation does it at a time); ``recheck_s`` is how
-    stale a page kept for signed-out readers may be (``cache.py``)."""
+    of this process (one process of an installation does it at a time); ``worker`` runs all the
+    scheduled jobs in one instead (``serve --with-worker``, indexing included); ``recheck_s`` is
+    how stale a page kept for signed-out readers may be (``cache.py``)."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        indexer = None
-        if background_index:
-            from dailypapers.jobs import BackgroundIndexer
+        from dailypapers.jobs import BackgroundIndexer, Worker
 
-            indexer = BackgroundIndexer(hub)
-            indexer.start()
+        runner: BackgroundIndexer | Worker | None = None
+        if worker:
+            runner = Worker(hub)
+        elif background_index:
+            runner = BackgroundIndexer(hub)
+        if runner is not None:
+            runner.start()
         try:
             yield
         finally:
-            if indexer is not None:
-                indexer.stop()
+            if runner is not None:
+                runner.stop()
 
     app = FastAPI(
         title="dailypapers",
@@ -170,8 +179,10 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router(hub, settings))
+    app.include_router(mail.api_router(hub))
     app.include_router(feeds.router(hub, settings))
     app.include_router(personal.router(hub, settings, templates))
+    app.include_router(mail.router(hub, settings, templates))
     app.include_router(pages.router(hub, settings, templates))
     pages.add_docs(app, templates)
 

@@ -19,6 +19,7 @@ from dailypapers.models import User
 
 SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
+SESSION_FLASH = "flash"
 
 
 def current_user(request: Request, hub: Hub) -> User | None:

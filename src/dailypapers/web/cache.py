@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.web.auth import SESSION_USER
+from dailypapers.web.auth import SESSION_FLASH, SESSION_USER
 
 # Paths whose response depends only on the URL and the version (not on who asks).
 KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
@@ -29,6 +29,12 @@ KEPT_PATHS = frozenset({"/", "/trending", "/search"})
 
 def keeps(path: str) -> bool:
     return path in KEPT_PATHS or path.startswith(KEPT_PREFIXES)
+
+
+def _anyones(session: dict[str, object]) -> bool:
+    """Whether this visitor sees what every signed-out reader sees: not when signed in, nor
+    when a message waits for them (after a form they sent, such as the subscribe box)."""
+    return session.get(SESSION_USER) is None and SESSION_FLASH not in session
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,7 @@ class ResponseCache:
             scope["type"] != "http"
             or scope["method"] != "GET"
             or not keeps(scope["path"])
-            or scope.get("session", {}).get(SESSION_USER) is not None
+            or not _anyones(scope.get("session", {}))
         ):
             await self.app(scope, receive, send)
             return

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from dailypapers.hub import Hub
 from dailypapers.models import User
-from dailypapers.web.auth import check_csrf, require_user, safe_next
+from dailypapers.web.auth import SESSION_FLASH, check_csrf, require_user, safe_next
 
 
 def posted_by(request: Request, hub: Hub, csrf: str) -> User:
@@ -23,7 +23,7 @@ def posted_by(request: Request, hub: Hub, csrf: str) -> User:
 
 def flash(request: Request, message: str) -> None:
     """Show ``message`` once, on the next page this visitor sees."""
-    request.session["flash"] = message
+    request.session[SESSION_FLASH] = message
 
 
 def wants_json(request: Request) -> bool:

@@ -14,7 +14,7 @@ from dailypapers import __version__, wire
 from dailypapers.config import Settings
 from dailypapers.hub import Hub
 from dailypapers.web import render
-from dailypapers.web.auth import csrf_token, current_user
+from dailypapers.web.auth import SESSION_FLASH, csrf_token, current_user
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -54,7 +54,9 @@ class Templates:
             "base_url": self.settings.base_url.rstrip("/"),
             "path": request.url.path,
             "feeds": [],
-            "flash": request.session.pop("flash", None) if "session" in request.scope else None,
+            "flash": _flash(request),
+            # The subscribe box: the same for every visitor, so kept pages may carry it.
+            "mail_enabled": self.hub.mail_enabled,
         }
         return self._jinja.TemplateResponse(
             request, name, {**base, **context}, status_code=status, headers=headers
@@ -64,6 +66,11 @@ class Templates:
         self, request: Request, status: int, detail: str, headers: dict[str, str]
     ) -> HTMLResponse:
         return self.page(request, "error.html", status, headers, code=status, detail=detail)
+
+
+def _flash(request: Request) -> str | None:
+    """The message waiting for this visitor, taken so that it shows once."""
+    return request.session.pop(SESSION_FLASH, None) if "session" in request.scope else None
 
 
 def _query(**params: Any) -> str:

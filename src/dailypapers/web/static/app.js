@@ -1,5 +1,5 @@
-// dailypapers: a little script that makes votes and the buttons on cards skip the page reload.
-// Every form also works without it.
+// dailypapers: a little script that makes votes, the buttons on cards and the subscribe box skip
+// the page reload. Every form also works without it.
 "use strict";
 
 // How each kind of in-place form shows the server's answer.
@@ -51,6 +51,35 @@ document.addEventListener("submit", async (event) => {
       return;
     }
     show[kind](form, await response.json());
+  } catch (error) {
+    form.submit();
+  } finally {
+    button.removeAttribute("aria-busy");
+  }
+});
+
+// The subscribe box says in place what the server answered.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-subscribe")) return;
+  const status = form.parentElement.querySelector(".subscribe-status");
+  const button = form.querySelector("button");
+  if (!status || !button) return;
+  event.preventDefault();
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const answer = await response.json();
+    status.textContent = answer.detail;
+    status.classList.toggle("error", !response.ok);
+    status.hidden = false;
+    if (response.ok) form.reset();
   } catch (error) {
     form.submit();
   } finally {

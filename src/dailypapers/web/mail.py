@@ -1,0 +1,336 @@
+"""Email digests on the site: the subscribe box, the pages a message links to, email settings.
+
+Subscribing is double opt-in: whoever posts an address, only a confirmation goes to it, and
+nothing more until a person follows its link and presses the button. Every link in a message
+carries a signed token that names the subscription; the token, not a sign-in, is what lets its
+page change anything. A member also manages their digest from ``/settings/email`` and can
+preview it at ``/digest/preview``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, BackgroundTasks, Body, Form, Query, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+
+from dailypapers.config import Settings
+from dailypapers.errors import DailyPapersError, InvalidInput
+from dailypapers.hub import Hub
+from dailypapers.models import Subscription, User
+from dailypapers.web.auth import client_address, current_user, require_user
+from dailypapers.web.forms import back, flash, posted_by, wants_json
+from dailypapers.web.templating import Templates
+
+log = logging.getLogger("dailypapers.web")
+
+# Messages sent at once after a subscription request: its confirmation, and a few that wait.
+SEND_NOW = 20
+FREQUENCIES = {"daily": "Daily (weekdays)", "weekly": "Weekly"}
+Period = Literal["daily", "weekly"]
+# A preview is a message's HTML, inline styles and all, shown on its own: it may style itself,
+# and nothing in it can run, load from elsewhere, post a form or be framed.
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+SUBSCRIBE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The address, a topic or the time zone is not valid", **PROBLEM},
+    422: {"description": "A field is missing or of the wrong type", **PROBLEM},
+    429: {"description": "Too many requests; see Retry-After", **PROBLEM},
+    503: {"description": "This site sends no email", **PROBLEM},
+}
+
+
+@cache
+def zones() -> list[str]:
+    """The IANA time zone names a subscriber may choose from."""
+    return sorted(available_timezones())
+
+
+def topics_of(text: str) -> list[str]:
+    """The topics typed into a form, comma-separated."""
+    return [topic.strip() for topic in text.split(",") if topic.strip()]
+
+
+def check_inbox(email: str) -> str:
+    return f"Check your inbox at {email.strip()}: follow the link in it to start your digest."
+
+
+def pending(email: str, frequency: str, topics: list[str]) -> dict[str, Any]:
+    """The answer to a subscription request. It is the same whether or not the address was
+    subscribed already, so that nobody learns who is."""
+    return {
+        "email": email.strip(),
+        "frequency": frequency,
+        "topics": list(dict.fromkeys(topics)),
+        "status": "pending",
+        "detail": check_inbox(email),
+    }
+
+
+def send_now(hub: Hub) -> None:
+    """Send what waits in the outbox, so a confirmation arrives within seconds of the request.
+    What fails here waits for the worker, which retries it."""
+    try:
+        hub.send_due(limit=SEND_NOW)
+    except DailyPapersError as exc:
+        log.warning("sending at once failed; the worker will retry: %s", exc)
+
+
+def api_router(hub: Hub) -> APIRouter:
+    """``POST /api/subscriptions``: the subscribe box for programs."""
+    api = APIRouter(prefix="/api", tags=["email"])
+
+    @api.post("/subscriptions", status_code=202, responses=SUBSCRIBE_ERRORS)
+    def subscribe(
+        request: Request,
+        background: BackgroundTasks,
+        email: Annotated[str, Body(embed=True, max_length=320, description="where digests go")],
+        frequency: Annotated[Period, Body(embed=True)] = "daily",
+        topics: Annotated[
+            list[str] | None,
+            Body(embed=True, description="only trending papers about these, e.g. cs.CL or RAG"),
+        ] = None,
+        timezone: Annotated[
+            str | None, Body(embed=True, description="an IANA name, e.g. Europe/Paris")
+        ] = None,
+    ) -> JSONResponse:
+        """Ask for digests at an address; a confirmation goes to it, and nothing else until its
+        link is followed. The answer does not say whether the address was subscribed already."""
+        chosen = [topic.strip() for topic in topics or [] if topic.strip()]
+        hub.subscribe(email, frequency, chosen, timezone, user=None, client=client_address(request))
+        background.add_task(send_now, hub)
+        return JSONResponse(pending(email, frequency, chosen), status_code=202)
+
+    return api
+
+
+def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
+    """The pages: subscribing, confirming, managing and ending a digest, and previewing one."""
+    site = APIRouter(include_in_schema=False)
+
+    def manage_url(subscription: Subscription) -> str:
+        return f"/subscription?token={hub.manage_token(subscription)}"
+
+    # -- subscribing ------------------------------------------------------------------------------
+
+    @site.get("/subscribe", response_class=HTMLResponse)
+    def subscribe_form(request: Request) -> Response:
+        return templates.page(request, "subscribe.html", error=None, values={}, next="")
+
+    @site.post("/subscribe", response_class=HTMLResponse)
+    def subscribe(
+        request: Request,
+        background: BackgroundTasks,
+        email: Annotated[str, Form()] = "",
+        frequency: Annotated[str, Form()] = "daily",
+        topics: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "",
+    ) -> Response:
+        # No CSRF token, on purpose: the box is on pages kept and shared between signed-out
+        # readers (cache.py), so it can carry nothing per visitor. Double opt-in makes a forged
+        # post harmless: at most one rate-limited confirmation that nobody follows.
+        chosen = topics_of(topics)
+        try:
+            hub.subscribe(
+                email,
+                frequency,
+                chosen,
+                user=current_user(request, hub),
+                client=client_address(request),
+            )
+        except InvalidInput as exc:
+            if wants_json(request):
+                raise
+            values = {"email": email, "frequency": frequency, "topics": topics}
+            return templates.page(
+                request, "subscribe.html", exc.status, error=str(exc), values=values, next=next
+            )
+        background.add_task(send_now, hub)
+        if wants_json(request):
+            return JSONResponse(pending(email, frequency, chosen), status_code=202)
+        flash(request, check_inbox(email))
+        return back(next)
+
+    # -- the links in a message -----------------------------------------------------------------
+
+    @site.get("/subscriptions/confirm", response_class=HTMLResponse)
+    def confirm_form(request: Request, token: str = "") -> Response:
+        # Nothing changes on GET: mail scanners open every link in a message to check it. A
+        # forged or expired link is refused here already, before anyone presses the button.
+        if not token:
+            raise InvalidInput("this link is cut short; open the whole link from the message")
+        hub.to_confirm(token)
+        return templates.page(request, "confirm.html", token=token, subscription=None)
+
+    @site.post("/subscriptions/confirm", response_class=HTMLResponse)
+    def confirm(request: Request, token: Annotated[str, Form()] = "") -> Response:
+        # No CSRF token: the signed token in the form is the authority, and only the owner of
+        # the address has it.
+        subscription = hub.confirm(token)
+        return templates.page(
+            request,
+            "confirm.html",
+            token=token,
+            subscription=subscription,
+            manage=manage_url(subscription),
+        )
+
+    @site.get("/unsubscribe", response_class=HTMLResponse)
+    def unsubscribe_form(request: Request, token: str = "") -> Response:
+        subscription = hub.subscription_for(token)
+        return templates.page(
+            request, "unsubscribe.html", token=token, subscription=subscription, done=False
+        )
+
+    @site.post("/unsubscribe", response_class=HTMLResponse)
+    def unsubscribe(request: Request, token: Annotated[str, Form()] = "") -> Response:
+        # RFC 8058 one-click: a mail client posts "List-Unsubscribe=One-Click" to the URL in the
+        # message's header, with no cookies, so the signed token in that URL is the authority
+        # (no CSRF token). The button on our own page sends the token in the form instead.
+        subscription = hub.unsubscribe(request.query_params.get("token") or token)
+        return templates.page(
+            request, "unsubscribe.html", token="", subscription=subscription, done=True
+        )
+
+    def manage_page(
+        request: Request, subscription: Subscription, token: str, status: int = 200, **extra: Any
+    ) -> Response:
+        return templates.page(
+            request,
+            "subscription.html",
+            status,
+            subscription=subscription,
+            token=token,
+            frequencies=FREQUENCIES,
+            zones=zones(),
+            **{"error": None, "message": None, **extra},
+        )
+
+    @site.get("/subscription", response_class=HTMLResponse)
+    def manage(request: Request, token: str = "") -> Response:
+        return manage_page(request, hub.subscription_for(token), token)
+
+    @site.post("/subscription", response_class=HTMLResponse)
+    def save(
+        request: Request,
+        token: Annotated[str, Form()] = "",
+        frequency: Annotated[str, Form()] = "daily",
+        topics: Annotated[str, Form()] = "",
+        timezone: Annotated[str, Form()] = "",
+    ) -> Response:
+        # Authorised by the signed token in the form, like the other links in a message.
+        subscription = hub.subscription_for(token)
+        try:
+            changed = hub.change_subscription(
+                subscription, frequency, topics_of(topics), timezone.strip() or None
+            )
+        except InvalidInput as exc:
+            return manage_page(request, subscription, token, exc.status, error=str(exc))
+        return manage_page(request, changed, token, message="Saved: " + describe(changed))
+
+    # -- a member's email settings --------------------------------------------------------------
+
+    def settings_page(
+        request: Request, user: User, status: int = 200, **extra: Any
+    ) -> HTMLResponse:
+        linked = hub.subscription_of(user)
+        live = linked if linked is not None and linked.status in ("pending", "active") else None
+        elsewhere = None
+        if live is None:
+            by_email = hub.subscription_by_email(user.email)
+            if by_email is not None and by_email.status == "active":
+                elsewhere = by_email  # someone subscribed the address without signing in
+        return templates.page(
+            request,
+            "email_settings.html",
+            status,
+            subscription=live,
+            ended=linked if live is None else None,
+            elsewhere=elsewhere,
+            frequencies=FREQUENCIES,
+            zones=zones(),
+            site_zone=settings.timezone,
+            **{"error": None, "values": {}, **extra},
+        )
+
+    @site.get("/settings/email", response_class=HTMLResponse)
+    def email_settings(request: Request) -> Response:
+        return settings_page(request, require_user(request, hub))
+
+    @site.post("/settings/email", response_class=HTMLResponse)
+    def save_email_settings(
+        request: Request,
+        background: BackgroundTasks,
+        csrf: Annotated[str, Form()] = "",
+        action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
+        email: Annotated[str, Form()] = "",
+        frequency: Annotated[str, Form()] = "daily",
+        topics: Annotated[str, Form()] = "",
+        timezone: Annotated[str, Form()] = "",
+    ) -> Response:
+        user = posted_by(request, hub, csrf)
+        chosen, zone = topics_of(topics), timezone.strip() or None
+        try:
+            if action == "subscribe":
+                address = email.strip() or user.email
+                hub.subscribe(address, frequency, chosen, zone, user, client_address(request))
+                background.add_task(send_now, hub)
+                done = f"A confirmation is on its way to {address}: follow the link in it to "
+                done += "start your digest."
+            else:
+                done = change_own(user, action, frequency, chosen, zone)
+        except InvalidInput as exc:
+            values = {"email": email, "frequency": frequency, "topics": topics, "timezone": zone}
+            return settings_page(request, user, exc.status, error=str(exc), values=values)
+        flash(request, done)
+        return RedirectResponse("/settings/email", status_code=303)
+
+    def change_own(
+        user: User, action: str, frequency: str, topics: list[str], zone: str | None
+    ) -> str:
+        """Change or end the member's own digest; what to tell them."""
+        linked = hub.subscription_of(user)
+        if linked is None or linked.status not in ("pending", "active"):
+            raise InvalidInput("you have no digest to change; subscribe first")
+        if action == "unsubscribe":
+            hub.end_subscription(linked)
+            return f"Unsubscribed: nothing more goes to {linked.email}."
+        return "Saved: " + describe(hub.change_subscription(linked, frequency, topics, zone))
+
+    @site.get("/digest/preview")
+    def preview(
+        request: Request,
+        period: Period = "daily",
+        day: Annotated[date | None, Query(alias="date")] = None,
+        fmt: Annotated[Literal["html", "text"], Query(alias="format")] = "html",
+    ) -> Response:
+        user = require_user(request, hub)
+        _, message = hub.preview_digest(user, period, day)
+        part = message.get_body(("plain",) if fmt == "text" else ("html",))
+        body = str(part.get_content()) if part is not None else ""
+        # What a member's digest holds is theirs alone: no cache keeps it.
+        headers = {"cache-control": "no-store"}
+        if fmt == "text":
+            return PlainTextResponse(body, headers=headers)
+        return HTMLResponse(body, headers={**headers, "content-security-policy": PREVIEW_CSP})
+
+    return site
+
+
+def describe(subscription: Subscription) -> str:
+    """``weekly, about cs.CL and RAG, in Europe/Paris time``."""
+    about = f", about {', '.join(subscription.topics)}" if subscription.topics else ""
+    return f"{subscription.frequency}{about}, in {subscription.timezone} time."
