@@ -195,3 +195,13 @@ def test_the_cli_sends_previews_and_lists(
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox) -> None:
+    with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_weekly_digest=" ") as hub:
+        names = [job.name for job in Worker(hub, index=False).jobs()]
+        assert names == ["fetch-arxiv", "digest-daily@UTC", "send"]
+        # The demo's worker fetches nothing.
+        demo = [job.name for job in Worker(hub, index=False, fetch=False).jobs()]
+        assert demo == ["digest-daily@UTC", "send"]
+        assert hub.stats()["outbox"] == {}

@@ -495,7 +495,7 @@ def _worker(hub: Hub, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(hub: Hub, settings: Settings, with_worker: bool = False) -> int:
+def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool = True) -> int:
     import uvicorn
 
     from dailypapers.web import create_app
@@ -507,7 +507,7 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False) -> int:
     if settings.workers > 1:
         # Worker processes build their own hub from the environment: hand them the settings.
         if with_worker:
-            os.environ[ENV_PREFIX + "SERVE_WORKER"] = "1"
+            os.environ[ENV_PREFIX + "SERVE_WORKER"] = "fetch" if fetch else "no-fetch"
         for name in ("data_dir", "database_url", "base_url", "secret_key"):
             value = getattr(settings, name)
             if value:
@@ -521,7 +521,7 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False) -> int:
             **options,  # type: ignore[arg-type]
         )
         return 0
-    app = create_app(hub, settings, worker=with_worker)
+    app = create_app(hub, settings, worker=with_worker, fetch=fetch)
     uvicorn.run(app, log_level="info", **options)  # type: ignore[arg-type]
     return 0
 
@@ -538,7 +538,9 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         )
         if args.no_serve:
             return 0
-        return _serve(hub, hub.settings, with_worker=True)
+        # The worker sends mail (with DAILYPAPERS_SMTP_URL set) and keeps the indexes; the demo
+        # fetches nothing, so its papers stay the bundled ones.
+        return _serve(hub, hub.settings, with_worker=True, fetch=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -155,7 +155,7 @@ class Settings:
         default="30 1 * * 1-5",
         metadata=_help(
             "When the worker harvests arXiv (cron, UTC): after its announcement at 20:00 "
-            "US Eastern, Sunday to Thursday."
+            "US Eastern, Sunday to Thursday. Any schedule left empty switches its job off."
         ),
     )
     arxiv_sets: str = field(

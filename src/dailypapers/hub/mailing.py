@@ -185,6 +185,13 @@ class Mailing(Personal):
     def subscriptions(self) -> list[Subscription]:
         return self.store.subscriptions()
 
+    def stats(self) -> dict[str, object]:
+        return {
+            **super().stats(),
+            "subscriptions": self.store.subscription_counts(),
+            "outbox": self.store.outbox_counts(),
+        }
+
     def subscription_by_email(self, email: str) -> Subscription | None:
         return self.store.subscription_by_email(email)
 

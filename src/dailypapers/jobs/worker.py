@@ -68,16 +68,23 @@ class Worker:
         holder: str | None = None,
         index: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        fetch: bool = True,
     ) -> None:
+        """``fetch=False`` leaves out the jobs that fetch from arXiv and Hugging Face (the demo
+        shows its bundled papers and reaches out to nothing)."""
         self.hub = hub
+        self.fetch = fetch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
         self.clock = clock
         settings = hub.settings
         # Parsed up front: a bad expression stops the worker at start, saying which setting.
         self.crons: dict[str, Cron] = {}
         for name in SCHEDULES:
+            text = getattr(settings, name).strip()
+            if not text:
+                continue  # an empty schedule switches its job off
             try:
-                self.crons[name] = Cron.parse(getattr(settings, name))
+                self.crons[name] = Cron.parse(text)
             except ConfigError as exc:
                 raise ConfigError(f"{name}: {exc}") from exc
         try:
@@ -92,24 +99,31 @@ class Worker:
 
     def jobs(self) -> list[Job]:
         crons = self.crons
-        jobs = [
-            Job("fetch-arxiv", crons["schedule_arxiv"], UTC_ZONE, self._fetch_arxiv),
-            Job("fetch-hf", crons["schedule_hf"], UTC_ZONE, self._fetch_hf),
-        ]
+        jobs = []
+        if self.fetch:
+            for name, setting, run in (
+                ("fetch-arxiv", "schedule_arxiv", self._fetch_arxiv),
+                ("fetch-hf", "schedule_hf", self._fetch_hf),
+            ):
+                if setting in crons:
+                    jobs.append(Job(name, crons[setting], UTC_ZONE, run))
         if self.hub.mail_enabled:
             zones = sorted({*self.hub.store.active_timezones(), self.hub.settings.timezone})
-            for zone in zones:
-                for kind in ("daily", "weekly"):
+            for kind in ("daily", "weekly"):
+                if (setting := f"schedule_{kind}_digest") not in crons:
+                    continue
+                for zone in zones:
                     jobs.append(
                         Job(
                             f"digest-{kind}@{zone}",
-                            crons[f"schedule_{kind}_digest"],
+                            crons[setting],
                             ZoneInfo(zone),
                             partial(self._digests, kind, zone),
                             DIGEST_CATCH_UP,
                         )
                     )
-            jobs.append(Job("send", crons["schedule_send"], UTC_ZONE, self._send))
+            if "schedule_send" in crons:
+                jobs.append(Job("send", crons["schedule_send"], UTC_ZONE, self._send))
         return jobs
 
     def _fetch_arxiv(self, fire: datetime) -> dict[str, Any]:

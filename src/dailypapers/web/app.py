@@ -87,11 +87,13 @@ def create_app(
     background_index: bool = True,
     recheck_s: float = 0.5,
     worker: bool = False,
+    fetch: bool = True,
 ) -> FastAPI:
     """The site over ``hub``. ``background_index`` keeps the search indexes current in a thread
     of this process (one process of an installation does it at a time); ``worker`` runs all the
-    scheduled jobs in one instead (``serve --with-worker``, indexing included); ``recheck_s`` is
-    how stale a page kept for signed-out readers may be (``cache.py``)."""
+    scheduled jobs in one instead (``serve --with-worker``, indexing included; ``fetch=False``
+    without fetching, as the demo); ``recheck_s`` is how stale a page kept for signed-out
+    readers may be (``cache.py``)."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
 
@@ -101,7 +103,7 @@ def create_app(
 
         runner: BackgroundIndexer | Worker | None = None
         if worker:
-            runner = Worker(hub)
+            runner = Worker(hub, fetch=fetch)
         elif background_index:
             runner = BackgroundIndexer(hub)
         if runner is not None:

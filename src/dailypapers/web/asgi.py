@@ -21,4 +21,5 @@ def create() -> FastAPI:
     hub = Hub.open(settings)
     # `serve --workers N --with-worker`: each process may run the jobs; their leases in the
     # store let one run each.
-    return create_app(hub, hub.settings, worker=os.environ.get("DAILYPAPERS_SERVE_WORKER") == "1")
+    worker = os.environ.get("DAILYPAPERS_SERVE_WORKER", "")
+    return create_app(hub, hub.settings, worker=bool(worker), fetch=worker != "no-fetch")
