@@ -18,7 +18,7 @@ from dailypapers.models import Paper, Subscription
 
 FREQUENCIES = ("daily", "weekly")
 # A topic written like an arXiv category (cs.CV, math.AG, hep-th.x) means that category.
-_CATEGORY = re.compile(r"^[a-z][a-z-]*\.[A-Za-z-]+$")
+_CATEGORY = re.compile(r"^[a-z][a-z-]*\.[a-z-]+$", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 # Days of daily lists a digest looks back over: a daily digest on Monday also covers the
 # weekend's short lists; a weekly one the whole week. Papers sent before are never repeated.
@@ -146,9 +146,10 @@ def author_line(authors: Sequence[str] | None, count: int | None, shown: int = 4
     if not names:
         return f"{count} authors" if count else ""
     total = max(len(names), count or 0)
-    if total <= shown:
-        return ", ".join(names[:shown])
-    return ", ".join(names[:shown]) + f" and {total - shown} more"
+    if total <= min(shown, len(names)):
+        return ", ".join(names)
+    listed = names[:shown]
+    return ", ".join(listed) + f" and {total - len(listed)} more"
 
 
 def matches_topic(paper: Paper, topic: str) -> bool:

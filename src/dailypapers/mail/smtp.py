@@ -128,6 +128,7 @@ class Mailer:
                 smtp.starttls(context=context)
         if server.username:
             smtp.login(server.username, server.password or "")
+        smtp.ehlo_or_helo_if_needed()  # what the server offers (8BITMIME) is known from here
         return smtp
 
     def send(self, sender: str, recipient: str, message: bytes) -> Delivery:
@@ -136,11 +137,11 @@ class Mailer:
             if self._smtp is None:
                 self._smtp = self._connect()
             try:
-                self._smtp.sendmail(sender, [recipient], message)
+                self._hand_over(sender, recipient, message)
             except smtplib.SMTPServerDisconnected:
                 # A kept connection the server closed while idle: one fresh try.
                 self._smtp = self._connect()
-                self._smtp.sendmail(sender, [recipient], message)
+                self._hand_over(sender, recipient, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(recipient, (550, b"refused"))
             return _reply(code, reply, "the recipient")
@@ -162,6 +163,13 @@ class Mailer:
             reason = f"cannot reach {self.server.host}:{self.server.port}: {exc}"
             return Delivery("retry", reason, stop=True)
         return Delivery("sent")
+
+    def _hand_over(self, sender: str, recipient: str, message: bytes) -> None:
+        assert self._smtp is not None
+        # Messages carry UTF-8 text as it is: say so to a server that knows 8BITMIME (all
+        # current ones do).
+        options = ["BODY=8BITMIME"] if self._smtp.has_extn("8bitmime") else []
+        self._smtp.sendmail(sender, [recipient], message, mail_options=options)
 
     def _drop(self) -> None:
         if self._smtp is not None:
