@@ -60,3 +60,15 @@ def test_secret_is_generated_private_and_required(tmp_path: Path) -> None:
         env = {"DAILYPAPERS_SECRET_KEY": placeholder}
         with pytest.raises(ConfigError):
             load_settings({"data_dir": tmp_path / "x"}, env).require_secret()
+
+
+def test_the_base_url_follows_where_the_server_listens_unless_set(tmp_path: Path) -> None:
+    assert load_settings({"data_dir": tmp_path}, {}).base_url == "http://127.0.0.1:8000"
+    moved = load_settings({"data_dir": tmp_path, "port": 8123}, {})
+    assert moved.base_url == "http://127.0.0.1:8123"
+    anywhere = load_settings({"data_dir": tmp_path}, {"DAILYPAPERS_HOST": "0.0.0.0"})
+    assert anywhere.base_url == "http://127.0.0.1:8000"
+    public = load_settings(
+        {"data_dir": tmp_path, "port": 8123}, {"DAILYPAPERS_BASE_URL": "https://papers.example.org"}
+    )
+    assert public.base_url == "https://papers.example.org"

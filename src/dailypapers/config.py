@@ -47,7 +47,10 @@ class Settings:
     )
     base_url: str = field(
         default="http://127.0.0.1:8000",
-        metadata=_help("Public URL of the site, used in links, feeds and emails."),
+        metadata=_help(
+            "Public URL of the site, used in links, feeds and emails; when unset, "
+            "http://HOST:PORT of `serve`."
+        ),
     )
     secret_key: str = field(
         default="",
@@ -279,6 +282,12 @@ def load_settings(
         if key in names:
             values[key] = _coerce(key, raw, f"--{key.replace('_', '-')}")
     values["data_dir"] = data_dir
+    if "base_url" not in values and ("host" in values or "port" in values):
+        # Links in pages and messages must reach this server when only where it listens was set.
+        host = str(values.get("host", Settings.host))
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        host = f"[{host}]" if ":" in host else host
+        values["base_url"] = f"http://{host}:{values.get('port', Settings.port)}"
     settings = replace(Settings(), **values)
     if not settings.secret_key and settings.secret_path.is_file():
         settings = replace(settings, secret_key=settings.secret_path.read_text().strip())

@@ -7,7 +7,6 @@ RFC 8058): an https URL that takes a POST without sign-in, and a mailto.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -25,8 +24,8 @@ from markupsafe import Markup
 from dailypapers.mail.compose import Digest, Item, author_line, short_abstract, short_day
 
 TEMPLATES = Path(__file__).parent / "templates"
-# 45 bytes are 60 in base64: with "=?utf-8?b?" and "?=" an encoded word stays under 75.
-ENCODED_WORD_BYTES = 45
+# With "=?utf-8?q?" and "?=" around it, an encoded word stays within 75 characters.
+ENCODED_WORD_CHARS = 63
 # SMTP's longest line, in octets, without the CRLF (RFC 5321).
 MAX_LINE = 998
 
@@ -81,17 +80,23 @@ def _header(name: str, value: str) -> bytes:
 
 
 def _encoded_words(value: str) -> str:
-    """``value`` as RFC 2047 encoded words (base64, UTF-8), each within the 75 characters
-    allowed, a character never split between two, folded one word per line."""
-    words, chunk = [], b""
+    """``value`` as RFC 2047 "Q" encoded words (readable in a message's source: only what is not
+    plain ASCII is escaped), each within 75 characters, a character never split between two,
+    folded one word per line."""
+    words, word = [], ""
     for char in value:
-        encoded = char.encode()
-        if len(chunk) + len(encoded) > ENCODED_WORD_BYTES:
-            words.append(chunk)
-            chunk = b""
-        chunk += encoded
-    words.append(chunk)
-    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+        if char == " ":
+            piece = "_"
+        elif char.isascii() and (char.isalnum() or char in "!*+-/"):
+            piece = char
+        else:
+            piece = "".join(f"={byte:02X}" for byte in char.encode())
+        if len(word) + len(piece) > ENCODED_WORD_CHARS:
+            words.append(word)
+            word = ""
+        word += piece
+    words.append(word)
+    return "\r\n ".join(f"=?utf-8?q?{w}?=" for w in words)
 
 
 def _part(subtype: str, body: str) -> bytes:
