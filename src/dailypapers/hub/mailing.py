@@ -61,6 +61,9 @@ log = logging.getLogger("dailypapers.mail")
 COMPOSE_PAGE = 500
 # How often a sender running beside the composer looks for newly composed messages.
 SEND_POLL_S = 0.05
+# Senders beside the composer on PostgreSQL: while one waits for its commit or the SMTP
+# server, the other sends.
+PG_SENDERS = 2
 # Papers in each personal section, at most.
 PERSONAL_SIZE = 6
 MAX_TOPICS = 10
@@ -473,10 +476,12 @@ class Mailing(Personal):
         """Compose ``kind`` digests for ``day`` and send everything due.
 
         Sending starts with the first page composed: a sender mostly waits for the SMTP
-        server's replies, which leaves the processor to the composer.
+        server's replies, which leaves the processor to the composer. On PostgreSQL two senders
+        share the outbox (each holds the row it sends); SQLite's take turns, so one is enough.
         """
         self._require_mail()
         sent = {"sent": 0, "retried": 0, "failed": 0}
+        lock = threading.Lock()
         composing = threading.Event()
         composing.set()
         failure: list[BaseException] = []
@@ -486,8 +491,9 @@ class Mailing(Personal):
                 while True:
                     last_pass = not composing.is_set()
                     counts = self.send_due()
-                    for key, value in counts.items():
-                        sent[key] += value
+                    with lock:
+                        for key, value in counts.items():
+                            sent[key] += value
                     if last_pass or (counts["retried"] and not counts["sent"]):
                         return  # done, or the server is not taking messages now
                     if not any(counts.values()):
@@ -495,13 +501,18 @@ class Mailing(Personal):
             except BaseException as exc:  # raised again in the caller's thread
                 failure.append(exc)
 
-        sender = threading.Thread(target=sending, name="dailypapers-sender")
-        sender.start()
+        count = PG_SENDERS if self.store.dialect == "postgresql" else 1
+        senders = [
+            threading.Thread(target=sending, name=f"dailypapers-sender-{n}") for n in range(count)
+        ]
+        for sender in senders:
+            sender.start()
         try:
             composed = self.compose_digests(kind, day)
         finally:
             composing.clear()
-            sender.join()
+            for sender in senders:
+                sender.join()
         if failure:
             raise failure[0]
         return {**composed, **sent}

@@ -335,7 +335,14 @@ outbox = Table(
     Column("sent_at", UTCDateTime()),
     Column("error", Text),
     UniqueConstraint("subscription_id", "period", name="uq_outbox_subscription_period"),
-    Index("ix_outbox_due", "status", "next_attempt_at"),
+    # Senders take the oldest queued row first: this walks queued rows in that order, however
+    # many were sent before them.
+    Index(
+        "ix_outbox_queued",
+        "id",
+        sqlite_where=text("status = 'queued'"),
+        postgresql_where=text("status = 'queued'"),
+    ),
 )
 
 digest_papers = Table(

@@ -59,7 +59,13 @@ def upgrade() -> None:
         sa.Column("error", sa.Text),
         sa.UniqueConstraint("subscription_id", "period", name="uq_outbox_subscription_period"),
     )
-    op.create_index("ix_outbox_due", "outbox", ["status", "next_attempt_at"])
+    op.create_index(
+        "ix_outbox_queued",
+        "outbox",
+        ["id"],
+        sqlite_where=sa.text("status = 'queued'"),
+        postgresql_where=sa.text("status = 'queued'"),
+    )
     op.create_table(
         "digest_papers",
         _subscription(),
