@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +23,28 @@ from dailypapers.web import create_app
 from replay import ReplayServer
 
 PASSWORD = "correct horse battery"
+# Debian's Chromium, driven by Playwright (which never downloads a browser here).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).parent / "screenshots"
+
+
+def need_chromium() -> None:
+    """Skip without Chromium, or fail where CI installed it and says so."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("DAILYPAPERS_REQUIRE_BROWSER"):
+        pytest.fail(f"no Chromium at {CHROMIUM}", pytrace=False)
+    pytest.skip(f"no Chromium at {CHROMIUM}")
+
+
 _names = itertools.count(1)
 
 

@@ -7,32 +7,17 @@ at. Skipped when Chromium or Playwright is not installed (``.ci/run`` installs b
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from web.conftest import PASSWORD, LiveServer
+from web.conftest import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, SHOTS, LiveServer, need_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parent / "screenshots"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-# CI installs both and sets this, so that a missing browser fails rather than skips.
-if os.environ.get("DAILYPAPERS_REQUIRE_BROWSER") and not Path(CHROMIUM).exists():
-    pytest.fail(f"no Chromium at {CHROMIUM}", pytrace=False)
+# CI installs both and sets DAILYPAPERS_REQUIRE_BROWSER, so that a missing browser fails.
+need_chromium()
 playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
+FLAGS = CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -22,11 +21,19 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from dailypapers.models import Subscription
 from smtp_sink import Mailbox, Received, free_port
-from web.conftest import PASSWORD, Site, csrf_of, make_site, signup
+from web.conftest import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    PASSWORD,
+    SHOTS,
+    Site,
+    csrf_of,
+    make_site,
+    need_chromium,
+    signup,
+)
 
 BASE = "https://papers.example.org"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parent / "screenshots"
 TUESDAY = date(2026, 2, 4)  # its digest covers Tue 3 Feb's list (the demo's lists are Feb 2026)
 CONFIRM_SUBJECT = "Confirm your Daily Papers digest"
 PREVIEW_CSP = (
@@ -516,13 +523,12 @@ def live_url(shared: Site) -> Iterator[str]:
 
 
 def test_the_box_fits_a_phone_and_answers_in_place(live_url: str, smtp: Mailbox) -> None:
+    need_chromium()
     playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     email = address("phone")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
         context = launched.new_context(base_url=live_url, viewport={"width": 375, "height": 800})
         page = context.new_page()
