@@ -11,6 +11,7 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -96,9 +97,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    """An SMTP server on a loopback port for this test."""
+@contextmanager
+def smtp_server() -> Iterator[Mailbox]:
+    """An SMTP server on a free loopback port while the block runs."""
     box = Mailbox(port=free_port())
     controller = Controller(box, hostname=box.host, port=box.port)
     controller.start()
@@ -106,3 +107,10 @@ def mailbox() -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """An SMTP server on a loopback port for this test."""
+    with smtp_server() as box:
+        yield box

@@ -9,6 +9,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,10 +125,10 @@ class LiveServer:
     site: Site
 
 
-@pytest.fixture(scope="module")
-def live(site: Site) -> Iterator[LiveServer]:
-    """The site served by uvicorn on a loopback port, for real HTTP clients."""
-    config = uvicorn.Config(site.app, host="127.0.0.1", port=0, log_level="warning")
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a loopback port while the block runs; its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -136,6 +137,15 @@ def live(site: Site) -> Iterator[LiveServer]:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveServer(f"http://127.0.0.1:{port}", site)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(site: Site) -> Iterator[LiveServer]:
+    """The site served by uvicorn on a loopback port, for real HTTP clients."""
+    with serving(site.app) as url:
+        yield LiveServer(url, site)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -14,13 +13,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from dailypapers.models import Subscription
-from smtp_sink import Mailbox, Received, free_port
+from smtp_sink import Mailbox, Received, smtp_server
 from web.conftest import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -30,6 +27,7 @@ from web.conftest import (
     csrf_of,
     make_site,
     need_chromium,
+    serving,
     signup,
 )
 
@@ -109,13 +107,8 @@ def altered(token: str) -> str:
 @pytest.fixture(scope="module")
 def smtp() -> Iterator[Mailbox]:
     """One SMTP server on loopback for this module's shared site."""
-    box = Mailbox(port=free_port())
-    controller = Controller(box, hostname=box.host, port=box.port)
-    controller.start()
-    try:
+    with smtp_server() as box:
         yield box
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")
@@ -509,17 +502,8 @@ def test_too_many_requests_from_one_client_are_refused(tmp_path: Path, mailbox: 
 
 @pytest.fixture(scope="module")
 def live_url(shared: Site) -> Iterator[str]:
-    config = uvicorn.Config(shared.app, host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(shared.app) as url:
+        yield url
 
 
 def test_the_box_fits_a_phone_and_answers_in_place(live_url: str, smtp: Mailbox) -> None:

@@ -28,12 +28,20 @@ const show = {
       each.querySelector(`input[name="${each.dataset.field}"]`).value = pressed ? "0" : each.dataset.set;
     });
   },
+  // The subscribe box says what the server answered, a refusal included, beside the form.
+  subscribe(form, result, ok) {
+    const status = form.parentElement.querySelector(".subscribe-status");
+    status.textContent = result.detail;
+    status.classList.toggle("error", !ok);
+    status.hidden = false;
+    if (ok) form.reset();
+  },
 };
 
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
-  const kind = form.hasAttribute("data-vote") ? "vote" : form.hasAttribute("data-toggle") ? "toggle" : null;
+  const kind = ["vote", "toggle", "subscribe"].find((name) => form.hasAttribute(`data-${name}`));
   const button = form.querySelector("button");
   if (!kind || !button || button.hasAttribute("data-signin")) return; // signed out: go and sign in
   event.preventDefault();
@@ -46,40 +54,11 @@ document.addEventListener("submit", async (event) => {
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     });
-    if (!response.ok) {
+    if (!response.ok && kind !== "subscribe") {
       form.submit(); // let the server's page say what went wrong
       return;
     }
-    show[kind](form, await response.json());
-  } catch (error) {
-    form.submit();
-  } finally {
-    button.removeAttribute("aria-busy");
-  }
-});
-
-// The subscribe box says in place what the server answered.
-document.addEventListener("submit", async (event) => {
-  const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-subscribe")) return;
-  const status = form.parentElement.querySelector(".subscribe-status");
-  const button = form.querySelector("button");
-  if (!status || !button) return;
-  event.preventDefault();
-  if (button.getAttribute("aria-busy") === "true") return;
-  button.setAttribute("aria-busy", "true");
-  try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const answer = await response.json();
-    status.textContent = answer.detail;
-    status.classList.toggle("error", !response.ok);
-    status.hidden = false;
-    if (response.ok) form.reset();
+    show[kind](form, await response.json(), response.ok);
   } catch (error) {
     form.submit();
   } finally {
