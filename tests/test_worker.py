@@ -4,6 +4,10 @@ real fetches from recorded arXiv and Hugging Face answers and digests to a loopb
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -205,3 +209,27 @@ def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox
         demo = [job.name for job in Worker(hub, index=False, fetch=False).jobs()]
         assert demo == ["digest-daily@UTC", "send"]
         assert hub.stats()["outbox"] == {}
+
+
+def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Mailbox) -> None:
+    with mail_hub(tmp_path, mailbox.url) as hub:
+        hub.store.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
+        hub._queue_confirmation(hub.subscription_by_email("reader@example.org"), _now())  # type: ignore[arg-type]
+    env = {
+        **os.environ,
+        "DAILYPAPERS_SMTP_URL": mailbox.url,
+        "DAILYPAPERS_SCHEDULE_ARXIV": "",  # nothing to fetch from here
+        "DAILYPAPERS_SCHEDULE_HF": "",
+    }
+    command = [sys.executable, "-m", "dailypapers.cli", "--data-dir", str(tmp_path), "worker"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert "worker for" in (process.stdout.readline() if process.stdout else "")
+        deadline = time.monotonic() + 30
+        while not mailbox.to("reader@example.org"):  # its first tick sends what waits
+            assert time.monotonic() < deadline, "the worker sent nothing"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
