@@ -442,8 +442,10 @@ class Mailing(Personal):
 
     # -- sending --------------------------------------------------------------------------------
 
-    def send_due(self, limit: int | None = None) -> dict[str, int]:
-        """Send what waits in the outbox and is due: {"sent", "retried", "failed"}."""
+    def send_due(self, limit: int | None = None, wait: bool = True) -> dict[str, int]:
+        """Send what waits in the outbox and is due: {"sent", "retried", "failed"}. Without
+        ``wait``, leave it to a sender already at work (a web request must not queue behind
+        a whole digest run)."""
         self._require_mail()
         server = parse_smtp_url(self.settings.smtp_url)
         sender = parseaddr(self.settings.sender)[1]
@@ -467,7 +469,7 @@ class Mailing(Personal):
                     log.warning("message %s to %s: %s", item.id, item.recipient, result.reason)
                 return result
 
-            counts = self.store.deliver_due(deliver, _now, self.settings.bounce_limit, limit)
+            counts = self.store.deliver_due(deliver, _now, self.settings.bounce_limit, limit, wait)
         if any(counts.values()):
             log.info("outbox: %s", counts)
         return counts

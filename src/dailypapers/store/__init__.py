@@ -353,9 +353,15 @@ class Store:
         now: Callable[[], datetime],
         bounce_limit: int,
         limit: int | None = None,
+        wait: bool = True,
     ) -> dict[str, int]:
-        """Send what is due through ``deliver``, one claimed message at a time (``mail.py``)."""
-        with mail.sender_lock(self._sender_lock_path()):
+        """Send what is due through ``deliver``, one claimed message at a time (``mail.py``).
+
+        Without ``wait``, nothing is sent while another sender holds SQLite's turn: that one
+        goes on until nothing is due, so it sends what was queued meanwhile too."""
+        with mail.sender_lock(self._sender_lock_path(), wait) as mine:
+            if not mine:
+                return {"sent": 0, "retried": 0, "failed": 0}
             return mail.deliver_due(
                 self.engine, deliver, now, bounce_limit, limit, self.dialect == "postgresql"
             )

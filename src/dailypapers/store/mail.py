@@ -335,16 +335,21 @@ def _apply(
 
 
 @contextmanager
-def sender_lock(path: Path | None) -> Iterator[None]:
+def sender_lock(path: Path | None, wait: bool = True) -> Iterator[bool]:
     """SQLite's senders take turns (PostgreSQL's hold rows instead): a file lock, which the
-    operating system lets go of when its holder dies, however it dies."""
+    operating system lets go of when its holder dies, however it dies. Yields whether this
+    sender holds it (without ``wait``, not when another one does)."""
     if path is None:
-        yield
+        yield True
         return
     handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         os.close(handle)  # closing releases the lock
 

@@ -84,7 +84,7 @@ def send_now(hub: Hub) -> None:
     """Send what waits in the outbox, so a confirmation arrives within seconds of the request.
     What fails here waits for the worker, which retries it."""
     try:
-        hub.send_due(limit=SEND_NOW)
+        hub.send_due(limit=SEND_NOW, wait=False)
     except DailyPapersError as exc:
         log.warning("sending at once failed; the worker will retry: %s", exc)
 
