@@ -285,3 +285,27 @@ def test_a_sender_that_will_not_wait_leaves_the_work_to_the_one_at_it(
             assert mine
             assert hub.send_due(wait=False) == {"sent": 0, "retried": 0, "failed": 0}
         assert hub.send_due(wait=False)["sent"] == 1
+
+
+def test_what_waits_is_not_sent_once_its_reader_has_left(
+    hub: Hub, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = subscribe_confirmed(hub, mailbox, "reader@example.org")
+    mailbox.refuse["reader@example.org"] = "451 4.3.0 try later"
+    assert hub.send_digests("daily", TUESDAY)["retried"] == 1  # waits for its next try
+    hub.unsubscribe(hub.manage_token(subscription))
+    del mailbox.refuse["reader@example.org"]
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    monkeypatch.setattr(hub_mailing, "_now", lambda: later)
+    assert hub.send_due() == {"sent": 0, "retried": 0, "failed": 0}
+    row = _row(hub, "daily:2026-02-04")
+    assert row.status == "cancelled" and "unsubscribed" in row.error and row.message is None
+    # A second confirmation is not sent once the first was followed.
+    hub.subscribe("other@example.org")
+    hub.subscribe("other@example.org")
+    first = mailbox.to("other@example.org")
+    assert first == []  # the sends above were never run for these two
+    pending = hub.subscription_by_email("other@example.org")
+    assert pending is not None
+    hub.store.set_subscription_status(pending.id, "active", datetime.now(UTC))
+    assert hub.send_due()["sent"] == 0 and mailbox.to("other@example.org") == []

@@ -293,7 +293,8 @@ class OutboxItem:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """What happened to one message handed to SMTP: ``sent``, ``retry`` or ``failed``."""
+    """What happened to one message handed to SMTP: ``sent``, ``retry`` or ``failed`` (or
+    ``cancelled``: not handed over, its subscription ended meanwhile)."""
 
     outcome: str
     reason: str | None = None

@@ -300,6 +300,11 @@ def _apply(
                 .values(bounces=0)
             )
         return
+    if result.outcome == "cancelled":
+        conn.execute(
+            update(outbox).where(mine).values(status="cancelled", message=None, error=result.reason)
+        )
+        return
     if result.outcome == "retry":
         conn.execute(
             update(outbox)
@@ -371,12 +376,25 @@ def deliver_due(
         nonlocal done
         _apply(conn, item, row.subscription_bounces, result, now(), bounce_limit)
         done += 1
-        counts[_COUNTED[result.outcome]] += 1
+        if result.outcome in _COUNTED:
+            counts[_COUNTED[result.outcome]] += 1
         return not result.stop and (limit is None or done < limit)
+
+    def hand_over(row: Any, item: OutboxItem) -> Delivery:
+        # A message waits (a retry, a busy sender) while its reader may leave: what they no
+        # longer want is not sent.
+        wanted = "pending" if item.period.startswith("confirm:") else ACTIVE
+        if row.subscription_status != wanted:
+            return Delivery("cancelled", f"not sent: the subscription is {row.subscription_status}")
+        return deliver(item)
 
     while limit is None or done < limit:
         query = (
-            select(outbox, subscriptions.c.bounces.label("subscription_bounces"))
+            select(
+                outbox,
+                subscriptions.c.bounces.label("subscription_bounces"),
+                subscriptions.c.status.label("subscription_status"),
+            )
             .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
             .where(_due(now()))
             .order_by(outbox.c.id)
@@ -389,7 +407,7 @@ def deliver_due(
                 if row is None:
                     break
                 item = _item(row)
-                if not record(conn, row, item, deliver(item)):
+                if not record(conn, row, item, hand_over(row, item)):
                     break
             continue
         # SQLite: this sender holds the machine's sender lock, so no one else takes these rows;
@@ -401,7 +419,7 @@ def deliver_due(
             break
         for row in rows:
             item = _item(row)
-            result = deliver(item)
+            result = hand_over(row, item)
             with engine.connect().execution_options(immediate=True) as conn, conn.begin():
                 going_on = record(conn, row, item, result)
             if not going_on:

@@ -321,8 +321,9 @@ outbox = Table(
     # What the message is for: "daily:2026-02-03", "weekly:2026-02-02", "confirm:<nonce>".
     # Unique per subscriber: composing twice can never queue a second copy.
     Column("period", String(40), nullable=False),
-    # queued, sent, failed, or empty (nothing to send: composed, not sent)
-    Column("status", String(8), nullable=False),
+    # queued, sent, failed, cancelled (its reader left before it went), or empty (nothing new:
+    # composed, not sent)
+    Column("status", String(12), nullable=False),
     Column("recipient", String(320), nullable=False),
     Column("message_id", String(200), nullable=False),
     Column("subject", Text, nullable=False),

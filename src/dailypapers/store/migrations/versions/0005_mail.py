@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         _subscription(),
         sa.Column("period", sa.String(40), nullable=False),
-        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
         sa.Column("recipient", sa.String(320), nullable=False),
         sa.Column("message_id", sa.String(200), nullable=False),
         sa.Column("subject", sa.Text, nullable=False),
