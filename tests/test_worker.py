@@ -21,6 +21,7 @@ from dailypapers.cli import main
 from dailypapers.errors import ConfigError
 from dailypapers.hub import Hub
 from dailypapers.jobs import Worker
+from dailypapers.jobs import worker as worker_module
 from dailypapers.web import create_app
 from mailing import mail_hub, subscribe_confirmed
 from replay import ReplayServer, make_refused_url
@@ -233,3 +234,37 @@ def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Ma
         assert process.wait(timeout=60) == 0
     finally:
         process.kill()
+
+
+def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
+    tmp_path: Path, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(worker_module, "RENEW_EVERY_S", 0.1)
+    with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_arxiv="") as hub:
+        slow = Worker(hub, "slow", index=False)
+        started = threading.Event()
+        real_send = slow._send
+
+        def slow_send(fire: datetime) -> dict[str, Any]:
+            started.set()
+            time.sleep(2.5)  # more than twice its lease
+            return real_send(fire)
+
+        monkeypatch.setattr(slow, "_send", slow_send)
+        moment = _now()  # the real clock: the leases below are compared with it
+        fire = moment.replace(second=0, microsecond=0)
+        thread = threading.Thread(target=slow.tick, args=(moment,))
+        thread.start()
+        started.wait(10)
+        time.sleep(1.5)  # past the first lease: renewed, still the slow worker's
+        other = Worker(Hub.open(hub.settings), "other", index=False)
+        assert not hub.store.take_job("send", fire, "other", _now() + timedelta(1), _now())
+        thread.join()
+        # A worker killed mid-job stops renewing: once its lease lapses, another takes over.
+        store, later = other.hub.store, fire + timedelta(minutes=10)
+        assert store.take_job("send", later, "dead", _now() + timedelta(seconds=1), _now())
+        assert not store.take_job("send", later, "other", _now() + timedelta(1), _now())
+        time.sleep(1.1)
+        assert store.take_job("send", later, "other", _now() + timedelta(1), _now())
+        other.hub.close()

@@ -17,7 +17,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -31,8 +32,10 @@ from dailypapers.jobs.schedule import Cron
 
 log = logging.getLogger("dailypapers.worker")
 
-# Longest a run may take before another worker may assume it died and run the job itself.
-LEASE = timedelta(minutes=30)
+# A running job's lease, renewed while it runs: a worker killed mid-job holds it this long at
+# most before another worker (or the same one, restarted) runs the job again.
+LEASE = timedelta(minutes=2)
+RENEW_EVERY_S = 30.0
 # A failed run is tried again after this long (not on every tick: the source may be down).
 RETRY_FAILED = timedelta(minutes=5)
 DIGEST_CATCH_UP = timedelta(hours=12)
@@ -179,7 +182,8 @@ class Worker:
                 continue
             started = time.monotonic()
             try:
-                outcome = job.run(fire)
+                with self._holding(job.name, now, started):
+                    outcome = job.run(fire)
             except Exception as exc:
                 if isinstance(exc, DailyPapersError):
                     log.warning("%s failed, will retry: %s", job.name, exc)
@@ -198,6 +202,27 @@ class Worker:
             store.finish_job(job.name, self.holder, fire, json.dumps(outcome), finished)
             ran.append((job.name, outcome))
         return ran
+
+    @contextmanager
+    def _holding(self, name: str, now: datetime, started: float) -> Iterator[None]:
+        """Keep renewing job ``name``'s lease while the block runs (a harvest may take hours)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(RENEW_EVERY_S):
+                moment = now + timedelta(seconds=time.monotonic() - started)
+                try:
+                    self.hub.store.renew_job(name, self.holder, moment + LEASE)
+                except DailyPapersError as exc:  # the next renewal may get through
+                    log.warning("could not renew the lease of %s: %s", name, exc)
+
+        renewer = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
 
     def run(self) -> None:
         """Tick once a minute until ``stop``; the indexer runs beside, in its own thread."""

@@ -398,6 +398,10 @@ class Store:
         with self._write() as conn, conn.begin():
             return mail.take_job(conn, name, fire, holder, lease_until, now)
 
+    def renew_job(self, name: str, holder: str, lease_until: datetime) -> bool:
+        with self._write() as conn, conn.begin():
+            return mail.renew_job(conn, name, holder, lease_until)
+
     def finish_job(
         self,
         name: str,

@@ -480,6 +480,16 @@ def take_job(
     return bool(taken)
 
 
+def renew_job(conn: Connection, name: str, holder: str, lease_until: datetime) -> bool:
+    """Extend ``holder``'s lease on job ``name``; False when it is no longer theirs."""
+    renewed = conn.execute(
+        update(job_runs)
+        .where(job_runs.c.name == name, job_runs.c.holder == holder)
+        .values(lease_until=lease_until)
+    ).rowcount
+    return bool(renewed)
+
+
 def finish_job(
     conn: Connection,
     name: str,
