@@ -142,6 +142,13 @@ class Settings:
         ),
     )
     digest_size: int = field(default=12, metadata=_help("Trending papers in a digest, at most."))
+    smtp_connections: int = field(
+        default=2,
+        metadata=_help(
+            "SMTP connections a sender uses at once. Each has one message in flight, which a "
+            "crash at that moment may send twice (with the same Message-ID)."
+        ),
+    )
     bounce_limit: int = field(
         default=3,
         metadata=_help("Hard bounces in a row after which a subscription is paused."),

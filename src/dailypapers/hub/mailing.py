@@ -18,12 +18,14 @@ import secrets
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import parseaddr
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,9 +63,6 @@ log = logging.getLogger("dailypapers.mail")
 COMPOSE_PAGE = 500
 # How often a sender running beside the composer looks for newly composed messages.
 SEND_POLL_S = 0.05
-# Senders beside the composer on PostgreSQL: while one waits for its commit or the SMTP
-# server, the other sends.
-PG_SENDERS = 2
 # Papers in each personal section, at most.
 PERSONAL_SIZE = 6
 MAX_TOPICS = 10
@@ -443,47 +442,47 @@ class Mailing(Personal):
     # -- sending --------------------------------------------------------------------------------
 
     def send_due(self, limit: int | None = None, wait: bool = True) -> dict[str, int]:
-        """Send what waits in the outbox and is due: {"sent", "retried", "failed"}. Without
-        ``wait``, leave it to a sender already at work (a web request must not queue behind
-        a whole digest run)."""
+        """Send what waits in the outbox and is due: {"sent", "retried", "failed"}, over
+        ``smtp_connections`` connections at once. Without ``wait``, leave it to a sender already
+        at work (a web request must not queue behind a whole digest run)."""
         self._require_mail()
         server = parse_smtp_url(self.settings.smtp_url)
         sender = parseaddr(self.settings.sender)[1]
-
-        with Mailer(server, local_hostname=domain_of(self.settings.sender)) as mailer:
-
-            def deliver(item: OutboxItem) -> Delivery:
-                result = mailer.send(sender, item.recipient, item.message)
-                if result.outcome == "retry":
-                    tries = item.attempts + 1
-                    at = retry_at(tries, _now())
-                    if at is None:
-                        result = Delivery(
-                            "failed",
-                            f"gave up after {tries} tries: {result.reason}",
-                            stop=result.stop,
-                        )
-                    else:
-                        result = replace(result, retry_at=at)
-                if result.outcome != "sent":
-                    log.warning("message %s to %s: %s", item.id, item.recipient, result.reason)
-                return result
-
-            counts = self.store.deliver_due(deliver, _now, self.settings.bounce_limit, limit, wait)
+        with ExitStack() as stack:
+            mailers = [
+                stack.enter_context(Mailer(server, local_hostname=domain_of(self.settings.sender)))
+                for _ in range(max(1, self.settings.smtp_connections))
+            ]
+            delivers = [partial(self._deliver, mailer, sender) for mailer in mailers]
+            counts = self.store.deliver_due(delivers, _now, self.settings.bounce_limit, limit, wait)
         if any(counts.values()):
             log.info("outbox: %s", counts)
         return counts
+
+    @staticmethod
+    def _deliver(mailer: Mailer, sender: str, item: OutboxItem) -> Delivery:
+        """Hand one message to SMTP; a temporary failure is tried again later, up to a point."""
+        result = mailer.send(sender, item.recipient, item.message)
+        if result.outcome == "retry":
+            tries = item.attempts + 1
+            at = retry_at(tries, _now())
+            if at is None:
+                reason = f"gave up after {tries} tries: {result.reason}"
+                result = Delivery("failed", reason, stop=result.stop)
+            else:
+                result = replace(result, retry_at=at)
+        if result.outcome != "sent":
+            log.warning("message %s to %s: %s", item.id, item.recipient, result.reason)
+        return result
 
     def send_digests(self, kind: str, day: date) -> dict[str, int]:
         """Compose ``kind`` digests for ``day`` and send everything due.
 
         Sending starts with the first page composed: a sender mostly waits for the SMTP
-        server's replies, which leaves the processor to the composer. On PostgreSQL two senders
-        share the outbox (each holds the row it sends); SQLite's take turns, so one is enough.
+        server's replies, which leaves the processor to the composer.
         """
         self._require_mail()
         sent = {"sent": 0, "retried": 0, "failed": 0}
-        lock = threading.Lock()
         composing = threading.Event()
         composing.set()
         failure: list[BaseException] = []
@@ -493,9 +492,8 @@ class Mailing(Personal):
                 while True:
                     last_pass = not composing.is_set()
                     counts = self.send_due()
-                    with lock:
-                        for key, value in counts.items():
-                            sent[key] += value
+                    for key, value in counts.items():
+                        sent[key] += value
                     if last_pass or (counts["retried"] and not counts["sent"]):
                         return  # done, or the server is not taking messages now
                     if not any(counts.values()):
@@ -503,18 +501,13 @@ class Mailing(Personal):
             except BaseException as exc:  # raised again in the caller's thread
                 failure.append(exc)
 
-        count = PG_SENDERS if self.store.dialect == "postgresql" else 1
-        senders = [
-            threading.Thread(target=sending, name=f"dailypapers-sender-{n}") for n in range(count)
-        ]
-        for sender in senders:
-            sender.start()
+        sending_thread = threading.Thread(target=sending, name="dailypapers-sender")
+        sending_thread.start()
         try:
             composed = self.compose_digests(kind, day)
         finally:
             composing.clear()
-            for sender in senders:
-                sender.join()
+            sending_thread.join()
         if failure:
             raise failure[0]
         return {**composed, **sent}

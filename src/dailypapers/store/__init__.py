@@ -349,7 +349,7 @@ class Store:
 
     def deliver_due(
         self,
-        deliver: Callable[[OutboxItem], Delivery],
+        delivers: Sequence[Callable[[OutboxItem], Delivery]],
         now: Callable[[], datetime],
         bounce_limit: int,
         limit: int | None = None,
@@ -363,7 +363,7 @@ class Store:
             if not mine:
                 return {"sent": 0, "retried": 0, "failed": 0}
             return mail.deliver_due(
-                self.engine, deliver, now, bounce_limit, limit, self.dialect == "postgresql"
+                self.engine, delivers, now, bounce_limit, limit, self.dialect == "postgresql"
             )
 
     def _sender_lock_path(self) -> Path | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -361,35 +362,22 @@ def sender_lock(path: Path | None, wait: bool = True) -> Iterator[bool]:
 
 def deliver_due(
     engine: Engine,
-    deliver: Callable[[OutboxItem], Delivery],
+    delivers: Sequence[Callable[[OutboxItem], Delivery]],
     now: Callable[[], datetime],
     bounce_limit: int,
     limit: int | None = None,
     on_postgres: bool = False,
 ) -> dict[str, int]:
-    """Hand each due message to ``deliver`` and record what it says, one message at a time."""
+    """Hand each due message to one of ``delivers`` (each an SMTP connection, in a thread of its
+    own) and record what it says; each has one message in flight at a time."""
     counts = {"sent": 0, "retried": 0, "failed": 0}
-    done = 0
+    state = {"done": 0, "stop": False}
+    guard = threading.Lock()
+    in_flight: set[int] = set()  # SQLite: rows handed to a sender, not marked yet
+    page: list[Any] = []
 
-    def record(conn: Connection, row: Any, item: OutboxItem, result: Delivery) -> bool:
-        """Mark the message; whether to go on."""
-        nonlocal done
-        _apply(conn, item, row.subscription_bounces, result, now(), bounce_limit)
-        done += 1
-        if result.outcome in _COUNTED:
-            counts[_COUNTED[result.outcome]] += 1
-        return not result.stop and (limit is None or done < limit)
-
-    def hand_over(row: Any, item: OutboxItem) -> Delivery:
-        # A message waits (a retry, a busy sender) while its reader may leave: what they no
-        # longer want is not sent.
-        wanted = "pending" if item.period.startswith("confirm:") else ACTIVE
-        if row.subscription_status != wanted:
-            return Delivery("cancelled", f"not sent: the subscription is {row.subscription_status}")
-        return deliver(item)
-
-    while limit is None or done < limit:
-        query = (
+    def query() -> Any:
+        return (
             select(
                 outbox,
                 subscriptions.c.bounces.label("subscription_bounces"),
@@ -399,31 +387,84 @@ def deliver_due(
             .where(_due(now()))
             .order_by(outbox.c.id)
         )
-        if on_postgres:
-            # The row stays locked (others skip it) until its mark commits with it.
-            locked = query.limit(1).with_for_update(skip_locked=True, of=outbox)
-            with engine.connect() as conn, conn.begin():
-                row = conn.execute(locked).first()
-                if row is None:
-                    break
-                item = _item(row)
-                if not record(conn, row, item, hand_over(row, item)):
-                    break
-            continue
-        # SQLite: this sender holds the machine's sender lock, so no one else takes these rows;
-        # a page of them is read at once, and each is marked as soon as it is handed over.
-        with engine.connect() as conn:
-            rows = conn.execute(query.limit(SQLITE_PAGE)).all()
-            conn.rollback()
-        if not rows:
-            break
-        for row in rows:
-            item = _item(row)
-            result = hand_over(row, item)
+
+    def going_on() -> bool:
+        with guard:
+            return not state["stop"] and (limit is None or state["done"] < limit)
+
+    def record(conn: Connection, row: Any, item: OutboxItem, result: Delivery) -> None:
+        _apply(conn, item, row.subscription_bounces, result, now(), bounce_limit)
+        with guard:
+            state["done"] += 1
+            state["stop"] = state["stop"] or result.stop
+            if result.outcome in _COUNTED:
+                counts[_COUNTED[result.outcome]] += 1
+            in_flight.discard(item.id)
+
+    def hand_over(deliver: Callable[[OutboxItem], Delivery], row: Any) -> Delivery:
+        item = _item(row)
+        # A message waits (a retry, a busy sender) while its reader may leave: what they no
+        # longer want is not sent.
+        wanted = "pending" if item.period.startswith("confirm:") else ACTIVE
+        if row.subscription_status != wanted:
+            return Delivery("cancelled", f"not sent: the subscription is {row.subscription_status}")
+        return deliver(item)
+
+    def next_sqlite_row() -> Any:
+        # This process holds the machine's sender lock, so no one else takes these rows: a page
+        # is read at once and shared out, leaving out the rows still in flight.
+        with guard:
+            if not page:
+                with engine.connect() as conn:
+                    taken = list(in_flight)
+                    rows = conn.execute(
+                        query().where(outbox.c.id.not_in(taken)).limit(SQLITE_PAGE)
+                    ).all()
+                    conn.rollback()
+                page.extend(rows)
+            if not page:
+                return None
+            row = page.pop(0)
+            in_flight.add(row.id)
+            return row
+
+    def sender(deliver: Callable[[OutboxItem], Delivery]) -> None:
+        while going_on():
+            if on_postgres:
+                # The row stays locked (others skip it) until its mark commits with it.
+                locked = query().limit(1).with_for_update(skip_locked=True, of=outbox)
+                with engine.connect() as conn, conn.begin():
+                    row = conn.execute(locked).first()
+                    if row is None:
+                        return
+                    record(conn, row, _item(row), hand_over(deliver, row))
+                continue
+            row = next_sqlite_row()
+            if row is None:
+                return
+            result = hand_over(deliver, row)
+            # Marked the moment the server took it: a crash repeats at most what is in flight.
             with engine.connect().execution_options(immediate=True) as conn, conn.begin():
-                going_on = record(conn, row, item, result)
-            if not going_on:
-                return counts
+                record(conn, row, _item(row), result)
+
+    failures: list[BaseException] = []
+
+    def run(deliver: Callable[[OutboxItem], Delivery]) -> None:
+        try:
+            sender(deliver)
+        except BaseException as exc:  # raised again in the caller's thread
+            with guard:
+                state["stop"] = True
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(d,), name="outbox-sender") for d in delivers]
+    for thread in threads[1:]:
+        thread.start()
+    run(delivers[0])  # the first sender works in the caller's thread
+    for thread in threads[1:]:
+        thread.join()
+    if failures:
+        raise failures[0]
     return counts
 
 
