@@ -4,8 +4,9 @@ The outbox holds one row per (subscription, period) under a unique key, so compo
 queues a second copy. Sending claims one due row at a time: on PostgreSQL in a transaction that
 holds the row (``FOR UPDATE SKIP LOCKED``: senders in parallel take different rows, and a killed
 sender's row is free the moment its connection drops); on SQLite under a file lock that one
-sender of the machine holds at a time. The row is marked in the same breath as the SMTP reply,
-so a crash can repeat at most the one message in flight, with the same Message-ID.
+sending process of the machine holds at a time, which shares out the due rows among its SMTP
+connections. A row is marked in the same breath as the SMTP reply, so a crash can repeat at
+most the messages in flight (one per connection), with the same Message-ID.
 """
 
 from __future__ import annotations
