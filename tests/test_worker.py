@@ -239,7 +239,7 @@ def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Ma
 def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
     tmp_path: Path, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=2))
     monkeypatch.setattr(worker_module, "RENEW_EVERY_S", 0.1)
     with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_arxiv="") as hub:
         slow = Worker(hub, "slow", index=False)
@@ -248,7 +248,7 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
 
         def slow_send(fire: datetime) -> dict[str, Any]:
             started.set()
-            time.sleep(2.5)  # more than twice its lease
+            time.sleep(4.5)  # more than twice its lease
             return real_send(fire)
 
         monkeypatch.setattr(slow, "_send", slow_send)
@@ -257,7 +257,7 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
         thread = threading.Thread(target=slow.tick, args=(moment,))
         thread.start()
         started.wait(10)
-        time.sleep(1.5)  # past the first lease: renewed, still the slow worker's
+        time.sleep(2.5)  # past the first lease: renewed, still the slow worker's
         other = Worker(Hub.open(hub.settings), "other", index=False)
         assert not hub.store.take_job("send", fire, "other", _now() + timedelta(1), _now())
         thread.join()
