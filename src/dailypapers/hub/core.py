@@ -3,7 +3,8 @@
 ``Hub`` is put together from parts that each own one side of what an installation does: ingest
 and fetch (here), search (``search.py``), members and their votes, comments and submissions
 (``community.py``), the daily, weekly and trending lists (``lists.py``), what each reader
-keeps and is recommended (``personal.py``), and digests by email (``mailing.py``).
+keeps and is recommended (``personal.py``), digests by email (``mailing.py``), and the
+scheduled jobs' leases (``scheduling.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import BinaryIO
 from dailypapers import demo
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.mailing import Mailing
+from dailypapers.hub.scheduling import Scheduling
 from dailypapers.ids import parse_reference
 from dailypapers.models import ImportSummary, Paper, PaperRecord, Rejection, User
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
@@ -73,7 +75,7 @@ def _rarer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-class Hub(Mailing):
+class Hub(Mailing, Scheduling):
     """Everything a dailypapers installation does, over one store."""
 
     # -- ingest ---------------------------------------------------------------------------------

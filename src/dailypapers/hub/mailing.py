@@ -187,6 +187,10 @@ class Mailing(Personal):
     def subscriptions(self) -> list[Subscription]:
         return self.store.subscriptions()
 
+    def digest_zones(self) -> list[str]:
+        """The time zones digests go out in: the site's and its active subscribers'."""
+        return sorted({*self.store.active_timezones(), self.settings.timezone})
+
     def stats(self) -> dict[str, object]:
         return {
             **super().stats(),

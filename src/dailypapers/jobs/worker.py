@@ -5,8 +5,8 @@ Schedules are cron expressions from the settings. Each tick (once a minute) a jo
 fire time has not been handled yet is run: a worker that was down runs it once when it comes
 back (digests only within ``DIGEST_CATCH_UP``: a digest a day late is noise). Every job is
 idempotent, and several workers may share a database: a job is run by the one that takes its
-lease in the store (``job_runs``), and a failed run is tried again a few minutes later.
-Digests run once per subscriber time zone, at the schedule's time in that zone.
+lease through the hub (``job_runs`` in the store), and a failed run is tried again a few
+minutes later. Digests run once per subscriber time zone, at the schedule's time in that zone.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Worker:
                 if setting in crons:
                     jobs.append(Job(name, crons[setting], UTC_ZONE, run))
         if self.hub.mail_enabled:
-            zones = sorted({*self.hub.store.active_timezones(), self.hub.settings.timezone})
+            zones = self.hub.digest_zones()
             for kind in ("daily", "weekly"):
                 if (setting := f"schedule_{kind}_digest") not in crons:
                     continue
@@ -164,20 +164,17 @@ class Worker:
     def tick(self, now: datetime | None = None) -> list[tuple[str, dict[str, Any]]]:
         """Run every job that is due at ``now``; (name, outcome) of each one run here."""
         now = now or self.clock()
-        store = self.hub.store
+        hub = self.hub
         ran: list[tuple[str, dict[str, Any]]] = []
         for job in self.jobs():
             fire = job.cron.previous(now, job.zone)
             if fire is None:
                 continue
-            last = store.last_fire(job.name)
-            if last is not None and last >= fire:
-                continue
-            if not store.take_job(job.name, fire, self.holder, now + LEASE, now):
-                continue  # another worker has it, or it failed a moment ago
+            if not hub.claim_job(job.name, fire, self.holder, now + LEASE, now):
+                continue  # handled, another worker has it, or it failed a moment ago
             if job.catch_up is not None and now - fire > job.catch_up:
                 outcome: dict[str, Any] = {"missed": f"{now - fire} late, not run"}
-                store.finish_job(job.name, self.holder, fire, json.dumps(outcome), now)
+                hub.finish_job(job.name, self.holder, fire, json.dumps(outcome), now)
                 ran.append((job.name, outcome))
                 continue
             started = time.monotonic()
@@ -191,7 +188,7 @@ class Worker:
                     log.exception("%s crashed, will retry", job.name)
                 # Times follow the tick's clock (a test's, or the real one).
                 finished = now + timedelta(seconds=time.monotonic() - started)
-                store.finish_job(
+                hub.finish_job(
                     job.name, self.holder, None, f"failed: {exc}", finished, finished + RETRY_FAILED
                 )
                 ran.append((job.name, {"error": str(exc)}))
@@ -199,7 +196,7 @@ class Worker:
             seconds = time.monotonic() - started
             log.info("%s: %s (%.1f s)", job.name, json.dumps(outcome), seconds)
             finished = now + timedelta(seconds=seconds)
-            store.finish_job(job.name, self.holder, fire, json.dumps(outcome), finished)
+            hub.finish_job(job.name, self.holder, fire, json.dumps(outcome), finished)
             ran.append((job.name, outcome))
         return ran
 
@@ -212,7 +209,7 @@ class Worker:
             while not done.wait(RENEW_EVERY_S):
                 moment = now + timedelta(seconds=time.monotonic() - started)
                 try:
-                    self.hub.store.renew_job(name, self.holder, moment + LEASE)
+                    self.hub.renew_job(name, self.holder, moment + LEASE)
                 except DailyPapersError as exc:  # the next renewal may get through
                     log.warning("could not renew the lease of %s: %s", name, exc)
 

@@ -1,0 +1,41 @@
+"""Scheduled jobs through the hub: which fire times are handled, and who holds a job's lease.
+
+The worker (``jobs/worker.py``) decides when a job is due; the lease that lets one worker of many
+run it lives in the store (``job_runs``), and this is the worker's way to it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dailypapers.hub.base import HubBase
+
+
+class Scheduling(HubBase):
+    """The scheduled jobs' part of the hub."""
+
+    def claim_job(
+        self, name: str, fire: datetime, holder: str, lease_until: datetime, now: datetime
+    ) -> bool:
+        """Become the one runner of job ``name`` for fire time ``fire``: False when that fire
+        was handled already, or another worker holds a live lease on the job."""
+        last = self.store.last_fire(name)
+        if last is not None and last >= fire:
+            return False  # read first: most ticks find nothing due, and write nothing
+        return self.store.take_job(name, fire, holder, lease_until, now)
+
+    def renew_job(self, name: str, holder: str, lease_until: datetime) -> bool:
+        return self.store.renew_job(name, holder, lease_until)
+
+    def finish_job(
+        self,
+        name: str,
+        holder: str,
+        fire: datetime | None,
+        outcome: str,
+        now: datetime,
+        hold_until: datetime | None = None,
+    ) -> None:
+        """Let go of job ``name``; ``fire`` marks that fire time handled (None: it runs again,
+        not before ``hold_until``)."""
+        self.store.finish_job(name, holder, fire, outcome, now, hold_until)
