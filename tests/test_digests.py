@@ -14,7 +14,7 @@ from dailypapers.config import load_settings
 from dailypapers.errors import Forbidden, Unavailable
 from dailypapers.hub import Hub
 from dailypapers.hub import mailing as hub_mailing
-from dailypapers.store.mail import sender_lock
+from dailypapers.locks import file_lock
 from dailypapers.store.tables import outbox
 from mailing import add_subscribers, mail_hub, subscribe_confirmed, token_of
 from replay import make_refused_url
@@ -281,7 +281,7 @@ def test_a_sender_that_will_not_wait_leaves_the_work_to_the_one_at_it(
         hub.subscribe("reader@example.org")
         path = hub.store._sender_lock_path()
         assert path is not None  # SQLite: senders take turns
-        with sender_lock(path) as mine:
+        with file_lock(path) as mine:
             assert mine
             assert hub.send_due(wait=False) == {"sent": 0, "retried": 0, "failed": 0}
         assert hub.send_due(wait=False)["sent"] == 1

@@ -8,39 +8,22 @@ index is reopened when its state file says it moved on.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
+from dailypapers.locks import file_lock
 
 log = logging.getLogger("dailypapers.jobs")
 INDEX_INTERVAL_S = 10.0
 
 
-@contextmanager
-def index_writer_lock(data_dir: Path) -> Iterator[bool]:
+def index_writer_lock(data_dir: Path) -> AbstractContextManager[bool]:
     """Try to become the process that writes the indexes; yields whether this one is it."""
-    path = data_dir / "index" / "writer.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-    finally:
-        os.close(handle)
+    return file_lock(data_dir / "index" / "writer.lock", wait=False)
 
 
 class BackgroundIndexer:

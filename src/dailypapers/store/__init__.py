@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from dailypapers.errors import StoreError
 from dailypapers.ids import is_arxiv_id, split_version
+from dailypapers.locks import file_lock
 from dailypapers.models import (
     LOCAL_PREFIX,
     ApiToken,
@@ -359,7 +361,9 @@ class Store:
 
         Without ``wait``, nothing is sent while another sender holds SQLite's turn: that one
         goes on until nothing is due, so it sends what was queued meanwhile too."""
-        with mail.sender_lock(self._sender_lock_path(), wait) as mine:
+        # SQLite's senders take turns (PostgreSQL's hold rows instead).
+        path = self._sender_lock_path()
+        with file_lock(path, wait) if path else nullcontext(True) as mine:
             if not mine:
                 return {"sent": 0, "retried": 0, "failed": 0}
             return mail.deliver_due(

@@ -11,13 +11,9 @@ most the messages in flight (one per connection), with the same Message-ID.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
@@ -339,26 +335,6 @@ def _apply(
                     note=f"paused after {bounces} hard bounces in a row: {result.reason}",
                 )
             )
-
-
-@contextmanager
-def sender_lock(path: Path | None, wait: bool = True) -> Iterator[bool]:
-    """SQLite's senders take turns (PostgreSQL's hold rows instead): a file lock, which the
-    operating system lets go of when its holder dies, however it dies. Yields whether this
-    sender holds it (without ``wait``, not when another one does)."""
-    if path is None:
-        yield True
-        return
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(handle)  # closing releases the lock
 
 
 def deliver_due(
