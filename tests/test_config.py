@@ -72,3 +72,8 @@ def test_the_base_url_follows_where_the_server_listens_unless_set(tmp_path: Path
         {"data_dir": tmp_path, "port": 8123}, {"DAILYPAPERS_BASE_URL": "https://papers.example.org"}
     )
     assert public.base_url == "https://papers.example.org"
+
+
+def test_an_unknown_time_zone_is_refused_at_load(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="timezone: no time zone named 'Mars/Olympus'"):
+        load_settings({"data_dir": tmp_path}, {"DAILYPAPERS_TIMEZONE": "Mars/Olympus"})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dailypapers.errors import ConfigError
 
@@ -296,6 +297,13 @@ def load_settings(
         host = f"[{host}]" if ":" in host else host
         values["base_url"] = f"http://{host}:{values.get('port', Settings.port)}"
     settings = replace(Settings(), **values)
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"timezone: no time zone named {settings.timezone!r}; use an IANA name like "
+            "Europe/Paris"
+        ) from exc
     if not settings.secret_key and settings.secret_path.is_file():
         settings = replace(settings, secret_key=settings.secret_path.read_text().strip())
     return settings

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dailypapers.errors import ConfigError, DailyPapersError
 from dailypapers.hub import Hub
@@ -90,10 +90,6 @@ class Worker:
                 self.crons[name] = Cron.parse(text)
             except ConfigError as exc:
                 raise ConfigError(f"{name}: {exc}") from exc
-        try:
-            ZoneInfo(settings.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ConfigError(f"timezone: no time zone named {settings.timezone!r}") from exc
         self.indexer = BackgroundIndexer(hub) if index else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
