@@ -5,6 +5,7 @@ from __future__ import annotations
 from dailypapers.hub.community import Profile
 from dailypapers.hub.core import HarvestReport, Hub
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
+from dailypapers.hub.mailing import check_topics
 from dailypapers.hub.search import NO_MODEL, SEARCH_MODES, SEARCH_SORTS, SearchHit
 from dailypapers.search import embedding
 from dailypapers.search.lexical import LexicalFilters
@@ -23,6 +24,7 @@ __all__ = [
     "Profile",
     "SearchHit",
     "Trending",
+    "check_topics",
     "embedding_available",
 ]
 

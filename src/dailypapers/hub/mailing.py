@@ -232,14 +232,17 @@ class Mailing(Personal):
             raise NotFound("this subscription no longer exists; subscribe again from any page")
         return subscription
 
+    def _message_id(self, subscription: Subscription, period: str) -> str:
+        secret = self.settings.require_secret()
+        return message_id(secret, subscription.id, period, domain_of(self.settings.sender))
+
     def _envelope(self, subscription: Subscription, period: str) -> Envelope:
         base = self.settings.base_url.rstrip("/")
         token = self.manage_token(subscription)
-        secret = self.settings.require_secret()
         return Envelope(
             sender=self.settings.sender,
             recipient=subscription.email,
-            message_id=message_id(secret, subscription.id, period, domain_of(self.settings.sender)),
+            message_id=self._message_id(subscription, period),
             manage_url=f"{base}/subscription?token={token}",
             unsubscribe_url=f"{base}/unsubscribe?token={token}",
         )
@@ -400,15 +403,15 @@ class Mailing(Personal):
 
     def _outbox_row(self, digest: Digest, now: datetime) -> dict[str, Any]:
         subscription = digest.subscription
-        envelope = self._envelope(subscription, digest.period)
         row: dict[str, Any] = {
             "subscription_id": subscription.id,
             "period": digest.period,
             "recipient": subscription.email,
-            "message_id": envelope.message_id,
+            "message_id": self._message_id(subscription, digest.period),
         }
-        if not digest.sections:
-            return {**row, "status": "empty", "subject": "", "message": None}
+        if not digest.sections:  # recorded, so that a rerun does not compose it again
+            return {**row, "status": "empty", "subject": ""}
+        envelope = self._envelope(subscription, digest.period)
         message = render_digest(digest, envelope, self.settings.base_url, now)
         return {
             **row,

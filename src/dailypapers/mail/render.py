@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from dailypapers.mail.compose import Digest, Item, author_line, short_abstract, short_day
+from dailypapers.mail.compose import Digest, Item, author_line, short_abstract
 
 TEMPLATES = Path(__file__).parent / "templates"
 # With "=?utf-8?q?" and "?=" around it, an encoded word stays within 75 characters.
@@ -50,7 +50,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(abstract=short_abstract, day=short_day)
+    env.filters.update(abstract=short_abstract)
     env.globals.update(author_line=author_line)
     return env
 

@@ -382,10 +382,6 @@ class Store:
         with self._read() as conn:
             return mail.outbox_counts(conn, period)
 
-    def outbox_rows(self, subscription_id: int) -> list[dict[str, Any]]:
-        with self._read() as conn:
-            return mail.outbox_rows(conn, subscription_id)
-
     def subscription_counts(self) -> dict[str, int]:
         with self._read() as conn:
             return mail.subscription_counts(conn)

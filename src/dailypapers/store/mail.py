@@ -226,15 +226,17 @@ def queue(conn: Connection, messages: Sequence[Mapping[str, Any]], now: datetime
     """
     if not messages:
         return []
+    # One shape for every row (a confirmation has no papers, an empty digest no message).
     rows = [
-        {"next_attempt_at": now, **{k: v for k, v in m.items() if k != "paper_pks"}}
+        {
+            "message": None,
+            "papers": 0,
+            "next_attempt_at": now,
+            **{key: value for key, value in m.items() if key != "paper_pks"},
+            "created_at": now,
+        }
         for m in messages
     ]
-    for row in rows:
-        row["created_at"] = now
-    columns = sorted({key for row in rows for key in row})
-    defaults = {"message": None, "papers": 0, "error": None}
-    rows = [{key: row.get(key, defaults.get(key)) for key in columns} for row in rows]
     added_ids = {
         (sid, period): new_id
         for new_id, sid, period in conn.execute(
@@ -378,8 +380,9 @@ def deliver_due(
                 counts[_COUNTED[result.outcome]] += 1
             in_flight.discard(item.id)
 
-    def hand_over(deliver: Callable[[OutboxItem], Delivery], row: Any) -> Delivery:
-        item = _item(row)
+    def hand_over(
+        deliver: Callable[[OutboxItem], Delivery], row: Any, item: OutboxItem
+    ) -> Delivery:
         # A message waits (a retry, a busy sender) while its reader may leave: what they no
         # longer want is not sent.
         wanted = "pending" if item.period.startswith("confirm:") else ACTIVE
@@ -414,15 +417,17 @@ def deliver_due(
                     row = conn.execute(locked).first()
                     if row is None:
                         return
-                    record(conn, row, _item(row), hand_over(deliver, row))
+                    item = _item(row)
+                    record(conn, row, item, hand_over(deliver, row, item))
                 continue
             row = next_sqlite_row()
             if row is None:
                 return
-            result = hand_over(deliver, row)
+            item = _item(row)
+            result = hand_over(deliver, row, item)
             # Marked the moment the server took it: a crash repeats at most what is in flight.
             with engine.connect().execution_options(immediate=True) as conn, conn.begin():
-                record(conn, row, _item(row), result)
+                record(conn, row, item, result)
 
     failures: list[BaseException] = []
 
@@ -450,24 +455,6 @@ def outbox_counts(conn: Connection, period: str | None = None) -> dict[str, int]
     if period is not None:
         query = query.where(outbox.c.period == period)
     return {status: int(count) for status, count in conn.execute(query)}
-
-
-def outbox_rows(conn: Connection, subscription_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(
-            outbox.c.id,
-            outbox.c.period,
-            outbox.c.status,
-            outbox.c.subject,
-            outbox.c.papers,
-            outbox.c.attempts,
-            outbox.c.error,
-            outbox.c.sent_at,
-        )
-        .where(outbox.c.subscription_id == subscription_id)
-        .order_by(outbox.c.id)
-    )
-    return [dict(row._mapping) for row in rows]
 
 
 # -- scheduled jobs ------------------------------------------------------------------------------

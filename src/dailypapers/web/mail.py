@@ -26,7 +26,7 @@ from fastapi.responses import (
 
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, InvalidInput
-from dailypapers.hub import Hub
+from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
 from dailypapers.web.auth import client_address, current_user, require_user
 from dailypapers.web.forms import back, flash, posted_by, wants_json
@@ -60,8 +60,8 @@ def zones() -> list[str]:
 
 
 def topics_of(text: str) -> list[str]:
-    """The topics typed into a form, comma-separated."""
-    return [topic.strip() for topic in text.split(",") if topic.strip()]
+    """The topics typed into a form, comma-separated (the hub trims and checks them)."""
+    return text.split(",")
 
 
 def check_inbox(email: str) -> str:
@@ -70,11 +70,11 @@ def check_inbox(email: str) -> str:
 
 def pending(email: str, frequency: str, topics: list[str]) -> dict[str, Any]:
     """The answer to a subscription request. It is the same whether or not the address was
-    subscribed already, so that nobody learns who is."""
+    subscribed already, so that nobody learns who is: the request, as the hub reads it."""
     return {
         "email": email.strip(),
         "frequency": frequency,
-        "topics": list(dict.fromkeys(topics)),
+        "topics": check_topics(topics),
         "status": "pending",
         "detail": check_inbox(email),
     }
@@ -109,10 +109,9 @@ def api_router(hub: Hub) -> APIRouter:
     ) -> JSONResponse:
         """Ask for digests at an address; a confirmation goes to it, and nothing else until its
         link is followed. The answer does not say whether the address was subscribed already."""
-        chosen = [topic.strip() for topic in topics or [] if topic.strip()]
-        hub.subscribe(email, frequency, chosen, timezone, user=None, client=client_address(request))
+        hub.subscribe(email, frequency, topics or [], timezone, client=client_address(request))
         background.add_task(send_now, hub)
-        return JSONResponse(pending(email, frequency, chosen), status_code=202)
+        return JSONResponse(pending(email, frequency, topics or []), status_code=202)
 
     return api
 
