@@ -1,29 +1,45 @@
 """Turning stored text into safe HTML: LaTeX as MathML, comments as a little markdown, dates.
 
-Everything here escapes first and adds markup after, so no stored text can inject HTML.
+Everything here escapes first and adds markup after, so no stored text can inject HTML. Every
+function takes time linear in its text: delimiters are found by scanners that look at each
+character a bounded number of times (a lazy regex over "find the closing delimiter" backtracks
+quadratically on text that opens many and closes none), and the work MathML conversion may do
+per text is capped. Rendered text is kept in caches bounded by size, not by count.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
+from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
 
+from cachetools import LRUCache
 from markupsafe import Markup
 
-# Pandoc's rule for inline math: the opening $ is followed by a non-space, the closing $ follows
-# a non-space and is not followed by a digit ("costs $5 and $10" is not math). \( ... \) too.
-_MATH = re.compile(
-    r"(?<![\\$])\$(?=[^\s$])(?P<dollar>(?:\\.|[^$\\])+?)(?<=[^\s\\])\$(?!\d)"
-    r"|\\\((?P<paren>.+?)\\\)",
-    re.DOTALL,
-)
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-_CODE = re.compile(r"`([^`\n]+)`")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
-_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*]+?)(?<=\S)\*(?![*\w])")
+# Formulas converted to MathML per text, and the longest converted: beyond them a formula is
+# shown as its LaTeX source. Real abstracts hold a few dozen short ones; a converted formula
+# costs about 0.2 ms, so this bounds a text's conversion work to about 20 ms.
+MAX_FORMULAS = 100
+MAX_FORMULA_CHARS = 300
+# Markup (formulas, and a comment's links, code and emphasis) is read in the first this many
+# characters of a text; the rest is shown as plain text. Stored titles, abstracts and comments
+# are shorter (sources/checks.py, hub/community.py): this bounds the work on anything older.
+MAX_MARKUP_CHARS = 25_000
+# Characters of rendered text the caches keep, at most (about 4 bytes each, in CPython's
+# wider representations): enough for every abstract a busy site shows, never a gigabyte.
+RENDERED_CACHE_CHARS = 16_000_000
+MATHML_CACHE_CHARS = 4_000_000
 
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+# A code span: one backtick, no backtick or newline, one backtick. Each attempt stops at the
+# next backtick or newline, so the scan is linear.
+_CODE = re.compile(r"`([^`\n]+)`")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# Where inline math may start: "$" or "\(".
+_MATH_START = re.compile(r"\$|\\\(")
+_DOLLAR = re.compile(r"\$")
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 # MathML Core's elements, and the presentation attributes the converter writes. Anything else in
@@ -41,8 +57,33 @@ _MATHML_ATTRIBUTES = frozenset(
 )
 
 
-@lru_cache(maxsize=1024)
-def _mathml(latex: str) -> str | None:
+def _kept(max_chars: int) -> Callable[[Callable[[str], str]], Callable[[str], str]]:
+    """Memoise a str -> str function in an LRU cache that holds ``max_chars`` characters of
+    keys and values at most; safe to call from the server's threads."""
+
+    def wrap(function: Callable[[str], str]) -> Callable[[str], str]:
+        cache: LRUCache[str, str] = LRUCache(max_chars, getsizeof=len)
+        lock = threading.Lock()
+
+        def kept(text: str) -> str:
+            with lock:
+                found = cache.get(text)
+            if found is not None:
+                return found
+            result = function(text)
+            if len(result) + len(text) <= max_chars // 100:  # one entry never crowds out many
+                with lock:
+                    cache[text] = result
+            return result
+
+        kept.cache = cache  # type: ignore[attr-defined]
+        return kept
+
+    return wrap
+
+
+def _mathml(latex: str) -> str:
+    """``latex`` as sanitised MathML, or "" where it cannot be converted safely."""
     from xml.etree import ElementTree
 
     from latex2mathml.converter import convert
@@ -50,11 +91,11 @@ def _mathml(latex: str) -> str | None:
     try:
         root = ElementTree.fromstring(convert(latex))
     except Exception:  # any failure to parse falls back to the raw text
-        return None
+        return ""
     for element in root.iter():
         namespace, _, tag = element.tag.rpartition("}")
         if namespace.lstrip("{") != MATHML_NS or tag not in _MATHML_TAGS:
-            return None
+            return ""
         for name in list(element.attrib):
             if name not in _MATHML_ATTRIBUTES:
                 del element.attrib[name]
@@ -62,22 +103,83 @@ def _mathml(latex: str) -> str | None:
     return ElementTree.tostring(root, encoding="unicode")
 
 
-@lru_cache(maxsize=50_000)
+_kept_mathml = _kept(MATHML_CACHE_CHARS)(_mathml)
+
+
+def _dollar_end(text: str, start: int) -> int | None:
+    """Where the ``$...$`` formula opening at ``start`` ends (the closing ``$``), or None.
+
+    Pandoc's rule: the opening ``$`` is not escaped and is followed by a non-space; the closing
+    one is the first unescaped ``$`` after it, follows a non-space and is not followed by a digit
+    ("costs $5 and $10" is not math). Inside, a backslash escapes the next character.
+    """
+    n = len(text)
+    if start > 0 and text[start - 1] in "\\$":
+        return None
+    if start + 1 >= n or text[start + 1] == "$" or text[start + 1].isspace():
+        return None
+    at = start + 1
+    while True:
+        close = text.find("$", at)
+        if close < 0:
+            return None
+        backslashes = 0
+        while close - 1 - backslashes > start and text[close - 1 - backslashes] == "\\":
+            backslashes += 1
+        if backslashes % 2 == 0:
+            break
+        at = close + 1  # an escaped dollar belongs to the formula
+    before = text[close - 1]
+    if close - start < 2 or before.isspace() or before == "\\":
+        return None
+    if close + 1 < n and text[close + 1].isdecimal():
+        return None
+    return close
+
+
+def _formulas(text: str, limit: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, LaTeX) of each inline formula, ``$...$`` or ``\\(...\\)``, left to right;
+    the first ``limit`` of them when given."""
+    found: list[tuple[int, int, str]] = []
+    cursor = 0
+    # Once no "\)" follows some point, none follows any later one: stop looking for them.
+    parens_closed = False
+    while (match := (_DOLLAR if parens_closed else _MATH_START).search(text, cursor)) is not None:
+        if limit is not None and len(found) >= limit:
+            break
+        start = match.start()
+        if text[start] == "$":
+            close = _dollar_end(text, start)
+            if close is None:
+                cursor = start + 1
+                continue
+            found.append((start, close + 1, text[start + 1 : close]))
+            cursor = close + 1
+            continue
+        close = text.find("\\)", start + 3)
+        if close < 0:
+            parens_closed = True
+            cursor = start + 1
+            continue
+        found.append((start, close + 2, text[start + 2 : close]))
+        cursor = close + 2
+    return found
+
+
+@_kept(RENDERED_CACHE_CHARS)
 def _with_math(text: str) -> str:
     out: list[str] = []
     cursor = 0
-    for match in _MATH.finditer(text):
-        latex = match.group("dollar") or match.group("paren")
-        mathml = _mathml(latex)
-        out.append(html.escape(text[cursor : match.start()]))
-        if mathml is None:
-            out.append(html.escape(match.group(0)))
+    for start, end, latex in _formulas(text, MAX_FORMULAS):
+        converted = _kept_mathml(latex) if len(latex) <= MAX_FORMULA_CHARS else ""
+        out.append(html.escape(text[cursor:start]))
+        if not converted:
+            out.append(html.escape(text[start:end]))
         else:
             # The source stays as the accessible label and for copy and paste.
-            out.append(
-                f'<span class="math" title="{html.escape(latex, quote=True)}">{mathml}</span>'
-            )
-        cursor = match.end()
+            label = html.escape(latex, quote=True)
+            out.append(f'<span class="math" title="{label}">{converted}</span>')
+        cursor = end
     out.append(html.escape(text[cursor:]))
     return "".join(out)
 
@@ -88,13 +190,24 @@ def math(text: str | None) -> Markup:
         return Markup("")
     if "$" not in text and "\\(" not in text:
         return Markup(html.escape(text))
-    return Markup(_with_math(text))
+    head, tail = text[:MAX_MARKUP_CHARS], text[MAX_MARKUP_CHARS:]
+    return Markup(_with_math(head) + html.escape(tail))
+
+
+# -- comments ------------------------------------------------------------------------------------
 
 
 def comment_html(text: str) -> Markup:
     """A comment as HTML: paragraphs, line breaks, `code`, **bold**, *italic* and links."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return Markup("".join(f"<p>{_inline(p)}</p>" for p in paragraphs))
+    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+    out: list[str] = []
+    budget = MAX_MARKUP_CHARS
+    for paragraph in paragraphs:
+        marked, plain = paragraph[:budget], paragraph[budget:]
+        budget -= len(marked)
+        body = (_inline(marked) if marked else "") + html.escape(plain).replace("\n", "<br>")
+        out.append(f"<p>{body}</p>")
+    return Markup("".join(out))
 
 
 def _inline(text: str) -> str:
@@ -122,8 +235,65 @@ def _format(text: str) -> str:
 
 
 def _emphasis(escaped: str) -> str:
-    escaped = _BOLD.sub(r"<strong>\1</strong>", escaped)
-    return _ITALIC.sub(r"<em>\1</em>", escaped)
+    return _italic(_bold(escaped))
+
+
+def _bold(text: str) -> str:
+    """``**x**`` -> ``<strong>x</strong>``: the text inside starts and ends with a non-space and
+    stays on one line."""
+    out: list[str] = []
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            out.append("\n")
+        cursor = at = 0
+        while (start := line.find("**", at)) >= 0:
+            at = start + 1
+            if start + 2 >= len(line) or line[start + 2].isspace():
+                continue
+            close = line.find("**", start + 3)
+            while close >= 0 and line[close - 1].isspace():
+                close = line.find("**", close + 1)
+            if close < 0:
+                # No closer for this opener, so none for any later one on the line either.
+                break
+            out.append(line[cursor:start])
+            out.append(f"<strong>{line[start + 2 : close]}</strong>")
+            cursor = at = close + 2
+        out.append(line[cursor:])
+    return "".join(out)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _italic(text: str) -> str:
+    """``*x*`` -> ``<em>x</em>``: single stars, not inside a word, around text with no star that
+    starts and ends with a non-space."""
+    out: list[str] = []
+    cursor = 0
+    at = 0
+    n = len(text)
+    while (start := text.find("*", at)) >= 0:
+        at = start + 1
+        if start > 0 and (text[start - 1] == "*" or _is_word(text[start - 1])):
+            continue
+        if start + 1 >= n or text[start + 1].isspace() or text[start + 1] == "*":
+            continue
+        close = text.find("*", start + 1)
+        if close < 0:
+            break
+        after = text[close + 1] if close + 1 < n else ""
+        if text[close - 1].isspace() or after == "*" or (after and _is_word(after)):
+            continue  # this star may still open the next one
+        out.append(text[cursor:start])
+        out.append(f"<em>{text[start + 1 : close]}</em>")
+        cursor = at = close + 1
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+# -- small things pages show ---------------------------------------------------------------------
 
 
 def authors(names: tuple[str, ...] | None, count: int | None, shown: int = 3) -> str:
