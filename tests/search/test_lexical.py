@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dailypapers.errors import StoreError
 from dailypapers.search.beir import load_beir
@@ -17,6 +20,7 @@ from dailypapers.search.lexical import (
     LexicalFilters,
     LexicalHit,
     LexicalIndex,
+    _window,
 )
 
 PAPERS = [
@@ -290,3 +294,39 @@ def test_scifact_relevant_doc_ranks_first(tmp_path: Path, shared_data: Path) -> 
             firsts += bool(hits) and hits[0].id in data.qrels[qid]
     # BM25 is not perfect; on these 20 queries in a 300-doc pool it gets nearly all.
     assert firsts >= 16
+
+
+def _best_window_by_brute_force(spans: list[tuple[int, int, str]], size: int) -> int:
+    best_start, best_score = 0, -1
+    for i, (begin, _, _) in enumerate(spans):
+        terms = {term for _, end, term in spans[i:] if end <= begin + size}
+        if len(terms) > best_score:
+            best_start, best_score = begin, len(terms)
+    return best_start if best_score > 0 else 0
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 20), st.integers(1, 60), st.sampled_from("abcde"))),
+    st.integers(5, 300),
+)
+def test_the_snippet_window_holds_the_most_distinct_matches(
+    gaps: list[tuple[int, int, str]], size: int
+) -> None:
+    spans, at = [], 0
+    for gap, length, term in gaps:
+        spans.append((at + gap, at + gap + length, term))
+        at += gap + length
+    text = " " * (at + 5)  # all spaces: the window is not moved back to a word's start
+    start, _ = _window(text, spans, size)
+    assert start == max(0, _best_window_by_brute_force(spans, size) - size // 6) or not spans
+
+
+def test_an_abstract_matching_thousands_of_times_gets_its_snippet_at_once(tmp_path: Path) -> None:
+    repeated = "entropy " * 2500
+    with LexicalIndex(tmp_path / "index") as index:
+        index.add([LexicalDoc(id="2401.00009", title="Entropy", abstract=repeated)])
+        index.commit(watermark=1)
+        started = time.perf_counter()
+        hits = index.search("entropy", 1)
+        assert time.perf_counter() - started < 1.0
+    assert hits[0].abstract_snippet.count("<mark>") > 10

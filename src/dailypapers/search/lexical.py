@@ -22,6 +22,7 @@ import json
 import os
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -654,10 +655,22 @@ class LexicalIndex:
 def _window(text: str, spans: list[tuple[int, int, str]], size: int) -> tuple[int, int]:
     """The ``size``-character stretch of ``text`` holding the most distinct matched terms."""
     best_start, best_score = 0, -1
+    # A window sliding over the matches (in text order): each enters and leaves it once, so a
+    # text matching thousands of times costs no more than one pass.
+    inside: Counter[str] = Counter()
+    ahead = 0
     for i, (begin, _, _) in enumerate(spans):
-        terms = {term for b, e, term in spans[i:] if e <= begin + size}
-        if len(terms) > best_score:
-            best_start, best_score = begin, len(terms)
+        if 0 < i <= ahead:  # the match before this one was inside: it leaves
+            left = spans[i - 1][2]
+            inside[left] -= 1
+            if not inside[left]:
+                del inside[left]
+        ahead = max(ahead, i)
+        while ahead < len(spans) and spans[ahead][1] <= begin + size:
+            inside[spans[ahead][2]] += 1
+            ahead += 1
+        if len(inside) > best_score:
+            best_start, best_score = begin, len(inside)
     if best_score <= 0:
         best_start = 0
     else:
