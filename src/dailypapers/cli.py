@@ -243,6 +243,10 @@ def _print_summary(
             print(f"  rejected {error.source} ({error.where}): {error.reason}", file=sys.stderr)
         if len(summary.errors) > 20:
             print(f"  ... and {len(summary.errors) - 20} more", file=sys.stderr)
+        for notice in summary.warnings[:20]:
+            print(f"  warning {notice.source} ({notice.where}): {notice.reason}", file=sys.stderr)
+        if len(summary.warnings) > 20:
+            print(f"  ... and {len(summary.warnings) - 20} more warnings", file=sys.stderr)
     return EXIT_REJECTED if summary.rejected else 0
 
 

@@ -121,6 +121,18 @@ class Rejection:
         return {"source": self.source, "where": self.where, "reason": self.reason}
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something an import changed in a record it kept (a link left out): where, and what."""
+
+    source: str
+    where: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "where": self.where, "reason": self.reason}
+
+
 @dataclass(slots=True)
 class Paper:
     """A paper as the store holds it, with the site's own counts."""
@@ -170,17 +182,22 @@ class Paper:
 
 @dataclass(slots=True)
 class ImportSummary:
-    """What an import did, record by record: the counts the CLI prints and the rejections."""
+    """What an import did, record by record: the counts the CLI prints, the rejections, and the
+    records kept with something left out (warnings)."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
     errors: list[Rejection] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected += 1
         self.errors.append(rejection)
+
+    def warn(self, notice: Notice) -> None:
+        self.warnings.append(notice)
 
     def merge(self, other: ImportSummary) -> None:
         self.added += other.added
@@ -188,6 +205,7 @@ class ImportSummary:
         self.unchanged += other.unchanged
         self.rejected += other.rejected
         self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -196,6 +214,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
         }
 
 

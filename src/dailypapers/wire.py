@@ -1,7 +1,8 @@
 """Papers in the shapes other tools read: Hugging Face's papers API JSON, markdown and BibTeX.
 
 The JSON follows HF's ``/api/papers/{id}`` and ``/api/daily_papers`` so that its clients
-(``huggingface_hub.HfApi``) work unchanged; fields HF does not have come after its own.
+(``huggingface_hub.HfApi``) work unchanged; fields HF does not have come after its own. Every
+link handed out is an http(s) one (``text.web_url``), whatever a row of an older store holds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dailypapers.models import Collection, Comment, Follow, Paper, Subscription
+from dailypapers.text import web_url
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -44,8 +46,8 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "upvotes": paper.total_upvotes,
         "discussionId": paper.id,
         "numComments": paper.num_comments,
-        "githubRepo": paper.github_repo,
-        "projectPage": paper.project_page,
+        "githubRepo": web_url(paper.github_repo),
+        "projectPage": web_url(paper.project_page),
         "withdrawnAt": iso(paper.updated) if paper.withdrawn else None,
         # Beyond HF's shape: arXiv metadata the hub keeps.
         "arxivId": paper.arxiv_id,
@@ -57,7 +59,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "journalRef": paper.journal_ref,
         "doi": paper.doi,
         "license": paper.license,
-        "pdfUrl": paper.pdf_url,
+        "pdfUrl": web_url(paper.pdf_url),
         "listings": [
             {"date": item.date.isoformat(), "rank": item.rank, "submitter": item.submitter}
             for item in paper.listings
@@ -83,8 +85,8 @@ def daily_item_json(paper: Paper, day: date | None = None) -> dict[str, Any]:
         "summary": paper.abstract,
         "numComments": paper.num_comments,
         "submittedBy": submitter,
-        "githubRepo": paper.github_repo,
-        "projectPage": paper.project_page,
+        "githubRepo": web_url(paper.github_repo),
+        "projectPage": web_url(paper.project_page),
         "isAuthorParticipating": False,
     }
 
@@ -139,8 +141,8 @@ def arxiv_url(paper: Paper) -> str | None:
 
 
 def pdf_url(paper: Paper) -> str | None:
-    if paper.pdf_url:
-        return paper.pdf_url
+    if known := web_url(paper.pdf_url):
+        return known
     return f"https://arxiv.org/pdf/{paper.arxiv_id}" if paper.arxiv_id else None
 
 
@@ -156,7 +158,8 @@ def _bib_value(text: str) -> str:
 
 def bibtex_key(paper: Paper) -> str:
     """``surname2026firstword``: the key Google Scholar and arXiv's own export make."""
-    first = (paper.authors or ("anon",))[0].split()[-1] if paper.authors else "anon"
+    names = paper.authors[0].split() if paper.authors else []
+    first = names[-1] if names else "anon"
     first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
     word = next(
         (w for w in re.findall(r"[A-Za-z]+", paper.title) if w.lower() not in _STOP), "paper"
@@ -225,32 +228,54 @@ def csv_rows(papers: list[Paper], base_url: str) -> list[list[str]]:
 
 # -- markdown -------------------------------------------------------------------------------------
 
+# What could start HTML or an autolink in markdown ("<" then a letter, "/", "!" or "?"), and what
+# could end a link's text and start its target or reference ("](", "][", "]:").
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_LINK = re.compile(r"\](?=[(\[:])")
+
+
+def md_text(text: str) -> str:
+    """Stored text as markdown that shows it as text: no HTML, no links of its own. Math such
+    as ``$x < y$`` and ``$[0,1]$`` stays as written."""
+    return _MD_LINK.sub(r"\\]", _MD_TAG.sub("&lt;", text))
+
+
+def _md_link(label: str, url: str | None) -> str | None:
+    target = web_url(url)
+    if target is None:
+        return None
+    # A space or parenthesis would end the target early; %-escaping keeps the URL the same.
+    target = target.replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target})"
+
 
 def paper_markdown(paper: Paper, base_url: str) -> str:
     """The paper page as markdown (what ``HfApi.read_paper`` reads)."""
-    lines = [f"# {paper.title}", ""]
+    lines = [f"# {md_text(paper.title)}", ""]
     if paper.authors:
-        lines += [f"**Authors:** {', '.join(paper.authors)}", ""]
+        lines += [f"**Authors:** {md_text(', '.join(paper.authors))}", ""]
     facts = []
     if paper.day:
         facts.append(f"**Published:** {paper.day.isoformat()}")
     if paper.arxiv_id:
         facts.append(f"**arXiv:** [{paper.arxiv_id}]({arxiv_url(paper)})")
-        facts.append(f"[PDF]({pdf_url(paper)})")
-    if paper.github_repo:
-        facts.append(f"[Code]({paper.github_repo})")
-    if paper.project_page:
-        facts.append(f"[Project page]({paper.project_page})")
+    for label, url in (
+        ("PDF", pdf_url(paper)),
+        ("Code", paper.github_repo),
+        ("Project page", paper.project_page),
+    ):
+        if link := _md_link(label, url):
+            facts.append(link)
     if facts:
         lines += [" · ".join(facts), ""]
     if paper.categories:
-        lines += [f"**Categories:** {', '.join(paper.categories)}", ""]
+        lines += [f"**Categories:** {md_text(', '.join(paper.categories))}", ""]
     lines += [
         f"**Upvotes:** {paper.total_upvotes} · **Comments:** {paper.num_comments} · "
         f"[Discuss]({base_url.rstrip('/')}/papers/{paper.id})",
         "",
     ]
     if paper.abstract:
-        lines += ["## Abstract", "", paper.abstract, ""]
+        lines += ["## Abstract", "", md_text(paper.abstract), ""]
     lines += ["## BibTeX", "", "```bibtex", bibtex(paper).rstrip(), "```", ""]
     return "\n".join(lines)

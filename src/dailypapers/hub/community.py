@@ -9,6 +9,7 @@ from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, RateLimited, Unauthorized
 from dailypapers.hub.base import HubBase
 from dailypapers.models import ApiToken, Comment, Paper, User
+from dailypapers.text import clean
 
 MAX_COMMENT = 10_000
 MAX_TOKEN_NAME = 100
@@ -107,7 +108,7 @@ class Community(HubBase):
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
         """Post a comment (the text as typed; pages escape it when they show it)."""
-        text = text.strip()
+        text = clean(text).strip()
         if not text:
             raise InvalidInput("a comment cannot be empty")
         if len(text) > MAX_COMMENT:

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dailypapers import demo
-from dailypapers.errors import InvalidInput, NotFound
+from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
 from dailypapers.hub.mailing import Mailing
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.ids import parse_reference
-from dailypapers.models import ImportSummary, Paper, PaperRecord, Rejection, User
+from dailypapers.models import ImportSummary, Notice, Paper, PaperRecord, Rejection, User
 from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
+from dailypapers.sources import checks
 from dailypapers.sources.background import can_fork, parse_in_background
 from dailypapers.sources.formats import detect_format, parser_for
 from dailypapers.sources.hf_fetch import HfDaily
@@ -82,24 +83,54 @@ class Hub(Mailing, Scheduling):
 
     def ingest(
         self,
-        items: Iterable[PaperRecord | Prepared | Rejection],
+        items: Iterable[PaperRecord | Prepared | Rejection | Notice],
         summary: ImportSummary | None = None,
         progress: Progress | None = None,
+        source: str = "",
     ) -> ImportSummary:
-        """Store records in batches of ``settings.import_batch``, each batch one transaction."""
+        """Store records in batches of ``settings.import_batch``, each batch one transaction.
+
+        Every record is checked first (``sources/checks.py``); ``source`` names where they came
+        from in the report. When ``items`` breaks off with an error (a file cut short, a fetch
+        that failed), the records before the break are stored, then the error is raised.
+        """
         summary = summary if summary is not None else ImportSummary()
         batch: list[PaperRecord | Prepared] = []
-        for item in items:
-            if isinstance(item, Rejection):
-                summary.reject(item)
-                continue
-            batch.append(item)
-            if len(batch) >= self.settings.import_batch:
+        try:
+            for item in items:
+                if isinstance(item, Rejection):
+                    summary.reject(item)
+                    continue
+                if isinstance(item, Notice):
+                    summary.warn(item)
+                    continue
+                if isinstance(item, PaperRecord):
+                    admitted = self._admit(item, source, summary)
+                    if admitted is None:
+                        continue
+                    item = admitted
+                batch.append(item)
+                if len(batch) >= self.settings.import_batch:
+                    self._commit(batch, summary, progress)
+                    batch = []
+        except (DailyPapersError, OSError):
+            if batch:
                 self._commit(batch, summary, progress)
-                batch = []
+            raise
         if batch:
             self._commit(batch, summary, progress)
         return summary
+
+    @staticmethod
+    def _admit(record: PaperRecord, source: str, summary: ImportSummary) -> PaperRecord | None:
+        """``record`` as it may be stored, its notices and any rejection in ``summary``."""
+        result, notices = checks.check(record, source)
+        for notice in notices:
+            summary.warn(notice)
+        if isinstance(result, Rejection):
+            summary.reject(result)
+            return None
+        return result
 
     def _commit(
         self,
@@ -127,7 +158,8 @@ class Hub(Mailing, Scheduling):
         with _rarer_collections():
             for path in paths:
                 try:
-                    self.ingest(self._parse_file(path, fmt, page_date), summary, progress)
+                    items = self._parse_file(path, fmt, page_date)
+                    self.ingest(items, summary, progress, str(path))
                 except (InvalidInput, OSError) as exc:
                     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                     summary.reject(Rejection(str(path), "file", reason))
@@ -135,7 +167,7 @@ class Hub(Mailing, Scheduling):
 
     def _parse_file(
         self, path: Path, fmt: str, page_date: date | None
-    ) -> Iterator[PaperRecord | Prepared | Rejection]:
+    ) -> Iterator[PaperRecord | Prepared | Rejection | Notice]:
         name = detect_format(path) if fmt == "auto" else fmt
         if path.stat().st_size >= BACKGROUND_PARSE_BYTES and can_fork():
             yield from parse_in_background(
@@ -149,7 +181,7 @@ class Hub(Mailing, Scheduling):
     def import_stream(
         self, stream: BinaryIO, source: str, fmt: str, page_date: date | None = None
     ) -> ImportSummary:
-        return self.ingest(parser_for(fmt, page_date)(stream, source))
+        return self.ingest(parser_for(fmt, page_date)(stream, source), source=source)
 
     # -- fetch ----------------------------------------------------------------------------------
 
@@ -207,6 +239,7 @@ class Hub(Mailing, Scheduling):
         start: date | None,
         progress: Progress | None,
     ) -> None:
+        source = self.settings.arxiv_oai_url
         for page in pages:
             report.pages += 1
             for rejection in page.rejections:
@@ -216,14 +249,19 @@ class Hub(Mailing, Scheduling):
             ):
                 report.datestamp = page.latest_datestamp
             state = HarvestProgress(report.name, report.datestamp, page.resumption_token, start)
-            self._commit(page.records, report.summary, progress, state)
+            records = [
+                admitted
+                for record in page.records
+                if (admitted := self._admit(record, source, report.summary)) is not None
+            ]
+            self._commit(records, report.summary, progress, state)
 
     def fetch_arxiv_ids(self, refs: Sequence[str]) -> ImportSummary:
         """Fetch papers by arXiv id or URL through the arXiv API and store them."""
         ids = [parse_reference(ref)[0] for ref in refs]
         with self._client(self.settings.arxiv_delay) as client:
             records = ArxivApi(client, self.settings.arxiv_api_url).by_ids(ids)
-        summary = self.ingest(records)
+        summary = self.ingest(records, source=self.settings.arxiv_api_url)
         found = {r.arxiv_id for r in records}
         for missing in (i for i in ids if i not in found):
             summary.reject(
@@ -236,7 +274,7 @@ class Hub(Mailing, Scheduling):
         day = day or datetime.now(UTC).date()
         with self._client() as client:
             items = HfDaily(client, self.settings.hf_url).daily(day)
-        return self.ingest(items)
+        return self.ingest(items, source=self.settings.hf_url)
 
     # -- submissions ----------------------------------------------------------------------------
 
@@ -262,7 +300,9 @@ class Hub(Mailing, Scheduling):
         """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md)."""
         with demo.open_dataset() as stream:
             summary = self.ingest(
-                parser_for("hf-daily")(stream, demo.DATASET_NAME), progress=progress
+                parser_for("hf-daily")(stream, demo.DATASET_NAME),
+                progress=progress,
+                source=demo.DATASET_NAME,
             )
         self.seed_embeddings(demo.vectors())
         return summary

@@ -24,6 +24,7 @@ from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.fusion import convex_fusion
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
 from dailypapers.search.vectors import VectorIndex
+from dailypapers.text import clean
 
 # Hits each ranking contributes to a hybrid search.
 FUSION_DEPTH = 100
@@ -269,6 +270,7 @@ class Searching(HubBase):
         newest / upvotes, which reorder the most relevant hits rather than every paper sharing a
         word with the query.
         """
+        query = clean(query)  # a control character in a URL's query is no part of a search
         if mode not in SEARCH_MODES:
             raise InvalidInput(f"unknown search mode {mode!r}: {', '.join(SEARCH_MODES)}")
         if sort not in SEARCH_SORTS:

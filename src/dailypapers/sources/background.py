@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from dailypapers.errors import DailyPapersError
-from dailypapers.models import PaperRecord, Rejection
+from dailypapers.models import Notice, PaperRecord, Rejection
+from dailypapers.sources.checks import checked
 from dailypapers.sources.formats import parser_for
 
 T = TypeVar("T")
@@ -38,10 +39,11 @@ def parse_in_background(
     prepare: Callable[[PaperRecord], T],
     page_date: date | None = None,
     ahead: int = 20_000,
-) -> Iterator[T | Rejection]:
+) -> Iterator[T | Rejection | Notice]:
     """The items ``parser_for(fmt)`` yields for ``path``, parsed in a forked child process.
 
-    The child also applies ``prepare`` to each record, so that work leaves the parent too.
+    The child also checks each record (``checks.py``) and applies ``prepare`` to it, so that
+    work leaves the parent too.
     Errors the parser raises (InvalidInput, OSError) are raised here, after the items before
     them. Closing the iterator early stops the child.
     """
@@ -122,8 +124,8 @@ def _parse(
     try:
         chunk: list[object] = []
         with path.open("rb") as stream:
-            for item in parser_for(fmt, page_date)(stream, str(path)):
-                chunk.append(item if isinstance(item, Rejection) else prepare(item))
+            for item in checked(parser_for(fmt, page_date)(stream, str(path)), str(path)):
+                chunk.append(prepare(item) if isinstance(item, PaperRecord) else item)
                 if len(chunk) >= CHUNK:
                     writer.send_bytes(pickle.dumps(("items", chunk), pickle.HIGHEST_PROTOCOL))
                     chunk = []

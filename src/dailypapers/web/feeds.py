@@ -1,7 +1,9 @@
 """Atom and RSS 2.0 feeds of the daily list, trending, any search and any arXiv category.
 
 Entry ids are the papers' page URLs, which never change, so a reader shows a paper once however
-often it reappears. Feeds are built as XML trees (ElementTree escapes everything).
+often it reappears. Feeds are built as XML trees: ElementTree escapes everything, and every text
+and attribute is cleaned of the characters XML cannot carry (``text.clean``) on the way in, so
+a feed is well-formed whatever a query or an older row holds.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
 from dailypapers.hub import Hub, embedding_available
 from dailypapers.models import Paper
+from dailypapers.text import clean
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -40,15 +43,19 @@ def _summary(paper: Paper) -> str:
     return paper.abstract or ""
 
 
+def _element(parent: ET.Element, tag: str, text: str | None, attrs: dict[str, str]) -> ET.Element:
+    element = ET.SubElement(parent, tag, {name: clean(value) for name, value in attrs.items()})
+    if text is not None:
+        element.text = clean(text)
+    return element
+
+
 def atom(title: str, self_url: str, page_url: str, papers: Sequence[Paper], base: str) -> bytes:
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-        if text is not None:
-            element.text = text
-        return element
+        return _element(parent, f"{{{ATOM_NS}}}{tag}", text, attrs)
 
     sub(feed, "title", title)
     sub(feed, "id", self_url)
@@ -82,10 +89,7 @@ def rss(
     channel = ET.SubElement(root, "channel")
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, tag, attrs)
-        if text is not None:
-            element.text = text
-        return element
+        return _element(parent, tag, text, attrs)
 
     sub(channel, "title", title)
     sub(channel, "link", page_url)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from dailypapers import __version__, wire
+from dailypapers.text import web_url
 from dailypapers.config import Settings
 from dailypapers.hub import Hub
 from dailypapers.web import render
@@ -34,6 +35,8 @@ class Templates:
             authors=render.authors,
             arxiv_url=wire.arxiv_url,
             pdf_url=wire.pdf_url,
+            # Links a page shows are http(s) ones, whatever an older row holds.
+            web_url=web_url,
         )
         env.globals.update(version=__version__, query=_query)
 
