@@ -23,8 +23,8 @@ from dailypapers.hub.mailing import Mailing
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.ids import parse_reference
 from dailypapers.models import ImportSummary, Notice, Paper, PaperRecord, Rejection, User
-from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources import checks
+from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
 from dailypapers.sources.formats import detect_format, parser_for
 from dailypapers.sources.hf_fetch import HfDaily

@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from dailypapers import __version__, wire
-from dailypapers.text import web_url
 from dailypapers.config import Settings
 from dailypapers.hub import Hub
+from dailypapers.text import web_url
 from dailypapers.web import render
 from dailypapers.web.auth import SESSION_FLASH, csrf_token, current_user
 
