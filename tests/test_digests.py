@@ -41,7 +41,10 @@ def test_nothing_but_a_confirmation_until_its_link_is_followed(hub: Hub, mailbox
         "failed": 0,
     }
     (confirmation,) = mailbox.received
-    assert confirmation.recipients == ["Ada@Example.org"]
+    # The address as stored, canonical: the domain lower-cased, the local part as typed.
+    assert pending.email == "Ada@example.org"
+    assert confirmation.recipients == ["Ada@example.org"]
+    assert confirmation.message["To"] == "Ada@example.org"
     assert confirmation.message["From"] == "Daily Papers <digest@papers.example.org>"
     assert "video" in confirmation.text and "List-Unsubscribe" not in confirmation.message
     link = confirmation.link("/subscriptions/confirm")
@@ -52,7 +55,7 @@ def test_nothing_but_a_confirmation_until_its_link_is_followed(hub: Hub, mailbox
     counts = hub.send_digests("daily", TUESDAY)
     assert counts["composed"] == 1 and counts["sent"] == 1
     digest = mailbox.received[-1]
-    assert digest.recipients == ["Ada@Example.org"]
+    assert digest.recipients == ["Ada@example.org"]
     assert digest.message["Subject"].startswith("Daily Papers — ")
     assert "Trending in video" in digest.text
     # Only papers about the topic: each one's title or abstract has the word.

@@ -27,6 +27,13 @@ class InvalidInput(DailyPapersError):
     exit_code = 2
 
 
+class InvalidValue(InvalidInput):
+    """A field is present and of the right type, but its value is not one the site takes (an
+    address that is not an email address): HTTP's 422."""
+
+    status = 422
+
+
 class NotFound(DailyPapersError):
     """The paper, user or item asked for does not exist."""
 

@@ -197,12 +197,12 @@ def test_the_page_script_gets_json_from_the_box(shared: Site, smtp: Mailbox) -> 
     bad = browser(shared).post(
         "/subscribe", data={"email": "nope"}, headers={"accept": "application/json"}
     )
-    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
 
 def test_a_bad_address_in_the_box_shows_the_form_again(shared: Site) -> None:
     page = browser(shared).post("/subscribe", data={"email": "not an address", "next": "/"})
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert "is not an email address" in page.text
     assert 'value="not an address"' in page.text
 
@@ -470,7 +470,7 @@ def test_a_member_previews_their_digest(shared: Site) -> None:
 def test_the_api_answers_bad_requests_with_problems(shared: Site) -> None:
     client = browser(shared)
     for body, status in (
-        ({"email": "not-an-address"}, 400),
+        ({"email": "not-an-address"}, 422),
         ({"email": address(), "frequency": "hourly"}, 422),
         ({"email": address(), "timezone": "Mars/Base"}, 400),
         ({"email": address(), "topics": ["x" * 101]}, 400),
@@ -480,6 +480,65 @@ def test_the_api_answers_bad_requests_with_problems(shared: Site) -> None:
         assert answer.status_code == status, (body, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["status"] == status and answer.json()["detail"]
+
+
+ATTACK_ADDRESSES = [
+    *(f"victim@example.com({n})" for n in range(1, 11)),  # comments: the same mailbox ten times
+    "attacker(x)@evil.com",
+    "a>victim2@example.com",
+    "victim3@example.com\x00",
+    "Display Name <victim4@example.com>",
+    '"quoted local"@example.com',
+    "victim5@example.com, victim6@example.com",
+    "victim7@example.com\r\nBcc: victim8@example.com",
+]
+
+
+def test_addresses_with_comments_names_or_controls_are_refused_and_nothing_is_sent(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    site = mail_site(tmp_path, mailbox.url)
+    client = browser(site)
+    for typed in ATTACK_ADDRESSES:
+        answer = client.post("/api/subscriptions", json={"email": typed})
+        assert answer.status_code == 422, (typed, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "is not an email address" in answer.json()["detail"]
+        page = client.post("/subscribe", data={"email": typed})
+        assert page.status_code == 422 and "is not an email address" in page.text
+    site.hub.send_due()
+    assert mailbox.received == [] and site.hub.subscriptions() == []
+    site.hub.close()
+
+
+def test_sign_up_refuses_the_same_addresses(site: Site) -> None:
+    client = site.client()
+    for typed in ATTACK_ADDRESSES[9:]:  # one with a comment, and every other shape
+        form = client.get("/signup").text
+        page = client.post(
+            "/signup",
+            data={"name": "mallory", "email": typed, "password": PASSWORD, "csrf": csrf_of(form)},
+        )
+        assert page.status_code == 422 and "is not an email address" in page.text, typed
+
+
+def test_one_mailbox_however_typed_is_one_address_to_the_limit_and_to_smtp(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    site = mail_site(tmp_path, mailbox.url, limit_confirmations=3)
+    client = browser(site)
+    typings = ["Victim@example.com", " Victim@EXAMPLE.com", "Victim@Example.Com\n"]
+    for typed in typings:
+        answer = client.post("/api/subscriptions", json={"email": typed})
+        assert answer.status_code == 202 and answer.json()["email"] == "Victim@example.com"
+    refused = client.post("/api/subscriptions", json={"email": "Victim@example.COM"})
+    assert refused.status_code == 429
+    site.hub.send_due()
+    # Every message went to the address as stored, to no other, in RCPT TO and in To.
+    assert [r.recipients for r in mailbox.received] == [["Victim@example.com"]] * 3
+    assert {r.message["To"] for r in mailbox.received} == {"Victim@example.com"}
+    assert [s.email for s in site.hub.subscriptions()] == ["Victim@example.com"]
+    site.hub.close()
 
 
 def test_too_many_requests_from_one_client_are_refused(tmp_path: Path, mailbox: Mailbox) -> None:

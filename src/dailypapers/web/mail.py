@@ -24,6 +24,7 @@ from fastapi.responses import (
     Response,
 )
 
+from dailypapers.accounts import check_email
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import Hub, check_topics
@@ -46,8 +47,12 @@ PREVIEW_CSP = (
 )
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 SUBSCRIBE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The address, a topic or the time zone is not valid", **PROBLEM},
-    422: {"description": "A field is missing or of the wrong type", **PROBLEM},
+    400: {"description": "A topic or the time zone is not valid", **PROBLEM},
+    422: {
+        "description": "The address is not an email address, or a field is missing or of the "
+        "wrong type",
+        **PROBLEM,
+    },
     429: {"description": "Too many requests; see Retry-After", **PROBLEM},
     503: {"description": "This site sends no email", **PROBLEM},
 }
@@ -65,14 +70,14 @@ def topics_of(text: str) -> list[str]:
 
 
 def check_inbox(email: str) -> str:
-    return f"Check your inbox at {email.strip()}: follow the link in it to start your digest."
+    return f"Check your inbox at {check_email(email)}: follow the link in it to start your digest."
 
 
 def pending(email: str, frequency: str, topics: list[str]) -> dict[str, Any]:
     """The answer to a subscription request. It is the same whether or not the address was
     subscribed already, so that nobody learns who is: the request, as the hub reads it."""
     return {
-        "email": email.strip(),
+        "email": check_email(email),
         "frequency": frequency,
         "topics": check_topics(topics),
         "status": "pending",
@@ -287,6 +292,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
                 address = email.strip() or user.email
                 hub.subscribe(address, frequency, chosen, zone, user, client_address(request))
                 background.add_task(send_now, hub)
+                address = check_email(address)  # as it is stored and mailed
                 done = f"A confirmation is on its way to {address}: follow the link in it to "
                 done += "start your digest."
             else:
