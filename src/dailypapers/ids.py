@@ -10,6 +10,9 @@ from dailypapers.errors import InvalidInput
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?$")
+# What the API takes as a paper's id: an arXiv id (any version), or the local id of a paper with
+# none yet ("local-" and 16 hex digits of its title's key, models.local_id_for).
+PAPER_ID = rf"(?:{_NEW}|{_OLD})(?:v\d+)?|local-[0-9a-f]{{16}}"
 _IN_URL = re.compile(
     rf"(?:arxiv\.org/(?:abs|pdf|html)/|huggingface\.co/papers/|/papers/|^arxiv:)"
     rf"(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?",

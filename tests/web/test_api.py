@@ -57,7 +57,7 @@ def test_search_and_paper(site: Site) -> None:
     ("path", "params", "status", "words"),
     [
         ("/api/papers/2401.99999", {}, 404, "no paper '2401.99999'"),
-        ("/api/papers/not-an-id", {}, 400, "not an arXiv id"),
+        ("/api/papers/not-an-id", {}, 404, "a paper is named by its arXiv id"),
         (
             "/api/daily_papers",
             {"limit": 101},

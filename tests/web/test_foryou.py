@@ -195,10 +195,10 @@ def test_recommendations_and_library_api(site: Site, topic: list[str]) -> None:
     assert made["slug"] == "video"
     added = client.post("/api/collections/video/papers", json={"id": topic[0]}, headers=auth).json()
     assert added["papers"] == 1
-    shown = client.get("/api/collections/apireader/video").json()
+    shown = client.get("/api/users/apireader/collections/video").json()
     assert [i["paper"]["id"] for i in shown["items"]] == [topic[0]]
     assert (
         client.delete(f"/api/collections/video/papers/{topic[0]}", headers=auth).json()["papers"]
         == 0
     )
-    assert client.get("/api/collections/apireader/nothing").status_code == 404
+    assert client.get("/api/users/apireader/collections/nothing").status_code == 404

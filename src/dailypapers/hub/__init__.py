@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dailypapers.hub.community import Profile
+from dailypapers.hub.community import MAX_COMMENT, Profile
 from dailypapers.hub.core import HarvestReport, Hub
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
@@ -14,6 +14,7 @@ from dailypapers.sources.formats import FORMATS
 __all__ = [
     "FORMATS",
     "LIST_SORTS",
+    "MAX_COMMENT",
     "NO_MODEL",
     "SEARCH_MODES",
     "SEARCH_SORTS",

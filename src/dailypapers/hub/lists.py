@@ -14,6 +14,27 @@ from dailypapers.ranking import WINDOWS, Gravity, trending
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 LIST_SORTS = ("upvotes", "publishedAt", "trending")
+# The days anyone may ask about: every paper and list falls between them, and the day before
+# and after each is still a date (Python's dates end at years 1 and 9999).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def check_day(day: date, name: str = "date") -> date:
+    """``day`` if it lies from FIRST_DAY to LAST_DAY, else InvalidInput naming ``name``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(
+            f"{name} {day.isoformat()} is out of range: from {FIRST_DAY.isoformat()} to "
+            f"{LAST_DAY.isoformat()}"
+        )
+    return day
+
+
+def _check_year(year: int, text: str, what: str) -> None:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise InvalidInput(
+            f"{what} {text!r} is out of range: years {FIRST_DAY.year} to {LAST_DAY.year}"
+        )
 
 
 @dataclass(slots=True)
@@ -51,6 +72,8 @@ class Trending:
 
 def parse_week(text: str) -> tuple[date, date]:
     match = _WEEK.match(text.strip())
+    if match is not None:
+        _check_year(int(match[1]), text, "week")
     try:
         if match is None:
             raise ValueError
@@ -62,6 +85,8 @@ def parse_week(text: str) -> tuple[date, date]:
 
 def parse_month(text: str) -> tuple[date, date]:
     match = _MONTH.match(text.strip())
+    if match is not None:
+        _check_year(int(match[1]), text, "month")
     try:
         if match is None:
             raise ValueError
@@ -130,8 +155,12 @@ class Lists(HubBase):
         """
         if sort not in LIST_SORTS:
             raise InvalidInput(f"unknown sort {sort!r}: {', '.join(LIST_SORTS)}")
+        week = week.strip() or None if week is not None else None  # "?week=" asks for none
+        month = month.strip() or None if month is not None else None
         if sum(x is not None for x in (day, week, month)) > 1:
             raise InvalidInput("give one of date, week and month")
+        if day is not None:
+            check_day(day)
         if week is not None:
             kind, (first, last) = "week", parse_week(week)
         elif month is not None:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dailypapers.accounts import check_email
 from dailypapers.errors import InvalidInput, NotFound, Unavailable
+from dailypapers.hub.lists import check_day
 from dailypapers.hub.personal import Personal, _follow_reason
 from dailypapers.mail.compose import (
     FREQUENCIES,
@@ -286,6 +287,7 @@ class Mailing(Personal):
     def compose_digests(self, kind: str, day: date, timezone: str | None = None) -> dict[str, int]:
         """Queue ``kind`` digests for ``day`` for every active subscriber of that frequency (in
         ``timezone``, if given) who has none yet: {"composed": n, "skipped": m (nothing new)}."""
+        check_day(day)
         period = period_key(kind, day)
         run = self._run(kind, day)
         counts = {"composed": 0, "skipped": 0}
@@ -436,7 +438,7 @@ class Mailing(Personal):
             if found is None:
                 raise NotFound(f"no subscription for {who!r}")
             subscription = found
-        day = day or self.today(subscription.timezone)
+        day = check_day(day) if day is not None else self.today(subscription.timezone)
         period = period_key(kind, day)
         digest = self._digests([subscription], period, self._run(kind, day))[0]
         raw = render_digest(
@@ -489,6 +491,7 @@ class Mailing(Personal):
         server's replies, which leaves the processor to the composer.
         """
         self._require_mail()
+        check_day(day)
         sent = {"sent": 0, "retried": 0, "failed": 0}
         composing = threading.Event()
         composing.set()

@@ -25,7 +25,7 @@ import numpy as np
 
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.community import Community
-from dailypapers.hub.lists import Lists
+from dailypapers.hub.lists import Lists, check_day
 from dailypapers.hub.search import Searching
 from dailypapers.models import Collection, Follow, Paper, User
 from dailypapers.ranking.interest import Interest, train
@@ -258,6 +258,10 @@ class Personal(Community, Searching, Lists):
         are not read again (a digest run holds the window's); a ``model`` given is used as the
         reader's (a digest run loads many at once).
         """
+        if since is not None:
+            check_day(since, "since")
+        if until is not None:
+            check_day(until, "until")
         as_of = self.as_of(until if until is not None else self.store.latest_listing_day())
         last_day = (as_of - timedelta(microseconds=1)).date()
         since = since or last_day - timedelta(days=days - 1)

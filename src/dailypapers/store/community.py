@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from dailypapers.errors import Conflict, InvalidInput, NotFound
 from dailypapers.models import ApiToken, Comment, User
 from dailypapers.store import library
-from dailypapers.store.rows import chunks, insert_ignore, present_among, set_present
+from dailypapers.store.rows import chunks, insert_ignore, is_key, present_among, set_present
 from dailypapers.store.tables import (
     api_tokens,
     comments,
@@ -151,7 +151,7 @@ def tokens(conn: Connection, user_id: int) -> list[ApiToken]:
 def revoke_token(conn: Connection, user_id: int, which: str) -> int:
     """Revoke the user's live tokens named ``which`` (or with that id, or that prefix)."""
     condition = or_(api_tokens.c.name == which, api_tokens.c.prefix == which)
-    if which.isdigit():
+    if which.isdigit() and len(which) < 12 and is_key(int(which)):
         condition = or_(condition, api_tokens.c.id == int(which))
     result = conn.execute(
         update(api_tokens)
@@ -209,9 +209,13 @@ def add_comment(
     conn: Connection, user_id: int, paper_pk: int, text: str, parent_id: int | None
 ) -> int:
     if parent_id is not None:
-        parent = conn.execute(
-            select(comments.c.paper_pk).where(comments.c.id == parent_id)
-        ).scalar_one_or_none()
+        parent = (
+            conn.execute(
+                select(comments.c.paper_pk).where(comments.c.id == parent_id)
+            ).scalar_one_or_none()
+            if is_key(parent_id)
+            else None
+        )
         if parent is None:
             raise NotFound(f"no comment {parent_id} to reply to")
         if parent != paper_pk:

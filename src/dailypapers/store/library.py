@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Collection, Follow
-from dailypapers.store.rows import chunks, present_among, set_present
+from dailypapers.store.rows import chunks, is_key, present_among, set_present
 from dailypapers.store.tables import (
     collection_papers,
     collections,
@@ -143,6 +143,8 @@ def add_follow(conn: Connection, user_id: int, kind: str, value: str) -> Follow:
 
 
 def remove_follow(conn: Connection, user_id: int, follow_id: int) -> bool:
+    if not is_key(follow_id):
+        return False
     removed = conn.execute(
         delete(follows).where(follows.c.user_id == user_id, follows.c.id == follow_id)
     ).rowcount

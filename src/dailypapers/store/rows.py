@@ -10,6 +10,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 # SQLite allows 32,766 bound parameters per statement; stay far below for IN lists.
 IN_CHUNK = 900
+# The largest key an Integer column holds on every backend (PostgreSQL's integer): a number a
+# request names beyond it is no row's, and SQLite's driver cannot even bind one past 2**63.
+MAX_KEY = 2**31 - 1
+
+
+def is_key(value: int) -> bool:
+    """Whether ``value`` could be the key of a row (1 to MAX_KEY)."""
+    return 1 <= value <= MAX_KEY
 
 
 def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

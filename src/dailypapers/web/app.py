@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers import __version__
@@ -32,10 +33,13 @@ from dailypapers.hub import Hub
 from dailypapers.web import api, feeds, mail, pages, personal
 from dailypapers.web.auth import safe_next
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.schema import SECURITY_SCHEMES
 from dailypapers.web.templating import Templates
 
 log = logging.getLogger("dailypapers.web")
 STATIC = Path(__file__).parent / "static"
+# No form or API call needs more; anything larger is refused (413) before it is read whole.
+MAX_BODY_BYTES = 1 << 20
 
 # Pages load nothing from another site, and nothing inline: a strict policy costs nothing.
 SECURITY_HEADERS = {
@@ -68,6 +72,63 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class _TooLarge(HTTPException):
+    """Raised where the app reads a body past the limit; its handlers answer it as a 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413, f"the request body is over {limit:,} bytes, more than any form or call"
+        )
+
+
+class BodyLimit:
+    """Refuses a request body over ``limit`` bytes with a 413 problem: at once when its
+    Content-Length says so (before anything reads it), else as soon as the bytes read pass it."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        read = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal read
+            message = await receive()
+            read += len(message.get("body", b""))
+            if read > self.limit:
+                raise _TooLarge(self.limit)
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = _TooLarge(self.limit).detail
+        body = {"type": "about:blank", "title": "Content Too Large", "status": 413}
+        body |= {"detail": detail, "instance": scope["path"]}
+        response = JSONResponse(body, 413, media_type="application/problem+json")
+        response.headers["connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
 
 
 def _wants_json(request: Request) -> bool:
@@ -122,6 +183,16 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain_openapi()
+            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     # Middleware added last runs first: security headers, then the session, then kept responses.
     app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s)
     app.add_middleware(
@@ -133,6 +204,7 @@ def create_app(
         https_only=settings.base_url.startswith("https://"),
     )
 
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     app.add_middleware(SecurityHeaders)
 
     def problem(request: Request, status: int, detail: str, headers: dict[str, str]) -> Response:
@@ -170,9 +242,17 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+        path = request.url.path
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"nothing here at {request.url.path}"
-        return problem(request, exc.status_code, detail, dict(exc.headers or {}))
+            detail = f"nothing here at {path}"
+            if path.startswith("/api/papers/"):
+                detail += "; a paper is named by its arXiv id (2501.00001, math-ph/0509037)"
+        if exc.status_code == 405:
+            # Every method the path takes, across all the routes that share it.
+            headers["allow"] = ", ".join(_methods_of(app, request))
+            detail = f"{request.method} is not a method {path} takes ({headers['allow']})"
+        return problem(request, exc.status_code, detail, headers)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
@@ -193,6 +273,21 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def _methods_of(app: FastAPI, request: Request) -> list[str]:
+    """The methods some route takes at ``request``'s path, asked of the routes themselves."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in app.routes
+        )
+    ]
 
 
 def _validation_detail(exc: RequestValidationError) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from email.utils import format_datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
@@ -24,12 +24,18 @@ from dailypapers.errors import InvalidInput
 from dailypapers.hub import Hub, embedding_available
 from dailypapers.models import Paper
 from dailypapers.text import clean
+from dailypapers.web.schema import FEED_MEDIA, READ
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 DAILY_DAYS = 7
 Format = Literal["atom", "rss"]
 MEDIA = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+# How a feed operation is documented: XML of either kind, or a problem.
+FEED: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"description": "The feed", "content": FEED_MEDIA}, **READ},
+}
 
 
 def _moment(paper: Paper) -> datetime:
@@ -140,7 +146,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
     ) -> Response:
         return feed(request, fmt, base, title, page, papers, about)
 
-    @feeds.get("/daily.{fmt}")
+    @feeds.get("/daily.{fmt}", **FEED)
     def daily(request: Request, fmt: Format) -> Response:
         """The papers of the last week of daily lists, newest day first."""
         papers = hub.recent_lists(DAILY_DAYS)
@@ -148,7 +154,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
             request, fmt, "Daily Papers", "/", papers[: FEED_SIZE * 4], "The daily list of papers."
         )
 
-    @feeds.get("/trending.{fmt}")
+    @feeds.get("/trending.{fmt}", **FEED)
     def trending(
         request: Request, fmt: Format, window: Literal["day", "week", "month"] = "week"
     ) -> Response:
@@ -164,7 +170,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
             f"Ranked by {result.formula}.",
         )
 
-    @feeds.get("/search.{fmt}")
+    @feeds.get("/search.{fmt}", **FEED)
     def search(request: Request, fmt: Format, q: str = "") -> Response:
         """The newest of the papers most relevant to a search: follow a topic."""
         if not q.strip():
@@ -180,7 +186,7 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
             f"The newest papers matching the search '{q}'.",
         )
 
-    @feeds.get("/category/{name}.{fmt}")
+    @feeds.get("/category/{name}.{fmt}", **FEED)
     def category(request: Request, name: str, fmt: Format) -> Response:
         """The newest papers of one arXiv category (cs.LG, hep-th, ...)."""
         papers = hub.newest(name, FEED_SIZE)

@@ -10,7 +10,6 @@ preview it at ``/digest/preview``.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
@@ -31,6 +30,7 @@ from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
 from dailypapers.web.auth import client_address, current_user, require_user
 from dailypapers.web.forms import back, flash, posted_by, wants_json
+from dailypapers.web.schema import Day, problems
 from dailypapers.web.templating import Templates
 
 log = logging.getLogger("dailypapers.web")
@@ -45,17 +45,7 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-SUBSCRIBE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "A topic or the time zone is not valid", **PROBLEM},
-    422: {
-        "description": "The address is not an email address, or a field is missing or of the "
-        "wrong type",
-        **PROBLEM,
-    },
-    429: {"description": "Too many requests; see Retry-After", **PROBLEM},
-    503: {"description": "This site sends no email", **PROBLEM},
-}
+SUBSCRIBE_ERRORS = problems(400, 413, 422, 429, 503)
 
 
 @cache
@@ -319,7 +309,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     def preview(
         request: Request,
         period: Period = "daily",
-        day: Annotated[date | None, Query(alias="date")] = None,
+        day: Annotated[Day | None, Query(alias="date")] = None,
         fmt: Annotated[Literal["html", "text"], Query(alias="format")] = "html",
     ) -> Response:
         user = require_user(request, hub)

@@ -7,7 +7,6 @@ a CSRF token) that redirect back; ``static/app.js`` only makes voting skip the r
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -27,6 +26,7 @@ from dailypapers.web.auth import (
     sign_out,
 )
 from dailypapers.web.forms import back, flash, posted_by, wants_json
+from dailypapers.web.schema import Day
 from dailypapers.web.templating import Templates
 
 PAGE_SIZE = 50
@@ -59,7 +59,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     @pages.get("/", response_class=HTMLResponse)
     def daily(
         request: Request,
-        date: date | None = None,
+        date: Day | None = None,
         week: str | None = None,
         month: str | None = None,
         p: Annotated[int, Query(ge=0)] = 0,
@@ -105,8 +105,8 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         mode: Literal["lexical", "semantic", "hybrid"] | None = None,
         sort: Literal["relevance", "newest", "upvotes"] = "relevance",
         category: str | None = None,
-        date_from: Annotated[date | None, Query(alias="from")] = None,
-        date_to: Annotated[date | None, Query(alias="to")] = None,
+        date_from: Annotated[Day | None, Query(alias="from")] = None,
+        date_to: Annotated[Day | None, Query(alias="to")] = None,
         min_upvotes: Annotated[int | None, Query(ge=0)] = None,
     ) -> Response:
         q = q.strip()
