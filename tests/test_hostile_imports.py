@@ -8,10 +8,14 @@ characters, markup in the title.
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import re
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,3 +235,99 @@ def test_the_bomb_abstract_already_stored_renders_at_once(hostile: Hostile) -> N
     started = time.perf_counter()
     response = hostile.client.get(f"/papers/{paper_id}")
     assert response.status_code == 200 and time.perf_counter() - started < 5
+
+
+# -- files that break off, and lines without end ---------------------------------------------------
+
+
+def complete_lines(compressed: bytes) -> int:
+    """How many whole lines the (possibly cut) gzip data holds, as zlib itself reads it."""
+    data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(compressed)
+    return data.count(b"\n")
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_gzip_file_cut_short_stores_every_complete_record_before_the_cut(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shared_data: Path, size: str
+) -> None:
+    lines = (shared_data / KAGGLE).read_bytes()
+    if size == "large":  # past 8 MB the file is parsed in a second process
+        lines = renumbered(lines, copies=60)
+    compressed = gzip.compress(lines)
+    cut = compressed[: len(compressed) // 8]
+    whole = complete_lines(cut)
+    assert 10 < whole < lines.count(b"\n")
+    path = tmp_path / "kaggle.jsonl.gz"
+    path.write_bytes(cut)
+    code = main(["--data-dir", str(tmp_path / "d"), "import", str(path), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert summary["added"] == whole and summary["rejected"] == 1
+    [error] = summary["errors"]
+    assert error["source"] == str(path) and error["where"] == f"line {whole + 1}"
+    assert "cut short" in error["reason"] and "the lines before it are read" in error["reason"]
+
+
+def test_a_damaged_gzip_file_stores_what_came_before_the_damage(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, shared_data: Path
+) -> None:
+    compressed = bytearray(gzip.compress((shared_data / KAGGLE).read_bytes()))
+    compressed[len(compressed) // 2 :] = b"\xff" * (len(compressed) - len(compressed) // 2)
+    path = tmp_path / "damaged.jsonl.gz"
+    path.write_bytes(compressed)
+    code = main(["--data-dir", str(tmp_path / "d"), "import", str(path), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 3 and summary["added"] > 10 and summary["rejected"] == 1
+    assert "damaged" in summary["errors"][0]["reason"]
+
+
+def test_a_line_without_end_is_one_rejection_read_in_bounded_memory(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    good = (shared_data / KAGGLE).read_bytes().splitlines(keepends=True)
+    path = tmp_path / "long-line.jsonl"
+    with path.open("wb") as out:
+        out.writelines(good[:50])
+        giant = 1 << 30  # a gibibyte, written as a hole: no disk, but read as a gibibyte
+        out.truncate(out.tell() + giant)
+        out.seek(0, 2)
+        out.write(b"\n")
+        out.writelines(good[50:100])
+    report = subprocess.run(
+        [sys.executable, "-c", MEASURED_IMPORT, str(tmp_path / "d"), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert report.returncode == 3, report.stderr
+    summary = json.loads(report.stdout.splitlines()[-1])
+    assert summary["added"] == 100 and summary["rejected"] == 1
+    [error] = summary["errors"]
+    assert error["where"] == "line 51" and f"{giant:,} bytes, over the limit" in error["reason"]
+    peak_mb = int(report.stderr.split()[-1]) / 1024
+    assert peak_mb < 400, f"the import held {peak_mb:.0f} MB"
+
+
+KAGGLE = "arxiv-kaggle/wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
+# The import, then the largest resident set of it and of its parsing child, in KB (on stderr).
+# Its own from /proc (Linux carries ru_maxrss over exec, so RUSAGE_SELF would be pytest's).
+MEASURED_IMPORT = """
+import re, resource, sys
+from dailypapers.cli import main
+code = main(["--data-dir", sys.argv[1], "import", sys.argv[2], "--format", "kaggle", "--json"])
+status = open("/proc/self/status").read()
+own = int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+print(max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def renumbered(lines: bytes, copies: int) -> bytes:
+    """``copies`` of the real lines, each copy's ids made new, so that every line is a paper."""
+    out = []
+    for copy_number in range(copies):
+        for number, line in enumerate(lines.splitlines()):
+            record = json.loads(line)
+            record["id"] = f"{2001 + copy_number // 99:04d}.{copy_number % 99:02d}{number:03d}"
+            out.append(json.dumps(record).encode())
+    return b"\n".join(out) + b"\n"

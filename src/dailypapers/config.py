@@ -199,6 +199,13 @@ class Settings:
             "messages a server deferred."
         ),
     )
+    max_line_bytes: int = field(
+        default=4 * 1024 * 1024,
+        metadata=_help(
+            "Longest line a JSON Lines import reads, in bytes; a longer one is rejected (read "
+            "past in pieces, in bounded memory) and the import goes on with the next."
+        ),
+    )
     import_batch: int = field(
         default=20_000,
         metadata=_help(

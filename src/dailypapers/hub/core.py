@@ -169,19 +169,21 @@ class Hub(Mailing, Scheduling):
         self, path: Path, fmt: str, page_date: date | None
     ) -> Iterator[PaperRecord | Prepared | Rejection | Notice]:
         name = detect_format(path) if fmt == "auto" else fmt
+        max_line = self.settings.max_line_bytes
         if path.stat().st_size >= BACKGROUND_PARSE_BYTES and can_fork():
             yield from parse_in_background(
-                path, name, prepare, page_date, self.settings.import_batch
+                path, name, prepare, page_date, self.settings.import_batch, max_line
             )
             return
-        parse = parser_for(name, page_date)
+        parse = parser_for(name, page_date, max_line)
         with path.open("rb") as stream:
             yield from parse(stream, str(path))
 
     def import_stream(
         self, stream: BinaryIO, source: str, fmt: str, page_date: date | None = None
     ) -> ImportSummary:
-        return self.ingest(parser_for(fmt, page_date)(stream, source), source=source)
+        parse = parser_for(fmt, page_date, self.settings.max_line_bytes)
+        return self.ingest(parse(stream, source), source=source)
 
     # -- fetch ----------------------------------------------------------------------------------
 

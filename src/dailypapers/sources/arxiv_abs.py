@@ -12,7 +12,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
 from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
-from dailypapers.sources.streams import gunzip_head
+from dailypapers.sources.streams import gunzip_head, read_document
 
 # The header and the abstract are each closed by a line holding only ``\\``.
 _SEPARATOR = "\\\\"
@@ -25,6 +25,10 @@ _FIELD_KEYS = frozenset(
 
 class _BadAbs(Exception):
     """An .abs file that cannot become a record; the message is the rejection reason."""
+
+
+# An .abs file is a few kilobytes of metadata.
+MAX_ABS_BYTES = 1 << 20
 
 
 def looks_like_abs(head: bytes) -> bool:
@@ -45,7 +49,7 @@ def looks_like_tar(head: bytes) -> bool:
 
 def parse_abs(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
     """The one record of a single .abs file, or one Rejection (``where`` is ``file``) saying why."""
-    yield _record_or_rejection(stream.read(), source, "file")
+    yield _record_or_rejection(read_document(stream, source), source, "file")
 
 
 def parse_abs_tar(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
@@ -59,6 +63,10 @@ def parse_abs_tar(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejec
         try:
             for member in archive:
                 if not member.isfile() or not member.name.endswith(".abs"):
+                    continue
+                if member.size > MAX_ABS_BYTES:
+                    reason = f"{member.size:,} bytes, larger than any .abs file ({MAX_ABS_BYTES:,})"
+                    yield Rejection(source, member.name, reason)
                     continue
                 handle = archive.extractfile(member)
                 data = handle.read() if handle is not None else b""

@@ -11,6 +11,7 @@ from typing import BinaryIO
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, normalize_space
+from dailypapers.sources.streams import read_document
 from dailypapers.sources.xmldoc import parse_xml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -66,7 +67,7 @@ def parse_atom_page(body: bytes, source: str) -> AtomPage:
 
 def parse_arxiv_atom(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
     """Records and rejections of a saved arXiv API response, in document order."""
-    yield from _items(_parse_feed(stream.read(), source), source)
+    yield from _items(_parse_feed(read_document(stream, source), source), source)
 
 
 def _parse_feed(body: bytes, source: str) -> ET.Element:

@@ -23,6 +23,7 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.models import Notice, PaperRecord, Rejection
 from dailypapers.sources.checks import checked
 from dailypapers.sources.formats import parser_for
+from dailypapers.sources.streams import MAX_LINE_BYTES
 
 T = TypeVar("T")
 CHUNK = 500  # records per message: about 600 KB pickled, less than one pipe buffer
@@ -39,6 +40,7 @@ def parse_in_background(
     prepare: Callable[[PaperRecord], T],
     page_date: date | None = None,
     ahead: int = 20_000,
+    max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[T | Rejection | Notice]:
     """The items ``parser_for(fmt)`` yields for ``path``, parsed in a forked child process.
 
@@ -50,7 +52,7 @@ def parse_in_background(
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     _widen(writer)
-    arguments = (path, fmt, prepare, page_date, reader, writer)
+    arguments = (path, fmt, prepare, page_date, max_line, reader, writer)
     child = context.Process(target=_parse, args=arguments, daemon=True)
     child.start()
     writer.close()
@@ -117,6 +119,7 @@ def _parse(
     fmt: str,
     prepare: Callable[[PaperRecord], object],
     page_date: date | None,
+    max_line: int,
     reader: Connection,
     writer: Connection,
 ) -> None:
@@ -124,7 +127,8 @@ def _parse(
     try:
         chunk: list[object] = []
         with path.open("rb") as stream:
-            for item in checked(parser_for(fmt, page_date)(stream, str(path)), str(path)):
+            parse = parser_for(fmt, page_date, max_line)
+            for item in checked(parse(stream, str(path)), str(path)):
                 chunk.append(prepare(item) if isinstance(item, PaperRecord) else item)
                 if len(chunk) >= CHUNK:
                     writer.send_bytes(pickle.dumps(("items", chunk), pickle.HIGHEST_PROTOCOL))

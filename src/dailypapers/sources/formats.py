@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
@@ -13,6 +12,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.models import PaperRecord, Rejection
 from dailypapers.sources import arxiv_abs as abs_files
 from dailypapers.sources import arxiv_atom, hf_daily, hf_page, kaggle, oaipmh
+from dailypapers.sources.streams import GZIP_MAGIC, MAX_LINE_BYTES, gunzip_head
 
 Parser = Callable[[BinaryIO, str], Iterator[PaperRecord | Rejection]]
 
@@ -30,16 +30,17 @@ FORMATS: dict[str, str] = {
 _HEAD = 64 * 1024
 
 
-def parser_for(fmt: str, page_date: date | None = None) -> Parser:
-    """The parser of format ``fmt`` (a name from FORMATS)."""
+def parser_for(fmt: str, page_date: date | None = None, max_line: int = MAX_LINE_BYTES) -> Parser:
+    """The parser of format ``fmt`` (a name from FORMATS); JSON Lines formats refuse a line
+    longer than ``max_line`` bytes (as that line's rejection)."""
     parsers: dict[str, Parser] = {
         "hf-page": partial(hf_page.parse_hf_page, page_date=page_date),
         "hf-daily": hf_daily.parse_hf_daily,
-        "hf-feed": hf_daily.parse_hf_feed,
-        "hf-archive": hf_daily.parse_hf_daily_archive,
+        "hf-feed": partial(hf_daily.parse_hf_feed, max_line=max_line),
+        "hf-archive": partial(hf_daily.parse_hf_daily_archive, max_line=max_line),
         "arxiv-atom": arxiv_atom.parse_arxiv_atom,
         "oai-pmh": oaipmh.parse_oai_pmh,
-        "kaggle": kaggle.parse_kaggle,
+        "kaggle": partial(kaggle.parse_kaggle, max_line=max_line),
         "abs": _parse_abs_any,
     }
     if fmt not in parsers:
@@ -60,9 +61,8 @@ def detect_format(path: Path) -> str:
         head = raw.read(_HEAD)
     if abs_files.looks_like_tar(head):
         return "abs"
-    if head[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as inner:
-            head = inner.read(_HEAD)
+    if head[:2] == GZIP_MAGIC:
+        head = gunzip_head(head)[:_HEAD]  # as far as it goes: the file may be cut short
     guessed = hf_daily.detect_hf_json(head)
     if guessed:
         return guessed

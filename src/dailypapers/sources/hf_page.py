@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.models import Listing, PaperRecord, Rejection, normalize_space
+from dailypapers.sources.streams import read_document
 
 _MONTHS = (
     "january",
@@ -90,7 +91,7 @@ def parse_hf_page(
 
 def _read_lines(stream: BinaryIO, source: str) -> list[str]:
     try:
-        text = stream.read().decode("utf-8-sig")
+        text = read_document(stream, source).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     lines = text.splitlines()

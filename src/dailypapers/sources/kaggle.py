@@ -10,7 +10,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version
 from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
-from dailypapers.sources.streams import gunzip_head, open_maybe_gzip
+from dailypapers.sources.streams import MAX_LINE_BYTES, gunzip_head, json_lines
 
 _KAGGLE_KEYS = (b'"submitter"', b'"authors"', b'"categories"', b'"versions"', b'"journal-ref"')
 _raw_decode = json.JSONDecoder().raw_decode
@@ -31,19 +31,25 @@ def looks_like_kaggle(head: bytes) -> bool:
     )
 
 
-def parse_kaggle(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
+def parse_kaggle(
+    stream: BinaryIO, source: str, max_line: int = MAX_LINE_BYTES
+) -> Iterator[PaperRecord | Rejection]:
     """One record per line of the dump, read line by line; a bad line yields a Rejection.
 
-    Gzip input is recognised by its magic bytes. Rejections say ``line N`` (1-based).
+    Gzip input is recognised by its magic bytes. Rejections say ``line N`` (1-based); a line
+    over ``max_line`` bytes is one, and a file cut short ends with one.
     """
-    for number, line in enumerate(open_maybe_gzip(stream), 1):
+    for number, line in json_lines(stream, source, max_line):
+        if isinstance(line, Rejection):
+            yield line
+            continue
         # raw_decode on the decoded line skips json.loads' layers (a tenth of the time per line);
         # anything unusual (a BOM, leading blanks, an error) goes to json.loads for its handling.
         try:
             text = line.decode()
             obj, end = _raw_decode(text)
             clean = end == len(text) or text[end:].isspace()
-        except ValueError:
+        except (ValueError, RecursionError):
             clean = False
         if not clean:
             try:
@@ -56,6 +62,9 @@ def parse_kaggle(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Reject
                     continue
                 reason = f"not valid JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
                 yield Rejection(source, f"line {number}", reason)
+                continue
+            except RecursionError:
+                yield Rejection(source, f"line {number}", "not readable JSON: nested too deeply")
                 continue
         try:
             yield _record(obj)

@@ -13,6 +13,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
 from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
+from dailypapers.sources.streams import read_document
 from dailypapers.sources.xmldoc import parse_xml
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -113,7 +114,7 @@ def parse_oai_page(body: bytes, source: str) -> OaiPage:
 
 def parse_oai_pmh(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
     """Records, then rejections, of a saved OAI-PMH response; deleted headers yield nothing."""
-    page = parse_oai_page(stream.read(), source)
+    page = parse_oai_page(read_document(stream, source), source)
     yield from page.records
     yield from page.rejections
 
