@@ -98,5 +98,11 @@ def new_token() -> tuple[str, str, str]:
     return token, token_hash(token), token[:10]
 
 
+def new_session_token() -> tuple[str, str]:
+    """A fresh sign-in session token: (the token the cookie carries, the hash to store)."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.strip().encode()).hexdigest()

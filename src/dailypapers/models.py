@@ -254,6 +254,16 @@ class ApiToken:
 
 
 @dataclass(frozen=True, slots=True)
+class SignIn:
+    """One of a member's sign-in sessions, as their profile lists it."""
+
+    id: int
+    client: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Follow:
     """Something a reader follows: an author (as written on papers), a category, or a search."""
 

@@ -10,6 +10,7 @@ import httpx
 
 from dailypapers.config import Settings, write_secret
 from dailypapers.errors import NotFound
+from dailypapers.hub.afterwards import Afterwards
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, Paper, User
 from dailypapers.search.embedding import Embedder
@@ -38,6 +39,8 @@ class HubBase:
         self._embedder: Embedder | None = None
         # For you's candidates of the current window, shared by readers (personal.py).
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
+        # What requests leave for later: last-use times, retraining (afterwards.py).
+        self.afterwards = Afterwards(self.store.touch)
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
@@ -56,6 +59,7 @@ class HubBase:
         return hub, created_secret or migrated
 
     def close(self) -> None:
+        self.afterwards.close()
         if self._lexical is not None:
             self._lexical.close()
         self._vectors = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, RateLimited, Unauthorized
+from dailypapers.hub.afterwards import SEEN_EVERY_S
 from dailypapers.hub.base import HubBase
-from dailypapers.models import ApiToken, Comment, Paper, User
+from dailypapers.models import ApiToken, Comment, Paper, SignIn, User
 from dailypapers.text import clean
 
 MAX_COMMENT = 10_000
@@ -90,10 +92,70 @@ class Community(HubBase):
         return revoked
 
     def user_for_token(self, token: str) -> User:
-        user = self.store.user_for_token(accounts.token_hash(token))
-        if user is None:
+        """The owner of a live API token; Unauthorized for any other. A read: its use is noted
+        and written later (``afterwards.py``)."""
+        found = self.store.user_for_token(accounts.token_hash(token))
+        if found is None:
             raise Unauthorized("the API token is not valid (revoked, or never issued)")
+        user, token_id, last_used = found
+        self._seen("token", token_id, last_used)
         return user
+
+    def _seen(self, kind: str, key: int, last: datetime | None) -> None:
+        now = datetime.now(UTC)
+        if last is None or now - last >= timedelta(seconds=SEEN_EVERY_S):
+            self.afterwards.seen(kind, key, now)
+
+    # -- sign-in sessions -----------------------------------------------------------------------
+
+    def _session_start(self) -> datetime:
+        """Sessions started before this have lapsed (``session_days``)."""
+        return datetime.now(UTC) - timedelta(days=self.settings.session_days)
+
+    def sign_in(self, user: User, client: str = "") -> str:
+        """A new session for ``user`` (``client``: the browser, as they will see it listed);
+        the token its cookie carries."""
+        token, digest = accounts.new_session_token()
+        self.store.start_session(user.id, digest, " ".join(client.split()), datetime.now(UTC))
+        return token
+
+    def session_member(self, token: str) -> tuple[User, int] | None:
+        """(member, session id) of the live session ``token`` names, or None: one read."""
+        found = self.store.session(accounts.token_hash(token), self._session_start())
+        if found is None:
+            return None
+        user, session_id, last_seen = found
+        self._seen("session", session_id, last_seen)
+        return user, session_id
+
+    def sign_out(self, token: str) -> None:
+        """End the session ``token`` names (its cookie is worth nothing after)."""
+        self.store.end_session(accounts.token_hash(token), datetime.now(UTC))
+
+    def sign_ins(self, user: User) -> list[SignIn]:
+        """The member's live sessions, the most recently used first."""
+        return self.store.sessions(user.id, self._session_start())
+
+    def end_sign_in(self, user: User, session_id: int) -> None:
+        """End one of the member's sessions; NotFound when it is not a live one of theirs."""
+        if not self.store.end_session_id(user.id, session_id, datetime.now(UTC)):
+            raise NotFound(f"you have no live session {session_id}")
+
+    def sign_out_everywhere(self, user: User) -> int:
+        """End every session of the member; how many there were."""
+        return self.store.end_sessions(user.id, datetime.now(UTC))
+
+    def change_password(
+        self, user: User, current: str, new: str, keep_session: int | None = None
+    ) -> int:
+        """Set a new password when ``current`` is the member's; every session but
+        ``keep_session`` ends. InvalidInput when ``current`` is wrong or ``new`` is no password;
+        how many sessions ended."""
+        found = self.store.credentials(user.name)
+        if found is None or not accounts.verify_password(found[1], current):
+            raise InvalidInput("the current password is not right")
+        hashed = accounts.hash_password(accounts.check_password(new))
+        return self.store.set_password(user.id, hashed, datetime.now(UTC), keep_session)
 
     # -- votes and comments ---------------------------------------------------------------------
 

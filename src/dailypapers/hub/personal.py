@@ -6,8 +6,9 @@ trained on what they liked and disliked) scores every candidate by its vector; w
 reader who has liked nothing yet gets their follows; a reader with no signals at all gets the
 trending list. Every pick says why it is there.
 
-Models are trained when a reader's signals change (on the request that changed them, in well
-under a second) and stored with the signal count they reflect, so a page only ever loads one.
+Models are trained a moment after a reader's signals stop changing, off the request that changed
+them (``afterwards.py``), and stored with the signal count they reflect: a page loads the stored
+one when it is current, and trains one itself only when it is not (a reader quicker than that).
 """
 
 from __future__ import annotations
@@ -195,8 +196,13 @@ class Personal(Community, Searching, Lists):
     # -- the model -------------------------------------------------------------------------------
 
     def signals_changed(self, user: User) -> None:
-        """Train the reader's model again (what they like moved)."""
-        self.retrain(user)
+        """Train the reader's model again, off the request (what they like moved)."""
+        self.afterwards.retrain_soon(user.id, self._retrain_member)
+
+    def _retrain_member(self, user_id: int) -> None:
+        user = self.store.user(user_id)
+        if user is not None:
+            self.retrain(user)
 
     def retrain(self, user: User) -> Interest | None:
         signals = self.store.signals(user.id)

@@ -25,11 +25,12 @@ from dailypapers.models import (
     OutboxItem,
     Paper,
     PaperRecord,
+    SignIn,
     Subscription,
     User,
     Version,
 )
-from dailypapers.store import community, database, library, mail
+from dailypapers.store import community, database, library, mail, sessions
 from dailypapers.store.library import FOLLOW_KINDS, Signals
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
@@ -138,9 +139,51 @@ class Store:
         with self._write() as conn, conn.begin():
             return community.add_token(conn, user_id, name, token_hash, prefix)
 
-    def user_for_token(self, token_hash: str) -> User | None:
-        with self._write() as conn, conn.begin():
+    def user_for_token(self, token_hash: str) -> tuple[User, int, datetime | None] | None:
+        with self._read() as conn:
             return community.user_for_token(conn, token_hash)
+
+    # -- sign-in sessions -----------------------------------------------------------------------
+
+    def start_session(self, user_id: int, token_hash: str, client: str, now: datetime) -> int:
+        with self._write() as conn, conn.begin():
+            return sessions.start(conn, user_id, token_hash, client, now)
+
+    def session(
+        self, token_hash: str, started_after: datetime
+    ) -> tuple[User, int, datetime] | None:
+        with self._read() as conn:
+            return sessions.find(conn, token_hash, started_after)
+
+    def sessions(self, user_id: int, started_after: datetime) -> list[SignIn]:
+        with self._read() as conn:
+            return sessions.live(conn, user_id, started_after)
+
+    def end_session(self, token_hash: str, now: datetime) -> bool:
+        with self._write() as conn, conn.begin():
+            return sessions.end(conn, now, token_hash)
+
+    def end_session_id(self, user_id: int, session_id: int, now: datetime) -> bool:
+        with self._write() as conn, conn.begin():
+            return sessions.end_one(conn, now, user_id, session_id)
+
+    def end_sessions(self, user_id: int, now: datetime, keep: int | None = None) -> int:
+        with self._write() as conn, conn.begin():
+            return sessions.end_all(conn, now, user_id, keep)
+
+    def set_password(
+        self, user_id: int, password_hash: str, now: datetime, keep: int | None
+    ) -> int:
+        """Set a new password hash and end every other session, in one transaction."""
+        with self._write() as conn, conn.begin():
+            community.set_password_hash(conn, user_id, password_hash)
+            return sessions.end_all(conn, now, user_id, keep)
+
+    def touch(
+        self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]
+    ) -> None:
+        with self._write() as conn, conn.begin():
+            sessions.touch(conn, session_times, token_times)
 
     def tokens(self, user_id: int) -> list[ApiToken]:
         with self._read() as conn:

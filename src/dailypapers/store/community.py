@@ -9,7 +9,7 @@ site's kept responses catch up with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
@@ -32,15 +32,13 @@ from dailypapers.store.tables import (
 )
 from dailypapers.store.upsert import bump_seq
 
-# A token's last use is written at most this often: a busy script must not write on every call.
-TOKEN_TOUCH = timedelta(minutes=1)
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
+    """The member of a row that holds the ``users`` columns."""
     return User(row.id, row.name, row.email, bool(row.is_admin), row.created_at)
 
 
@@ -79,20 +77,20 @@ def create_user(
 
 def user_by_id(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def users_by_id(conn: Connection, user_ids: Sequence[int]) -> dict[int, User]:
     found: dict[int, User] = {}
     for chunk in chunks(list(dict.fromkeys(user_ids))):
         for row in conn.execute(select(users).where(users.c.id.in_(chunk))):
-            found[row.id] = _user(row)
+            found[row.id] = user_from_row(row)
     return found
 
 
 def user_by_name(conn: Connection, name: str) -> User | None:
     row = conn.execute(select(users).where(func.lower(users.c.name) == name.lower())).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def credentials(conn: Connection, login: str) -> tuple[User, str | None] | None:
@@ -100,7 +98,7 @@ def credentials(conn: Connection, login: str) -> tuple[User, str | None] | None:
     login = login.strip().lower()
     column = users.c.email if "@" in login else users.c.name
     row = conn.execute(select(users).where(func.lower(column) == login)).first()
-    return (_user(row), row.password_hash) if row else None
+    return (user_from_row(row), row.password_hash) if row else None
 
 
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
@@ -124,8 +122,8 @@ def add_token(conn: Connection, user_id: int, name: str, token_hash: str, prefix
     return _token(row)
 
 
-def user_for_token(conn: Connection, token_hash: str) -> User | None:
-    """The owner of a live token, noting (at most once a minute) that it was used."""
+def user_for_token(conn: Connection, token_hash: str) -> tuple[User, int, datetime | None] | None:
+    """(owner, token id, last used) of a live token: a read (its use is written apart)."""
     row = conn.execute(
         select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
         .join(api_tokens, api_tokens.c.user_id == users.c.id)
@@ -133,12 +131,7 @@ def user_for_token(conn: Connection, token_hash: str) -> User | None:
     ).first()
     if row is None:
         return None
-    now = _now()
-    if row.last_used_at is None or row.last_used_at < now - TOKEN_TOUCH:
-        conn.execute(
-            update(api_tokens).where(api_tokens.c.id == row.token_id).values(last_used_at=now)
-        )
-    return _user(row)
+    return user_from_row(row), int(row.token_id), row.last_used_at
 
 
 def tokens(conn: Connection, user_id: int) -> list[ApiToken]:

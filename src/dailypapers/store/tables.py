@@ -197,6 +197,23 @@ api_tokens = Table(
     Index("ix_api_tokens_user_id", "user_id"),
 )
 
+sessions = Table(
+    "sessions",
+    metadata,
+    # One row per sign-in; the cookie carries a random token, the row only its SHA-256, so a
+    # stolen database holds no usable session. Signing out sets ended_at.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    # The browser's User-Agent, as the profile lists it.
+    Column("client", String(200), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Written at most every few minutes, in batches, off the request (hub/afterwards.py).
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
 submissions = Table(
     "submissions",
     metadata,

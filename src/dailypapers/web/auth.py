@@ -1,9 +1,11 @@
 """Who is asking: the signed session cookie, CSRF tokens for forms, and Bearer API tokens.
 
 The session is a cookie signed with the installation's secret (Starlette's SessionMiddleware:
-HttpOnly, SameSite=Lax, Secure when the site is served over https). It holds the member's id and
-a CSRF token; every form carries the token and every POST checks it, so a page on another site
-cannot post in a member's name. Anonymous visitors get no cookie until they open a form.
+HttpOnly, SameSite=Lax, Secure when the site is served over https). A signed-in one holds the
+token of a session the store keeps (``store/sessions.py``), so the server can end it: signing out,
+"sign out everywhere" and a password change make a copied cookie worth nothing. It also holds a
+CSRF token; every form carries it and every POST checks it, so a page on another site cannot
+post in a member's name. Anonymous visitors get no cookie until they open a form.
 """
 
 from __future__ import annotations
@@ -17,21 +19,27 @@ from dailypapers.errors import Forbidden, Unauthorized
 from dailypapers.hub import Hub
 from dailypapers.models import User
 
-SESSION_USER = "uid"
+SESSION_TOKEN = "sid"
 SESSION_CSRF = "csrf"
 SESSION_FLASH = "flash"
 
 
 def current_user(request: Request, hub: Hub) -> User | None:
-    """The signed-in member, or None (a deleted account signs out)."""
+    """The signed-in member, or None (an ended or lapsed session signs out)."""
     if hasattr(request.state, "user"):
         return request.state.user
-    user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-    user = hub.user(int(user_id)) if isinstance(user_id, int) else None
-    if user is None and user_id is not None:
-        request.session.pop(SESSION_USER, None)
-    request.state.user = user
-    return user
+    token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
+    found = hub.session_member(token) if isinstance(token, str) else None
+    if found is None and token is not None:
+        request.session.pop(SESSION_TOKEN, None)
+    request.state.user, request.state.session_id = found or (None, None)
+    return request.state.user
+
+
+def session_id(request: Request, hub: Hub) -> int | None:
+    """The id of the signed-in member's session (which their profile marks as this one)."""
+    current_user(request, hub)
+    return request.state.session_id
 
 
 def require_user(request: Request, hub: Hub) -> User:
@@ -41,17 +49,22 @@ def require_user(request: Request, hub: Hub) -> User:
     return user
 
 
-def sign_in(request: Request, user: User) -> None:
+def sign_in(request: Request, hub: Hub, user: User) -> None:
     # A fresh CSRF token with every sign-in: one seen before it is worth nothing after.
     request.session.clear()
-    request.session[SESSION_USER] = user.id
+    request.session[SESSION_TOKEN] = hub.sign_in(user, request.headers.get("user-agent", ""))
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
     request.state.user = user
+    request.state.session_id = None
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, hub: Hub) -> None:
+    """End this browser's session, on the server too."""
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        hub.sign_out(token)
     request.session.clear()
-    request.state.user = None
+    request.state.user = request.state.session_id = None
 
 
 def csrf_token(request: Request) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.web.auth import SESSION_FLASH, SESSION_USER
+from dailypapers.web.auth import SESSION_FLASH, SESSION_TOKEN
 
 # Paths whose response depends only on the URL and the version (not on who asks).
 KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
@@ -34,7 +34,7 @@ def keeps(path: str) -> bool:
 def _anyones(session: dict[str, object]) -> bool:
     """Whether this visitor sees what every signed-out reader sees: not when signed in, nor
     when a message waits for them (after a form they sent, such as the subscribe box)."""
-    return session.get(SESSION_USER) is None and SESSION_FLASH not in session
+    return session.get(SESSION_TOKEN) is None and SESSION_FLASH not in session
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from dailypapers.web.auth import (
     client_address,
     current_user,
     require_user,
+    session_id,
     sign_in,
     sign_out,
 )
@@ -256,7 +257,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
                 request, "signup.html", exc.status, forms=True, next=next, error=str(exc),
                 values=values,
             )  # fmt: skip
-        sign_in(request, user)
+        sign_in(request, hub, user)
         flash(request, f"Welcome, {user.name}!")
         return back(next)
 
@@ -280,13 +281,13 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             return templates.page(
                 request, "signin.html", 400, forms=True, next=next, error=str(exc), login=login
             )
-        sign_in(request, user)
+        sign_in(request, hub, user)
         return back(next)
 
     @pages.post("/signout")
     def signout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
         check_csrf(request, csrf)
-        sign_out(request)
+        sign_out(request, hub)
         return RedirectResponse("/", status_code=303)
 
     @pages.get("/users/{name}", response_class=HTMLResponse)
@@ -305,8 +306,10 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             profile=found,
             own=own,
             tokens=hub.tokens(found.user) if own else [],
+            sign_ins=hub.sign_ins(found.user) if own else [],
+            this_session=session_id(request, hub),
             marks=hub.marks(me, papers),
-            **extra,
+            **{"password_error": None, **extra},
         )
 
     @pages.post("/settings/tokens", response_class=HTMLResponse)
@@ -333,6 +336,41 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         hub.revoke_token(user, token)
         flash(request, "The token is revoked.")
         return RedirectResponse(f"/users/{user.name}#tokens", status_code=303)
+
+    # -- sessions and the password ---------------------------------------------------------------
+
+    @pages.post("/settings/sessions/{number}/end")
+    def end_session(request: Request, number: int, csrf: Annotated[str, Form()] = "") -> Response:
+        user = posted_by(request, hub, csrf)
+        if number == session_id(request, hub):
+            sign_out(request, hub)
+            return RedirectResponse("/", status_code=303)
+        hub.end_sign_in(user, number)
+        flash(request, "That session is signed out.")
+        return RedirectResponse(f"/users/{user.name}#sessions", status_code=303)
+
+    @pages.post("/settings/sessions/end-all")
+    def end_all_sessions(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        user = posted_by(request, hub, csrf)
+        hub.sign_out_everywhere(user)
+        sign_out(request, hub)
+        return RedirectResponse("/", status_code=303)
+
+    @pages.post("/settings/password", response_class=HTMLResponse)
+    def change_password(
+        request: Request,
+        current: Annotated[str, Form()] = "",
+        new: Annotated[str, Form()] = "",
+        csrf: Annotated[str, Form()] = "",
+    ) -> Response:
+        user = posted_by(request, hub, csrf)
+        try:
+            ended = hub.change_password(user, current, new, session_id(request, hub))
+        except InvalidInput as exc:
+            return _profile(request, user.name, 400, password_error=str(exc))
+        others = f"; {ended} other session{'s' if ended != 1 else ''} signed out" if ended else ""
+        flash(request, f"Your password is changed{others}.")
+        return RedirectResponse(f"/users/{user.name}#password", status_code=303)
 
     return pages
 
