@@ -230,6 +230,25 @@ class User:
 
 
 @dataclass(frozen=True, slots=True)
+class Vote:
+    """A member's vote as it stands after casting or taking it back, and the count shown."""
+
+    paper_id: str
+    upvotes: int  # what the paper's source showed plus this site's own votes
+    voted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """How many of an action one client or member may do per window (a rate limit)."""
+
+    key: str  # the action and who does it: "vote:user:7"
+    window_s: int
+    allowed: int
+    what: str  # "votes: 120 per minute", for the refusal
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A comment on a paper, stored as the text its author typed."""
 

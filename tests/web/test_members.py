@@ -280,3 +280,50 @@ def test_cli_user_and_token_commands(
     assert "revoked 1 token of linus" in capsys.readouterr().out
     assert main([*data, "token", "revoke", "linus", "ci"]) == 4
     assert main([*data, "token", "create", "nobody"]) == 4
+
+
+def test_fifty_members_voting_at_once_over_http_all_get_answers(
+    tmp_path: Path, db_url: str
+) -> None:
+    """The round that once failed: 50 members toggling votes at once through the API, on a real
+    server. Every answer is a 2xx (no "database is locked", no pool timeout), and the counts are
+    exact."""
+    import httpx
+
+    from dailypapers.config import load_settings
+    from dailypapers.hub import Hub
+    from dailypapers.models import PaperRecord
+    from dailypapers.web import create_app
+    from web.conftest import serving
+
+    flags = {"data_dir": tmp_path, "database_url": db_url, "limit_votes": 10_000}
+    hub, _ = Hub.init(load_settings(flags, {}))
+    ids = [f"2612.{n:05d}" for n in range(1, 4)]
+    hub.ingest([PaperRecord(title=f"Paper {i}", arxiv_id=i) for i in ids])
+    tokens = [
+        hub.create_token(hub.create_user(f"voter{n}", f"voter{n}@example.org"), "t")[0]
+        for n in range(50)
+    ]
+    app = create_app(hub, hub.settings, background_index=False)
+    failures: list[str] = []
+    barrier = threading.Barrier(len(tokens))
+
+    def member(number: int, url: str) -> None:
+        auth = {"authorization": f"Bearer {tokens[number]}"}
+        with httpx.Client(base_url=url, headers=auth, timeout=60) as client:
+            barrier.wait()
+            for paper in ids:  # up, down, up: each member ends with a vote on every paper
+                for method in ("POST", "DELETE", "POST"):
+                    answer = client.request(method, f"/api/papers/{paper}/upvote")
+                    if not answer.is_success:
+                        failures.append(f"{answer.status_code} {answer.text[:200]}")
+
+    with serving(app) as url:
+        threads = [threading.Thread(target=member, args=(n, url)) for n in range(len(tokens))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+    assert all(hub.paper(paper).upvotes == len(tokens) for paper in ids)
+    hub.close()

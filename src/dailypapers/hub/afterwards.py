@@ -23,7 +23,7 @@ log = logging.getLogger("dailypapers.hub")
 FLUSH_S = 10.0
 SEEN_EVERY_S = 300.0
 # Seconds without a new signal before a reader's model is trained again.
-RETRAIN_AFTER_S = 1.0
+RETRAIN_AFTER_S = 3.0
 
 Touch = Callable[[Mapping[int, datetime], Mapping[int, datetime]], None]
 
@@ -44,6 +44,7 @@ class Afterwards:
         # user id -> (when to train, how)
         self._retrains: dict[int, tuple[float, Callable[[int], object]]] = {}
         self._busy = 0
+        self._wake_at: float | None = None  # when the thread wakes next by itself, if it sleeps
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -55,13 +56,15 @@ class Afterwards:
             (self._sessions if kind == "session" else self._tokens)[key] = at
             if self._flush_at is None:
                 self._flush_at = time.monotonic() + self.flush_s
-            self._wake()
+                self._wake()
 
     def retrain_soon(self, user_id: int, retrain: Callable[[int], object]) -> None:
         """Call ``retrain(user_id)`` once the member's signals have stood still a moment."""
         with self._lock:
-            self._retrains[user_id] = (time.monotonic() + self.retrain_after_s, retrain)
-            self._wake()
+            at = time.monotonic() + self.retrain_after_s
+            self._retrains[user_id] = (at, retrain)
+            if self._thread is None or self._wake_at is None or at < self._wake_at:
+                self._wake()  # else the thread wakes earlier anyway, and sees this then
 
     # -- doing it ---------------------------------------------------------------------------------
 
@@ -110,7 +113,10 @@ class Afterwards:
             with self._lock:
                 due, flush = self._due()
                 while not due and not flush and not self._closed:
-                    self._lock.wait(self._wait_s())
+                    wait = self._wait_s()
+                    self._wake_at = None if wait is None else time.monotonic() + wait
+                    self._lock.wait(wait)
+                    self._wake_at = None
                     due, flush = self._due()
                 if self._closed:
                     return

@@ -22,6 +22,10 @@ from dailypapers.store import Store
 PAGE = 5000
 
 
+def not_here(ident: str) -> NotFound:
+    return NotFound(f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it")
+
+
 class HubBase:
     """What every part of the hub shares; ``Hub`` combines the parts."""
 
@@ -71,21 +75,23 @@ class HubBase:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    @staticmethod
+    def _key_of(ident: str) -> str:
+        """The store's name of a paper given by arXiv id, arXiv/HF URL or local id; InvalidInput
+        when ``ident`` is none of those."""
+        key = ident.strip()
+        return key if key.startswith(LOCAL_PREFIX) else parse_reference(key)[0]
+
     def find(self, ident: str) -> Paper | None:
         """A paper by arXiv id, arXiv/HF URL, or local id, or None when it is not here;
         InvalidInput when ``ident`` is none of those."""
-        key = ident.strip()
-        if not key.startswith(LOCAL_PREFIX):
-            key = parse_reference(key)[0]
-        return self.store.paper(key)
+        return self.store.paper(self._key_of(ident))
 
     def paper(self, ident: str) -> Paper:
         """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here."""
         paper = self.find(ident)
         if paper is None:
-            raise NotFound(
-                f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it"
-            )
+            raise not_here(ident)
         return paper
 
     def all_papers(self) -> Iterator[Paper]:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dailypapers import accounts
-from dailypapers.errors import InvalidInput, NotFound, RateLimited, Unauthorized
+from dailypapers.errors import InvalidInput, NotFound, Unauthorized
 from dailypapers.hub.afterwards import SEEN_EVERY_S
-from dailypapers.hub.base import HubBase
-from dailypapers.models import ApiToken, Comment, Paper, SignIn, User
+from dailypapers.hub.base import HubBase, not_here
+from dailypapers.models import Allowance, ApiToken, Comment, Paper, SignIn, User, Vote
 from dailypapers.text import clean
 
 MAX_COMMENT = 10_000
@@ -159,14 +159,19 @@ class Community(HubBase):
 
     # -- votes and comments ---------------------------------------------------------------------
 
-    def vote(self, user: User, ident: str, on: bool = True) -> Paper:
-        """Upvote a paper (or take the vote back); the paper with its new count. Idempotent."""
-        paper = self.paper(ident)
-        self.limit("vote", f"user:{user.id}")
-        changed, _ = self.store.set_vote(user.id, paper.pk, on)
+    def vote(self, user: User, ident: str, on: bool = True) -> Vote:
+        """Upvote a paper (or take the vote back); the vote and the paper's new count.
+        Idempotent. NotFound for an unknown paper, RateLimited past ``limit_votes``."""
+        found = self.store.paper_key(self._key_of(ident))
+        if found is None:
+            raise not_here(ident)
+        pk, paper_id, shown = found
+        changed, count = self.store.vote(
+            user.id, pk, on, self.allowance("vote", f"user:{user.id}"), time.time()
+        )
         if changed:
             self.signals_changed(user)
-        return self.paper(paper.id)
+        return Vote(paper_id, shown + count, on)
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
         """Post a comment (the text as typed; pages escape it when they show it)."""
@@ -195,13 +200,13 @@ class Community(HubBase):
 
     # -- rate limits ----------------------------------------------------------------------------
 
-    def limit(self, action: str, who: str) -> None:
-        """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
+    def allowance(self, action: str, who: str) -> Allowance:
+        """What ``who`` may do of ``action`` per window, from the settings."""
         setting, window, what = LIMITS[action]
         allowed = int(getattr(self.settings, setting))
-        count, retry_after = self.store.hit(f"{action}:{who}", window, time.time())
-        if count > allowed:
-            per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
-            raise RateLimited(
-                f"too many {what}: {allowed} per {per}; try again in {retry_after} s", retry_after
-            )
+        per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
+        return Allowance(f"{action}:{who}", window, allowed, f"{what}: {allowed} per {per}")
+
+    def limit(self, action: str, who: str) -> None:
+        """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
+        self.store.check_allowance(self.allowance(action, who), time.time())

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dailypapers.errors import StoreError
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.locks import file_lock
 from dailypapers.models import (
     LOCAL_PREFIX,
+    Allowance,
     ApiToken,
     Collection,
     Comment,
@@ -68,6 +71,12 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = database.make_engine(url)
+        # SQLite has one writer at a time. Writers of this process take turns on a lock, which
+        # hands over the moment the last one commits; left to SQLite they would poll for the
+        # database's lock with sleeps of up to 100 ms each. (PostgreSQL locks rows instead.)
+        self._writers: AbstractContextManager[Any] = (
+            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -83,17 +92,22 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _write(self) -> Any:
-        try:
-            return self.engine.connect().execution_options(immediate=True)
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A connection for one write transaction, its turn taken (SQLite's starts IMMEDIATE)."""
+        with self._writers:
+            try:
+                conn = self.engine.connect().execution_options(immediate=True)
+            except (OperationalError, PoolTimeout) as exc:
+                raise StoreError(f"cannot open the database: {exc}") from exc
+            with conn:
+                yield conn
 
     def _read(self) -> Any:
         try:
             return self.engine.connect()
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database: {exc.orig}") from exc
+        except (OperationalError, PoolTimeout) as exc:
+            raise StoreError(f"cannot open the database: {exc}") from exc
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -193,9 +207,19 @@ class Store:
         with self._write() as conn, conn.begin():
             return community.revoke_token(conn, user_id, which)
 
-    def set_vote(self, user_id: int, paper_pk: int, on: bool) -> tuple[bool, int]:
+    def vote(
+        self, user_id: int, paper_pk: int, on: bool, allowance: Allowance, now: float
+    ) -> tuple[bool, int]:
+        """Count the vote against ``allowance`` and cast it (or take it back), in one
+        transaction: (whether it changed, the site's count). RateLimited past the allowance."""
         with self._write() as conn, conn.begin():
+            community.check_allowance(conn, allowance, now)
             return community.set_vote(conn, user_id, paper_pk, on)
+
+    def paper_key(self, ident: str) -> tuple[int, str, int] | None:
+        """(key, id, source's upvotes) of a paper by arXiv or local id: a light ``paper``."""
+        with self._read() as conn:
+            return community.paper_key(conn, _by_ident(ident))
 
     def voted(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
         with self._read() as conn:
@@ -225,9 +249,9 @@ class Store:
         with self._read() as conn:
             return community.submitted_by(conn, user_id, limit)
 
-    def hit(self, key: str, window_s: int, now: float) -> tuple[int, int]:
+    def check_allowance(self, allowance: Allowance, now: float) -> None:
         with self._write() as conn, conn.begin():
-            return community.hit(conn, key, window_s, now)
+            community.check_allowance(conn, allowance, now)
 
     # -- a reader's library ---------------------------------------------------------------------
 
@@ -506,13 +530,8 @@ class Store:
 
     def paper(self, ident: str) -> Paper | None:
         """A paper by arXiv id (any version suffix is ignored) or by local id."""
-        ident = ident.strip()
-        if is_arxiv_id(ident):
-            condition = papers.c.arxiv_id == split_version(ident)[0]
-        else:
-            condition = papers.c.local_id == ident
         with self._read() as conn:
-            found = self._papers(conn, condition)
+            found = self._papers(conn, _by_ident(ident))
         return found[0] if found else None
 
     def papers_changed_since(
@@ -689,6 +708,14 @@ class Store:
                     Listing(listing.day, listing.rank, listing.submitter)
                 )
         return [_paper(row, tuple(by_pk[row.pk])) for row in rows]
+
+
+def _by_ident(ident: str) -> Any:
+    """The condition on ``papers`` naming a paper by arXiv id (any version) or local id."""
+    ident = ident.strip()
+    if is_arxiv_id(ident):
+        return papers.c.arxiv_id == split_version(ident)[0]
+    return papers.c.local_id == ident
 
 
 def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:

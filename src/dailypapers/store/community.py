@@ -16,8 +16,8 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from dailypapers.errors import Conflict, InvalidInput, NotFound
-from dailypapers.models import ApiToken, Comment, User
+from dailypapers.errors import Conflict, InvalidInput, NotFound, RateLimited
+from dailypapers.models import Allowance, ApiToken, Comment, User
 from dailypapers.store import library
 from dailypapers.store.rows import chunks, insert_ignore, is_key, present_among, set_present
 from dailypapers.store.tables import (
@@ -169,12 +169,13 @@ def set_vote(conn: Connection, user_id: int, paper_pk: int, on: bool) -> tuple[b
     """
     key = {"user_id": user_id, "paper_pk": paper_pk}
     changed = set_present(conn, upvotes, key, on, created_at=_now())
-    if changed:
-        _touch_paper(conn, paper_pk)
-        library.bump_signals(conn, user_id)  # a vote says what the member likes
     count = conn.execute(
         select(func.count()).select_from(upvotes).where(upvotes.c.paper_pk == paper_pk)
     ).scalar_one()
+    if changed:
+        library.bump_signals(conn, user_id)  # a vote says what the member likes
+        # Last: the change sequence's row is every writer's, and stays locked until commit.
+        _touch_paper(conn, paper_pk)
     return changed, int(count)
 
 
@@ -222,6 +223,18 @@ def add_comment(
     ).scalar_one()
     _touch_paper(conn, paper_pk)  # its comment count is part of what lists show
     return int(comment_id)
+
+
+def paper_key(conn: Connection, condition: Any) -> tuple[int, str, int] | None:
+    """(key, public id, the upvotes its source showed) of the paper meeting ``condition``."""
+    row = conn.execute(
+        select(papers.c.pk, papers.c.arxiv_id, papers.c.local_id, papers.c.source_upvotes).where(
+            condition
+        )
+    ).first()
+    if row is None:
+        return None
+    return int(row.pk), row.arxiv_id or row.local_id, int(row.source_upvotes or 0)
 
 
 def paper_comments(conn: Connection, paper_pk: int, paper_id: str) -> list[Comment]:
@@ -291,6 +304,13 @@ def submitted_by(conn: Connection, user_id: int, limit: int) -> list[int]:
 
 
 # -- rate limits ---------------------------------------------------------------------------------
+
+
+def check_allowance(conn: Connection, allowance: Allowance, now: float) -> None:
+    """Count one use against ``allowance``; RateLimited (with Retry-After) past it."""
+    count, retry_after = hit(conn, allowance.key, allowance.window_s, now)
+    if count > allowance.allowed:
+        raise RateLimited(f"too many {allowance.what}; try again in {retry_after} s", retry_after)
 
 
 def hit(conn: Connection, key: str, window_s: int, now: float) -> tuple[int, int]:

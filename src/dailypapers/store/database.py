@@ -16,6 +16,11 @@ from sqlalchemy.pool import QueuePool
 
 from dailypapers.errors import ConfigError, StoreError
 
+# Connections a process keeps, and opens beyond them at busy times: at least as many as the web
+# server's threads (40), so that no request waits for a connection another thread could free.
+POOL_SIZE = 10
+POOL_OVERFLOW = 40
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -49,8 +54,8 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(
                 url,
                 poolclass=QueuePool,
-                pool_size=8,
-                max_overflow=16,
+                pool_size=POOL_SIZE,
+                max_overflow=POOL_OVERFLOW,
                 connect_args={"check_same_thread": False},
             )
             event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,7 +65,9 @@ def make_engine(url: str) -> Engine:
             return engine
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     except ArgumentError as exc:
         raise ConfigError(f"database URL is not valid: {exc}") from exc
     except ModuleNotFoundError as exc:

@@ -176,10 +176,14 @@ def _has_local_papers(conn: Connection) -> bool:
 
 def bump_seq(conn: Connection) -> int:
     """Advance the change sequence; the row lock it takes orders concurrent writers by sequence."""
-    conn.execute(
-        update(change_seq).where(change_seq.c.id == 1).values(value=change_seq.c.value + 1)
+    return int(
+        conn.execute(
+            update(change_seq)
+            .where(change_seq.c.id == 1)
+            .values(value=change_seq.c.value + 1)
+            .returning(change_seq.c.value)
+        ).scalar_one()
     )
-    return int(conn.execute(select(change_seq.c.value).where(change_seq.c.id == 1)).scalar_one())
 
 
 class _Batch:

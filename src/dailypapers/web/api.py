@@ -125,14 +125,14 @@ def router(hub: Hub, settings: Settings) -> APIRouter:
     )
     def upvote(request: Request, paper_id: str) -> Item:
         """Upvote a paper (idempotent: a second upvote changes nothing)."""
-        paper = hub.vote(api_user(request, hub), paper_id, True)
-        return {"id": paper.id, "upvotes": paper.total_upvotes, "voted": True}
+        cast = hub.vote(api_user(request, hub), paper_id, True)
+        return {"id": cast.paper_id, "upvotes": cast.upvotes, "voted": True}
 
     @api.delete("/papers/{paper_id:paper}/upvote", responses=WRITE, openapi_extra=NEEDS_TOKEN)
     def remove_upvote(request: Request, paper_id: str) -> Item:
         """Take an upvote back (idempotent)."""
-        paper = hub.vote(api_user(request, hub), paper_id, False)
-        return {"id": paper.id, "upvotes": paper.total_upvotes, "voted": False}
+        cast = hub.vote(api_user(request, hub), paper_id, False)
+        return {"id": cast.paper_id, "upvotes": cast.upvotes, "voted": False}
 
     @api.post(
         "/papers/submit",

@@ -189,10 +189,10 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
     ) -> Response:
         user = posted_by(request, hub, csrf)
         voted = on == "1"
-        paper = hub.vote(user, ident, voted)
+        cast = hub.vote(user, ident, voted)
         if wants_json(request):
-            return JSONResponse({"id": paper.id, "upvotes": paper.total_upvotes, "voted": voted})
-        return back(next, f"/papers/{paper.id}")
+            return JSONResponse({"id": cast.paper_id, "upvotes": cast.upvotes, "voted": voted})
+        return back(next, f"/papers/{cast.paper_id}")
 
     @pages.post("/papers/{ident:path}/comments")
     def comment(
