@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from dailypapers.errors import InvalidInput
 from dailypapers.models import PaperRecord, Rejection
@@ -49,7 +50,9 @@ def parser_for(fmt: str, page_date: date | None = None, max_line: int = MAX_LINE
 
 
 def _parse_abs_any(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejection]:
-    head = stream.peek(512) if hasattr(stream, "peek") else b""
+    if not hasattr(stream, "peek"):  # a stream in memory, say: buffered, to look at its head
+        stream = cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, stream)))
+    head = stream.peek(512)  # type: ignore[attr-defined]
     if abs_files.looks_like_tar(head):
         return abs_files.parse_abs_tar(stream, source)
     return abs_files.parse_abs(stream, source)

@@ -98,7 +98,10 @@ def _skip_line(lines: BinaryIO) -> int:
 def read_document(stream: BinaryIO, source: str, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     """The whole of ``stream`` (decompressed when gzip), or InvalidInput when it is larger than
     ``limit`` bytes or breaks off."""
-    data = open_maybe_gzip(stream).read(limit + 1)
+    try:
+        data = open_maybe_gzip(stream).read(limit + 1)
+    except CutShort as exc:
+        raise InvalidInput(f"{source}: {exc}") from None
     if len(data) > limit:
         raise InvalidInput(f"{source}: larger than {limit // (1 << 20)} MB, more than one answer")
     return data
