@@ -137,9 +137,9 @@ WRONG_VALUES = st.one_of(
 def same_record(now: PaperRecord | Rejection, was: PaperRecord | Rejection) -> bool:
     """Equal, but for a listing's rank: a line that cannot be read holds no place on its list,
     so the ranks after it move up by one."""
-    if isinstance(now, PaperRecord) and isinstance(was, PaperRecord):
-        if now.listing is not None and was.listing is not None:
-            return dataclasses.replace(now, listing=was.listing) == was
+    both = isinstance(now, PaperRecord) and isinstance(was, PaperRecord)
+    if both and now.listing is not None and was.listing is not None:  # type: ignore[union-attr]
+        return dataclasses.replace(now, listing=was.listing) == was  # type: ignore[union-attr, type-var]
     return now == was
 
 
@@ -153,7 +153,7 @@ def test_one_bad_line_is_one_rejection_and_every_other_record_is_kept(
     record = json.loads(lines[number])
     key = data.draw(st.sampled_from(sorted(record)))
     record[key] = data.draw(WRONG_VALUES)
-    mutated = lines[:number] + [json.dumps(record).encode() + b"\n"] + lines[number + 1 :]
+    mutated = [*lines[:number], json.dumps(record).encode() + b"\n", *lines[number + 1 :]]
     before = parse(fmt, b"".join(lines))
     after = parse(fmt, b"".join(mutated))
     # The line's own item changed, into another record or one rejection naming it.
@@ -229,7 +229,7 @@ def test_one_bad_abs_file_in_an_archive_is_one_rejection(number: int, junk: byte
             assert now == was
 
 
-# -- through the hub, into a real store -------------------------------------------------------------
+# -- through the hub, into a real store ---------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
