@@ -137,9 +137,8 @@ WRONG_VALUES = st.one_of(
 def same_record(now: PaperRecord | Rejection, was: PaperRecord | Rejection) -> bool:
     """Equal, but for a listing's rank: a line that cannot be read holds no place on its list,
     so the ranks after it move up by one."""
-    both = isinstance(now, PaperRecord) and isinstance(was, PaperRecord)
-    if both and now.listing is not None and was.listing is not None:  # type: ignore[union-attr]
-        return dataclasses.replace(now, listing=was.listing) == was  # type: ignore[union-attr, type-var]
+    if isinstance(now, PaperRecord) and isinstance(was, PaperRecord) and now.listing and was.listing:
+        return dataclasses.replace(now, listing=was.listing) == was
     return now == was
 
 
