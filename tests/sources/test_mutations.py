@@ -137,7 +137,8 @@ WRONG_VALUES = st.one_of(
 def same_record(now: PaperRecord | Rejection, was: PaperRecord | Rejection) -> bool:
     """Equal, but for a listing's rank: a line that cannot be read holds no place on its list,
     so the ranks after it move up by one."""
-    if isinstance(now, PaperRecord) and isinstance(was, PaperRecord) and now.listing and was.listing:
+    records = isinstance(now, PaperRecord) and isinstance(was, PaperRecord)
+    if records and now.listing and was.listing:
         return dataclasses.replace(now, listing=was.listing) == was
     return now == was
 
