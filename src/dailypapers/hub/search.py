@@ -23,11 +23,16 @@ from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.fusion import convex_fusion
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
-from dailypapers.search.vectors import VectorIndex
+from dailypapers.search.vectors import VectorHit, VectorIndex
 from dailypapers.text import clean
 
 # Hits each ranking contributes to a hybrid search.
 FUSION_DEPTH = 100
+# Papers meeting a query's operators or filters that a search by meaning judges one by one;
+# past this many it takes the nearest WIDE_FACTOR times as many of all and keeps those meeting
+# them.
+EXACT_MEANING = 20_000
+WIDE_FACTOR = 8
 # Relevant hits a search sorted by date or upvotes reorders.
 SORT_DEPTH = 200
 SEARCH_MODES = ("lexical", "semantic", "hybrid")
@@ -47,31 +52,6 @@ class SearchHit:
     score: float
     title_snippet: str
     abstract_snippet: str
-
-
-def _restricts(filters: LexicalFilters | None) -> bool:
-    return filters is not None and (
-        filters.published_from is not None
-        or filters.published_to is not None
-        or bool(filters.categories)
-        or filters.min_upvotes is not None
-    )
-
-
-def _passes(paper: Paper, filters: LexicalFilters | None) -> bool:
-    """Whether ``paper`` meets ``filters`` (the lexical index applies the same ones itself)."""
-    if filters is None:
-        return True
-    day = paper.day
-    if filters.published_from and (day is None or day < filters.published_from):
-        return False
-    if filters.published_to and (day is None or day > filters.published_to):
-        return False
-    if filters.categories:
-        wanted = {c.strip().lower() for c in filters.categories}
-        if not wanted & {c.lower() for c in paper.categories or ()}:
-            return False
-    return filters.min_upvotes is None or paper.total_upvotes >= filters.min_upvotes
 
 
 def _sort_key(paper: Paper, sort: str) -> tuple[float, ...]:
@@ -305,22 +285,32 @@ class Searching(HubBase):
     def _ranked(
         self, query: str, depth: int, filters: LexicalFilters | None, mode: str
     ) -> tuple[list[tuple[int, float]], dict[int, Paper]]:
-        """The ``depth`` best (paper key, score) of ``mode``, and any papers read on the way."""
+        """The ``depth`` best (paper key, score) of ``mode``, and any papers read on the way.
+
+        Operators, phrases and filters hold in every mode: a search by meaning ranks only the
+        papers that meet them (``LexicalIndex.requirements``).
+        """
         if mode == "lexical":
             hits = self.lexical.search(query, depth, filters, snippets=False)
             return [(hit.key, hit.score) for hit in hits if hit.key is not None], {}
-        query_vector = self.embedder.embed_query(query)
-        papers: dict[int, Paper] = {}
-        if _restricts(filters):
-            # The vector index knows no dates or votes: filter after the fact, from more hits.
-            nearest = self.vectors.search(query_vector, depth * 4)
-            papers = self.store.papers_by_pk([hit.key for hit in nearest])
-            nearest = [h for h in nearest if h.key in papers and _passes(papers[h.key], filters)]
-        else:
+        required, text = self.lexical.requirements(query, filters, EXACT_MEANING + 1)
+        if required is not None and not text:
+            # Nothing but operators and filters: nothing to mean, the words' ranking stands.
+            return self._ranked(query, depth, filters, "lexical")
+        query_vector = self.embedder.embed_query(text or query)
+        if required is None:
             nearest = self.vectors.search(query_vector, depth)
+        elif len(required) <= EXACT_MEANING:
+            scores = self.vectors.similarities(query_vector, required)
+            best = sorted(scores.items(), key=lambda pair: -pair[1])[:depth]
+            nearest = [VectorHit(key, similarity) for key, similarity in best]
+        else:  # too many to judge each: the nearest of all, those among them that qualify
+            wide = self.vectors.search(query_vector, depth * WIDE_FACTOR)
+            keep = self.lexical.meeting(query, filters, [hit.key for hit in wide])
+            nearest = [hit for hit in wide if hit.key in keep]
         meaning = {hit.key: hit.similarity for hit in nearest[:depth]}
         if mode == "semantic":
-            return list(meaning.items()), papers
+            return list(meaning.items()), {}
         lexical = [
             (hit.key, hit.score)
             for hit in self.lexical.search(query, depth, filters, snippets=False)
@@ -329,7 +319,7 @@ class Searching(HubBase):
         # Papers found by words alone are judged on their meaning too, from their vectors.
         missing = [key for key, _ in lexical if key not in meaning]
         meaning |= self.vectors.similarities(query_vector, missing)
-        return convex_fusion(lexical, meaning)[:depth], papers
+        return convex_fusion(lexical, meaning)[:depth], {}
 
     def newest(self, category: str, limit: int = 50) -> list[Paper]:
         """The newest papers of an arXiv category (any of a paper's categories counts)."""

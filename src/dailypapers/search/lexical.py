@@ -148,11 +148,14 @@ def _schema() -> tantivy.Schema:
 
 @dataclass(slots=True)
 class _Plan:
-    """A parsed query: the Tantivy query, and what to highlight (stems; typed words for fuzzy)."""
+    """A parsed query: the Tantivy query, what to highlight (stems; typed words for fuzzy), what
+    every hit must match (its operators and phrases), and its plain words."""
 
     query: tantivy.Query | None
     highlight: set[str]
     fuzzy: set[str]
+    required: tantivy.Query | None = None
+    words: str = ""
 
 
 class LexicalIndex:
@@ -407,6 +410,50 @@ class LexicalIndex:
         )
         return [int(key) for key, _ in found.hits]
 
+    def requirements(
+        self, query: str, filters: LexicalFilters | None, limit: int
+    ) -> tuple[list[int] | None, str]:
+        """What a search by other means must keep to: (keys of the papers meeting ``query``'s
+        operators and phrases and the ``filters``, up to ``limit``, or None when there are
+        neither; ``query``'s plain words, with its phrases' words, for a search by meaning).
+
+        ``author:``, ``cat:`` and ``"phrases"`` are requirements in every kind of search: a
+        paper that does not meet them is no hit, however close in meaning it is.
+        """
+        searcher = self._index.searcher()
+        plan = self._plan(query, searcher)
+        phrases = " ".join(m.group("phrase") or "" for m in _QUERY_TOKEN.finditer(query))
+        text = " ".join(part for part in (plan.words, phrases.strip()) if part)
+        restrictions = self._filter_queries(filters)
+        if plan.required is None and not restrictions:
+            return None, text
+        clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        if plan.required is not None:
+            clauses.append((tantivy.Occur.Must, plan.required))
+        clauses += [(tantivy.Occur.Must, q) for q in restrictions]
+        found = searcher.search(
+            tantivy.Query.boolean_query(clauses), limit, count=False, order_by_field="key"
+        )
+        return [int(key) for key, _ in found.hits], text
+
+    def meeting(
+        self, query: str, filters: LexicalFilters | None, keys: Sequence[int]
+    ) -> set[int]:
+        """Which of ``keys`` meet ``query``'s operators and phrases and the ``filters``."""
+        if not keys:
+            return set()
+        searcher = self._index.searcher()
+        plan = self._plan(query, searcher)
+        among = tantivy.Query.term_set_query(self._schema, "key", list(keys))
+        clauses = [(tantivy.Occur.Must, among)]
+        if plan.required is not None:
+            clauses.append((tantivy.Occur.Must, plan.required))
+        clauses += [(tantivy.Occur.Must, q) for q in self._filter_queries(filters)]
+        found = searcher.search(
+            tantivy.Query.boolean_query(clauses), len(keys), count=False, order_by_field="key"
+        )
+        return {int(key) for key, _ in found.hits}
+
     def snippets(self, query: str, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
         """(title, abstract) snippets of the papers ``ids`` with ``query``'s words marked.
 
@@ -513,13 +560,21 @@ class LexicalIndex:
             should += self._word_clause(
                 unit, searcher, highlight, fuzzy, trailing and i == len(units) - 1
             )
+        required = None
+        if must:
+            required = (
+                must[0]
+                if len(must) == 1
+                else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+            )
+        plain = " ".join(words)
         if not must and not should:
-            return _Plan(None, highlight, fuzzy)
+            return _Plan(None, highlight, fuzzy, None, plain)
         clauses = [(tantivy.Occur.Must, q) for q in must]
         clauses += [(tantivy.Occur.Should, q) for q in should]
         if len(clauses) == 1:
-            return _Plan(clauses[0][1], highlight, fuzzy)
-        return _Plan(tantivy.Query.boolean_query(clauses), highlight, fuzzy)
+            return _Plan(clauses[0][1], highlight, fuzzy, required, plain)
+        return _Plan(tantivy.Query.boolean_query(clauses), highlight, fuzzy, required, plain)
 
     def _word_clause(
         self,
