@@ -268,3 +268,59 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
         time.sleep(1.1)
         assert store.take_job("send", later, "other", _now() + timedelta(1), _now())
         other.hub.close()
+
+
+def test_messages_composed_in_another_process_link_to_the_port_the_site_serves_on(
+    tmp_path: Path, mailbox: Mailbox
+) -> None:
+    """`serve --port P` and `digest send` in two processes, no base_url set anywhere: every link
+    of the digest, and List-Unsubscribe, reach the site at P."""
+    import re
+    import socket
+
+    import httpx
+
+    with mail_hub(tmp_path, mailbox.url) as hub:
+        subscribe_confirmed(hub, mailbox, "far@example.org")
+    mailbox.clear()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DAILYPAPERS_")}
+    env["DAILYPAPERS_SMTP_URL"] = mailbox.url
+    command = [sys.executable, "-m", "dailypapers.cli", "--data-dir", str(tmp_path)]
+    server = subprocess.Popen(
+        [*command, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+            time.sleep(0.2)
+        sent = subprocess.run(
+            [*command, "digest", "send", "--date", "2026-02-04", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert sent.returncode == 0, sent.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    (digest,) = mailbox.to("far@example.org")
+    site = f"http://127.0.0.1:{port}/"
+    links = re.findall(r'href="([^"]+)"', digest.html)
+    assert links and all(link.startswith(site) for link in links if "arxiv.org" not in link)
+    assert digest.message["List-Unsubscribe"].startswith(f"<{site}unsubscribe?token=")
+    # And the unsubscribe link works against the site that served it.
+    unsubscribe = digest.message["List-Unsubscribe"].split(",")[0].strip("<> ")
+    assert unsubscribe.startswith(site)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dailypapers import __version__
-from dailypapers.config import ENV_PREFIX, Settings, load_settings
+from dailypapers.config import ENV_PREFIX, Settings, load_settings, record_served
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
 from dailypapers.hub import FORMATS, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
@@ -505,6 +505,7 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
     from dailypapers.web import create_app
 
     settings.require_secret()
+    record_served(settings)
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
     # The client's address from a reverse proxy on this machine (for rate limits).
     options = {"host": settings.host, "port": settings.port, "proxy_headers": True}

@@ -1,7 +1,10 @@
 """Typed settings: flags, then ``DAILYPAPERS_*`` environment, then ``dailypapers.toml``.
 
 Every setting is declared once, with its type, default and help text, so the README's table
-and the help come from the same declarations. Loading does no I/O beyond reading the TOML file.
+and the help come from the same declarations. Loading reads nothing but files of the data dir:
+the TOML file, the secret key, and the address the site was last served at (``SERVED_FILE``,
+written by ``serve``), which is the base URL of links when no setting names one, so that a
+message composed by another process (``digest send``, the worker) links to the site.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dailypapers.errors import ConfigError
 ENV_PREFIX = "DAILYPAPERS_"
 CONFIG_FILE = "dailypapers.toml"
 SECRET_FILE = "secret_key"
+SERVED_FILE = "served_url"
 # Secrets that appear in examples and docs; a server started with one of them is not private.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "xxx"})
 
@@ -50,7 +54,8 @@ class Settings:
         default="http://127.0.0.1:8000",
         metadata=_help(
             "Public URL of the site, used in links, feeds and emails; when unset, "
-            "http://HOST:PORT of `serve`."
+            "http://HOST:PORT of `serve` (the address it last served at, recorded in the data "
+            "dir, for the other commands)."
         ),
     )
     secret_key: str = field(
@@ -297,12 +302,16 @@ def load_settings(
         if key in names:
             values[key] = _coerce(key, raw, f"--{key.replace('_', '-')}")
     values["data_dir"] = data_dir
-    if "base_url" not in values and ("host" in values or "port" in values):
-        # Links in pages and messages must reach this server when only where it listens was set.
-        host = str(values.get("host", Settings.host))
-        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-        host = f"[{host}]" if ":" in host else host
-        values["base_url"] = f"http://{host}:{values.get('port', Settings.port)}"
+    if "base_url" not in values:
+        served = data_dir / SERVED_FILE
+        if "host" in values or "port" in values:
+            # Links in pages and messages must reach this server when only where it listens
+            # was set.
+            values["base_url"] = listening_url(
+                str(values.get("host", Settings.host)), int(values.get("port", Settings.port))
+            )
+        elif served.is_file():
+            values["base_url"] = served.read_text(encoding="utf-8").strip() or Settings.base_url
     settings = replace(Settings(), **values)
     try:
         ZoneInfo(settings.timezone)
@@ -314,6 +323,23 @@ def load_settings(
     if not settings.secret_key and settings.secret_path.is_file():
         settings = replace(settings, secret_key=settings.secret_path.read_text().strip())
     return settings
+
+
+def listening_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` of a server listening on ``host`` (any address: this machine's)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}"
+
+
+def record_served(settings: Settings) -> None:
+    """Note in the data dir where ``serve`` listens: other processes' links reach it there
+    when no ``base_url`` is set (see the module's docstring)."""
+    path = settings.data_dir / SERVED_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(listening_url(settings.host, settings.port) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def write_secret(settings: Settings) -> Settings:

@@ -436,9 +436,7 @@ class LexicalIndex:
         )
         return [int(key) for key, _ in found.hits], text
 
-    def meeting(
-        self, query: str, filters: LexicalFilters | None, keys: Sequence[int]
-    ) -> set[int]:
+    def meeting(self, query: str, filters: LexicalFilters | None, keys: Sequence[int]) -> set[int]:
         """Which of ``keys`` meet ``query``'s operators and phrases and the ``filters``."""
         if not keys:
             return set()
