@@ -324,3 +324,31 @@ def test_messages_composed_in_another_process_link_to_the_port_the_site_serves_o
     # And the unsubscribe link works against the site that served it.
     unsubscribe = digest.message["List-Unsubscribe"].split(",")[0].strip("<> ")
     assert unsubscribe.startswith(site)
+
+
+def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
+    tmp_path: Path,
+    mailbox: Mailbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mail_hub(tmp_path, mailbox.url):
+        pass
+    nowhere = make_refused_url()  # arXiv and Hugging Face both unreachable
+    for name, value in (
+        ("SMTP_URL", mailbox.url),
+        ("ARXIV_OAI_URL", nowhere + "/oai2"),
+        ("HF_URL", nowhere),
+        ("ARXIV_DELAY", "0"),
+        ("FETCH_RETRIES", "0"),
+    ):
+        monkeypatch.setenv(f"DAILYPAPERS_{name}", value)
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "worker", "--once", "--json"]) == 11
+    out, err = capsys.readouterr()
+    once = json.loads(out)
+    assert once["failed"] == ["fetch-arxiv", "fetch-hf"]
+    assert "could not reach" in once["ran"]["fetch-arxiv"]["error"]
+    assert "jobs failed: fetch-arxiv, fetch-hf" in err
+    # Failed runs wait before the next try: run again at once, nothing is due, nothing fails.
+    assert main([*data, "worker", "--once"]) == 0

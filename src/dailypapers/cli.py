@@ -1,7 +1,8 @@
 """The `dailypapers` command: builds Settings, then a Hub, then dispatches to one hub call.
 
-Exit codes: 0 success; 2 bad usage or configuration; 3 an import rejected some records; other
-codes come from the error tree (4 not found, 6 a fetch failed, 7 the database is unavailable).
+Exit codes: 0 success; 2 bad usage or configuration; 3 an import rejected some records; 11 a
+job of ``worker --once`` failed; other codes come from the error tree (4 not found, 6 a fetch
+failed, 7 the database is unavailable).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dailypapers.models import ImportSummary
 from dailypapers.wire import paper_json, subscription_json
 
 EXIT_REJECTED = 3
+EXIT_JOBS_FAILED = 11
 _MARK = re.compile(r"</?mark>")
 
 
@@ -479,12 +481,16 @@ def _worker(hub: Hub, args: argparse.Namespace) -> int:
     if args.once:
         ran = worker.tick()
         indexed = hub.index()
+        failed = [name for name, outcome in ran if "error" in outcome]
         if args.json:
-            print(json.dumps({"ran": dict(ran), "indexed": indexed}))
+            print(json.dumps({"ran": dict(ran), "indexed": indexed, "failed": failed}))
         else:
             for name, outcome in ran:
                 print(f"{name}: {json.dumps(outcome)}")
             print(f"indexed {indexed} papers")
+        if failed:
+            print(f"dailypapers: error: jobs failed: {', '.join(failed)}", file=sys.stderr)
+            return EXIT_JOBS_FAILED
         return 0
 
     def stop(_signum: int, _frame: Any) -> None:
