@@ -327,3 +327,47 @@ def test_fifty_members_voting_at_once_over_http_all_get_answers(
     assert failures == []
     assert all(hub.paper(paper).upvotes == len(tokens) for paper in ids)
     hub.close()
+
+
+def test_a_submission_while_arxiv_hangs_gives_up_in_seconds_and_keeps_the_form(
+    tmp_path: Path,
+) -> None:
+    import socket
+    import time
+
+    # arXiv as it is when it hangs: a server that takes connections and never answers.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def hold() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/api/query"
+    site = make_site(tmp_path, url, fetch_retries=4, arxiv_delay=3.0)
+    try:
+        member = site.member()
+        form = member.get("/submit").text
+        started = time.monotonic()
+        answer = member.post("/submit", data={"ref": "2401.04088", "csrf": csrf_of(form)})
+        waited = time.monotonic() - started
+        assert answer.status_code == 502
+        assert 'value="2401.04088"' in answer.text  # the form, with what was typed
+        assert "arXiv did not answer in time" in answer.text and url not in answer.text
+        assert waited < 15, f"the member waited {waited:.0f} s"
+    finally:
+        stop.set()
+        holder.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+        site.hub.close()

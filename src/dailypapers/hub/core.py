@@ -10,6 +10,7 @@ scheduled jobs' leases (``scheduling.py``).
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dailypapers import demo
-from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
+from dailypapers.errors import DailyPapersError, FetchError, InvalidInput, NotFound
 from dailypapers.hub.mailing import Mailing
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.ids import parse_reference
@@ -34,6 +35,9 @@ from dailypapers.store import HarvestProgress, Prepared, prepare
 
 # Files this large are parsed in a child process while this one stores (two cores at work).
 BACKGROUND_PARSE_BYTES = 8 * 1024 * 1024
+# Seconds a member who submits a paper waits for arXiv at most, retries included.
+SUBMIT_BUDGET_S = 10.0
+log = logging.getLogger("dailypapers.hub")
 
 Progress = Callable[[ImportSummary], None]
 
@@ -187,12 +191,13 @@ class Hub(Mailing, Scheduling):
 
     # -- fetch ----------------------------------------------------------------------------------
 
-    def _client(self, min_interval: float = 0.0) -> HttpClient:
+    def _client(self, min_interval: float = 0.0, budget: float | None = None) -> HttpClient:
         return HttpClient(
             user_agent=default_user_agent(self.settings.base_url),
             min_interval=min_interval,
             retries=self.settings.fetch_retries,
             transport=self._transport,
+            budget=budget,
         )
 
     def fetch_arxiv(
@@ -258,10 +263,11 @@ class Hub(Mailing, Scheduling):
             ]
             self._commit(records, report.summary, progress, state)
 
-    def fetch_arxiv_ids(self, refs: Sequence[str]) -> ImportSummary:
-        """Fetch papers by arXiv id or URL through the arXiv API and store them."""
+    def fetch_arxiv_ids(self, refs: Sequence[str], budget: float | None = None) -> ImportSummary:
+        """Fetch papers by arXiv id or URL through the arXiv API and store them; FetchError when
+        arXiv cannot be reached (within ``budget`` seconds, when given)."""
         ids = [parse_reference(ref)[0] for ref in refs]
-        with self._client(self.settings.arxiv_delay) as client:
+        with self._client(self.settings.arxiv_delay, budget) as client:
             records = ArxivApi(client, self.settings.arxiv_api_url).by_ids(ids)
         summary = self.ingest(records, source=self.settings.arxiv_api_url)
         found = {r.arxiv_id for r in records}
@@ -289,7 +295,14 @@ class Hub(Mailing, Scheduling):
         quota = self.settings.submissions_per_day
         self.store.check_quota(user.id, today, quota)  # before asking arXiv for anything
         if self.store.paper(arxiv_id) is None:
-            self.fetch_arxiv_ids([arxiv_id])
+            try:
+                self.fetch_arxiv_ids([arxiv_id], SUBMIT_BUDGET_S)
+            except FetchError as exc:
+                log.warning("a submission of %s could not be fetched: %s", arxiv_id, exc)
+                raise FetchError(
+                    f"arXiv did not answer in time, so {arxiv_id} could not be fetched; "
+                    "please try again in a few minutes"
+                ) from exc
         paper = self.store.paper(arxiv_id)
         if paper is None:
             raise NotFound(f"arXiv has no paper {arxiv_id}")

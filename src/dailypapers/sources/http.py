@@ -39,7 +39,9 @@ class HttpClient:
 
     A non-transient 4xx is returned to the caller: arXiv's 400 carries an error body worth parsing.
     When the service stays unreachable or failing, :class:`FetchError` says which URL, what failed
-    and after how many attempts. ``sleep`` and ``clock`` are injectable so tests need not wait.
+    and after how many attempts. With ``budget`` (seconds), a ``get`` gives up once that long has
+    passed, attempts and waits included: someone waits for the answer (a submission). ``sleep``
+    and ``clock`` are injectable so tests need not wait.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         *,
         max_retry_after: float = 300.0,
+        budget: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -62,6 +65,8 @@ class HttpClient:
         self.retries = retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.budget = budget
+        self.timeout = timeout
         self._sleep = sleep
         self._clock = clock
         self._last_start: float | None = None
@@ -75,11 +80,15 @@ class HttpClient:
 
     def get(self, url: str, params: Params | None = None) -> httpx.Response:
         """GET ``url``; returns any response that is not a transient failure, else FetchError."""
-        request = self._client.build_request("GET", url, params=params)
+        started = self._clock()
         attempts = self.retries + 1
         failure = ""
         for attempt in range(1, attempts + 1):
             self._pace()
+            timeout = self.timeout
+            if self.budget is not None:
+                timeout = min(timeout, max(0.1, self.budget - (self._clock() - started)))
+            request = self._client.build_request("GET", url, params=params, timeout=timeout)
             delay = self.backoff * 2 ** (attempt - 1)
             try:
                 response = self._client.send(request)
@@ -95,6 +104,9 @@ class HttpClient:
                 if wait is not None:
                     delay = wait
             if attempt < attempts:
+                if self.budget is not None and self._clock() - started + delay >= self.budget:
+                    attempts = attempt  # no time for another: say how many were made
+                    break
                 self._sleep(delay)
         plural = "s" if attempts > 1 else ""
         raise FetchError(f"{failure} after {attempts} attempt{plural}")

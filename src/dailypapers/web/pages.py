@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from dailypapers import wire
 from dailypapers.config import Settings
-from dailypapers.errors import Conflict, DailyPapersError, InvalidInput, NotFound
+from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidInput, NotFound
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.web.auth import (
     check_csrf,
@@ -225,7 +225,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         user = posted_by(request, hub, csrf)
         try:
             paper = hub.submit(user, ref)
-        except (InvalidInput, Conflict, NotFound) as exc:
+        except (InvalidInput, Conflict, NotFound, FetchError) as exc:
             return templates.page(
                 request, "submit.html", status=exc.status, ref=ref, error=str(exc)
             )
