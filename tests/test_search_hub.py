@@ -174,3 +174,57 @@ def test_a_batch_that_fills_the_last_page_exactly_is_covered(
     assert hub.index() == 783
     assert hub.lexical.watermark == hub.vectors.watermark == hub.store.change_seq()
     assert hub.index() == 0  # nothing is indexed twice
+
+
+def test_the_site_answers_from_what_is_indexed_and_says_how_much_is_not(tmp_path: Path) -> None:
+    """A search right after an import does not wait for the indexes: it answers from what they
+    hold and says how many papers are not in them yet."""
+    from fastapi.testclient import TestClient
+
+    from dailypapers.web import create_app
+
+    hub, _ = Hub.init(load_settings({"data_dir": tmp_path}, {}))
+    hub.load_demo()
+    app = create_app(hub, hub.settings, background_index=False, recheck_s=0)
+    client = TestClient(app)
+    page = client.get("/search", params={"q": "diffusion", "mode": "lexical"})
+    assert page.status_code == 200
+    assert "Still indexing: 783 new or changed papers may not show here yet." in page.text
+    hub.index(semantic=False)
+    page = client.get("/search", params={"q": "diffusion", "mode": "lexical"})
+    assert "Still indexing" not in page.text and "result" in page.text
+    hub.close()
+
+
+def test_the_cli_shows_its_catching_up_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import re
+    import subprocess
+    import sys
+
+    data = str(tmp_path / "d")
+    subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "--data-dir", data, "demo", "--no-serve"],
+        check=True,
+        capture_output=True,
+    )
+    leader, follower = pty.openpty()
+    done = subprocess.run(
+        [sys.executable, "-m", "dailypapers.cli", "--data-dir", data, "search", "diffusion"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        timeout=300,
+        env={**os.environ, "DAILYPAPERS_DATA_DIR": data},
+    )
+    os.close(follower)
+    shown = b""
+    try:
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    except OSError:  # the terminal closed with the process
+        pass
+    os.close(leader)
+    assert done.returncode == 0
+    assert b"papers indexed or embedded to bring the search index up to date" in shown
+    assert re.search(rb"^\s+1\. .+\[\d{4}\.\d{5}\]$", done.stdout, re.MULTILINE), done.stdout

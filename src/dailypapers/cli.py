@@ -282,6 +282,23 @@ def _count_printer(what: str) -> Any:
     return show
 
 
+def _catch_up(hub: Hub, semantic: bool | None = None) -> None:
+    """Bring the search indexes up to the store, showing the work on a terminal (embedding the
+    papers of a large import takes a while)."""
+    shown = _count_printer("papers indexed or embedded to bring the search index up to date")
+    moved = False
+
+    def progress(done: int) -> None:
+        nonlocal moved
+        moved = True
+        if shown is not None:
+            shown(done)
+
+    hub.index(progress=progress, semantic=semantic)
+    if moved and shown is not None:
+        print(file=sys.stderr)
+
+
 def _search(hub: Hub, args: argparse.Namespace) -> int:
     filters = LexicalFilters(
         published_from=args.date_from,
@@ -290,7 +307,7 @@ def _search(hub: Hub, args: argparse.Namespace) -> int:
         min_upvotes=args.min_upvotes,
     )
     mode = args.mode or ("hybrid" if embedding_available() else "lexical")
-    hub.index(semantic=mode != "lexical")  # a search sees every stored paper
+    _catch_up(hub, semantic=mode != "lexical")  # a search sees every stored paper
     hits = hub.search(args.query, args.limit, filters, mode, args.sort)
     return _print_hits(hits, args, mode, args.query)
 
@@ -376,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "search":
             return _search(hub, args)
         if args.command == "similar":
-            hub.index()  # a one-off command sees every stored paper
+            _catch_up(hub)  # a one-off command sees every stored paper
             return _print_hits(hub.similar(args.id, args.limit), args, "similar", args.id)
         if args.command == "user":
             return _add_user(hub, args)

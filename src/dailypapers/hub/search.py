@@ -123,6 +123,15 @@ class Searching(HubBase):
         the watermarks of the indexes as this process sees them."""
         return self.store.change_seq(), self.lexical.watermark, self.vectors.watermark
 
+    def unindexed(self, semantic: bool = False) -> int:
+        """Papers written since the lexical index (and the vector one, when ``semantic``) last
+        caught up with the store: new or changed papers a search may not show yet. A request
+        never waits for the indexes; a page says this instead."""
+        watermark = self.lexical.watermark
+        if semantic:
+            watermark = min(watermark, self.vectors.watermark)
+        return self.store.count_changed_since(watermark)
+
     def refresh_indexes(self) -> None:
         """See what another process has written to the indexes since they were opened here."""
         if self._lexical is not None:

@@ -638,6 +638,12 @@ class Store:
         with self._read() as conn:
             return list(dict.fromkeys(conn.execute(query).scalars()))
 
+    def count_changed_since(self, seq: int) -> int:
+        """How many papers were written after change ``seq``."""
+        query = select(func.count()).select_from(papers).where(papers.c.seq > seq)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def max_pk(self) -> int:
         with self._read() as conn:
             return int(conn.execute(select(func.max(papers.c.pk))).scalar_one() or 0)

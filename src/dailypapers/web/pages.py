@@ -127,6 +127,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
         )
         hits = hub.search(q, SEARCH_LIMIT, filters, chosen, sort) if q else []
         follow = _followable(q, category)
+        behind = hub.unindexed(semantic=chosen != "lexical") if q else 0
         return templates.page(
             request,
             "search.html",
@@ -143,6 +144,7 @@ def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
             date_to=date_to,
             min_upvotes=min_upvotes,
             follow=follow,
+            unindexed=behind,
             marks=hub.marks(current_user(request, hub), [hit.paper for hit in hits]),
             feeds=[
                 (f"Search '{q}' ({label})", f"/feeds/search.{fmt}?{urlencode({'q': q})}")
