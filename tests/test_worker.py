@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -136,7 +137,7 @@ def test_a_failed_job_is_tried_again_minutes_later_not_every_minute(
 def test_a_bad_schedule_stops_the_worker_at_start(tmp_path: Path, mailbox: Mailbox) -> None:
     with (
         mail_hub(tmp_path, mailbox.url, schedule_send="61 * * * *") as hub,
-        pytest.raises(ConfigError, match=r"schedule_send: .*minute 61"),
+        pytest.raises(ConfigError, match=r"schedule_send: .*bad minute field"),
     ):
         Worker(hub)
 
@@ -352,3 +353,30 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     assert "jobs failed: fetch-arxiv, fetch-hf" in err
     # Failed runs wait before the next try: run again at once, nothing is due, nothing fails.
     assert main([*data, "worker", "--once"]) == 0
+
+
+def test_a_digest_set_inside_the_spring_forward_gap_goes_out_that_morning(
+    tmp_path: Path, mailbox: Mailbox, sources: ReplayServer
+) -> None:
+    """A 02:30 digest in Berlin: on 28 March 2027 the clocks jump from 02:00 to 03:00, and cron
+    runs the job at 03:00; on 31 October 02:30 comes twice, and it runs once."""
+    berlin = ZoneInfo("Europe/Berlin")
+    for night in (datetime(2027, 3, 28, tzinfo=berlin), datetime(2027, 10, 31, tzinfo=berlin)):
+        directory = tmp_path / night.strftime("%m")
+        with _hub(
+            directory, mailbox, sources, schedule_daily_digest="30 2 * * *", schedule_send=""
+        ) as hub:
+            subscribe_confirmed(
+                hub, mailbox, f"berlin{night.month}@example.org", timezone="Europe/Berlin"
+            )
+            worker = Worker(hub, index=False, fetch=False)
+            ran: list[datetime] = []
+            moment = night.astimezone(UTC) - timedelta(hours=2)
+            while moment < night.astimezone(UTC) + timedelta(hours=6):
+                for name, outcome in worker.tick(moment):
+                    if name == "digest-daily@Europe/Berlin" and "missed" not in outcome:
+                        ran.append(moment)
+                moment += timedelta(minutes=1)
+            assert len(ran) == 1, ran
+            wall = ran[0].astimezone(berlin)
+            assert (wall.hour, wall.minute) == ((3, 0) if night.month == 3 else (2, 30))
