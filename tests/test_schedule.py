@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,9 +31,9 @@ def fires(cron: Cron, start: datetime, end: datetime, zone: ZoneInfo) -> list[da
     while moment <= end:
         fire = cron.previous(moment, zone)
         # Compared as instants: Python compares times of one zone by wall clock, fold ignored.
-        if fire is not None and fire.astimezone(UTC) >= start:
-            if not seen or fire.astimezone(UTC) > seen[-1].astimezone(UTC):
-                seen.append(fire)
+        newer = fire is not None and (not seen or fire.astimezone(UTC) > seen[-1].astimezone(UTC))
+        if fire is not None and newer and fire.astimezone(UTC) >= start:
+            seen.append(fire)
         moment += timedelta(minutes=1)
     return seen
 
@@ -222,7 +223,7 @@ def test_every_quarter_hour_fires_the_repeated_hour_once(
     walls = [(run.hour, run.minute) for run in runs]
     # Three hours of UTC hold the repeated hour twice; each of its quarters fires once.
     assert walls == [(h, m) for h in (hour, hour + 1) for m in (0, 15, 30, 45)]
-    assert all(b.astimezone(UTC) > a.astimezone(UTC) for a, b in zip(runs, runs[1:], strict=False))
+    assert all(b.astimezone(UTC) > a.astimezone(UTC) for a, b in itertools.pairwise(runs))
     assert cron.next(runs[3], zone) == runs[4]  # from the first pass, past the second
 
 
