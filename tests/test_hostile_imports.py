@@ -30,10 +30,10 @@ from markdown_it import MarkdownIt
 from dailypapers.cli import main
 from dailypapers.config import load_settings
 from dailypapers.hub import Hub
-from dailypapers.models import Paper
 from dailypapers.web import create_app
 from dailypapers.web.feeds import atom, rss
 from dailypapers.wire import paper_markdown
+from papers import a_paper
 
 BOMB = "\\( " * 25000
 SCRIPT_LINKS = {
@@ -161,35 +161,6 @@ hostile_text = st.lists(
     ),
     max_size=6,
 ).map("".join)
-
-
-def a_paper(title: str, abstract: str, author: str, link: str) -> Paper:
-    return Paper(
-        id="2602.21193",
-        pk=1,
-        title=title or "t",
-        arxiv_id="2602.21193",
-        version=1,
-        abstract=abstract,
-        authors=(author,),
-        author_count=1,
-        categories=("cs.CL",),
-        published=None,
-        updated=None,
-        versions=None,
-        comments=None,
-        journal_ref=None,
-        doi=None,
-        license=None,
-        pdf_url=link,
-        github_repo=link,
-        project_page=link,
-        withdrawn=False,
-        source_upvotes=None,
-        upvotes=0,
-        num_comments=0,
-        seq=1,
-    )
 
 
 LINK = re.compile(r'<a href="([^"]*)"')

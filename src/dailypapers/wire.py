@@ -149,11 +149,19 @@ def pdf_url(paper: Paper) -> str | None:
 # -- BibTeX ---------------------------------------------------------------------------------------
 
 _BIB_SPECIAL = str.maketrans({c: f"\\{c}" for c in "&%#_"})
+# Inline math, kept as written: "$x_i$" must stay "$x_i$", not "$x\_i$".
+_BIB_MATH = re.compile(r"(?<!\\)\$[^$]*(?<!\\)\$")
 
 
 def _bib_value(text: str) -> str:
-    # Braces keep BibTeX from re-casing; LaTeX already in titles ($...$) is kept as written.
-    return text.translate(_BIB_SPECIAL).replace("\n", " ")
+    """``text`` for a BibTeX field: its special characters escaped outside inline math."""
+    out: list[str] = []
+    cursor = 0
+    for match in _BIB_MATH.finditer(text):
+        out += [text[cursor : match.start()].translate(_BIB_SPECIAL), match.group(0)]
+        cursor = match.end()
+    out.append(text[cursor:].translate(_BIB_SPECIAL))
+    return "".join(out).replace("\n", " ")
 
 
 def bibtex_key(paper: Paper) -> str:
