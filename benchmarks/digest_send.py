@@ -68,7 +68,8 @@ def build(hub: Hub, subscribers: int) -> None:
     """Members and their subscriptions, written in bulk (the hub's own paths are timed, not this:
     a real installation gathers them over months)."""
     rng = random.Random(7)
-    listed = hub.store.listed_between(date(2026, 1, 1), date(2026, 2, 3))
+    with hub.store.read() as tx:
+        listed = tx.lists.between(date(2026, 1, 1), date(2026, 2, 3))
     prototypes = []
     for number in range(INTERESTS):
         member = hub.create_user(f"proto{number}", f"proto{number}@example.org", None)
@@ -185,7 +186,7 @@ def main() -> None:
             started = time.perf_counter()
             sent = hub.send_due()
             send_s = time.perf_counter() - started
-            sizes = hub.store.outbox_counts()
+            sizes = hub.stats()["outbox"]
     server.terminate()
 
     result = {

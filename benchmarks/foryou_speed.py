@@ -89,21 +89,20 @@ def main() -> None:
             data={"name": "reader", "email": "r@example.org", "password": "x" * 12, "csrf": csrf},
         )
         user = hub.user_named("reader")
-        by_pk = hub.store.papers_by_pk(picked)
-        ids = [by_pk[pk].id for pk in picked]
+        sample = hub.papers_in_order(picked[:1])[0]
         # Signals go in through the store: the hub would retrain after each one.
-        for paper in ids[:300]:
-            hub.store.set_vote(user.id, hub.paper(paper).pk, True)
-        for paper in ids[300:450]:
-            hub.store.set_saved(user.id, hub.paper(paper).pk, True)
-        for paper in ids[450:480]:
-            hub.store.set_feedback(user.id, hub.paper(paper).pk, 1)
-        for paper in ids[480:500]:
-            hub.store.set_feedback(user.id, hub.paper(paper).pk, -1)
-        sample = hub.paper(ids[0])
-        hub.store.add_follow(user.id, "author", (sample.authors or ("Nobody",))[0])
-        hub.store.add_follow(user.id, "category", "cs.LG")
-        hub.store.add_follow(user.id, "search", "gene expression in cancer")
+        with hub.store.transaction() as tx:
+            for pk in picked[:300]:
+                tx.community.set_vote(user.id, pk, True)
+            for pk in picked[300:450]:
+                tx.library.set_saved(user.id, pk, True)
+            for pk in picked[450:480]:
+                tx.library.set_feedback(user.id, pk, 1)
+            for pk in picked[480:500]:
+                tx.library.set_feedback(user.id, pk, -1)
+            tx.library.add_follow(user.id, "author", (sample.authors or ("Nobody",))[0])
+            tx.library.add_follow(user.id, "category", "cs.LG")
+            tx.library.add_follow(user.id, "search", "gene expression in cancer")
 
         train_times = []
         for _ in range(10):
@@ -129,7 +128,7 @@ def main() -> None:
             page = client.get("/for-you")
             page_times.append(time.perf_counter() - started)
         assert page.status_code == 200
-        signals = hub.store.signals(user.id)
+        signals = hub.signals(user)
         report: dict[str, Any] = {
             "signals": len(signals.positives) + len(signals.less),
             "follows": len(signals.follows),

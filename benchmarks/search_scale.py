@@ -100,7 +100,8 @@ def store_vectors(hub: Hub, records: list[PaperRecord], vectors: np.ndarray) -> 
         for pk, r, vector in zip(range(1, len(records) + 1), records, vectors, strict=True)
     ]
     for start in range(0, len(rows), 20_000):
-        hub.store.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
+        with hub.store.transaction() as tx:
+            tx.papers.save_embeddings(MODEL_NAME, rows[start : start + 20_000])
 
 
 def percentile_ms(values: list[float], fraction: float) -> float:

@@ -48,7 +48,8 @@ def add_subscribers(hub: Hub, count: int, frequency: str = "daily", prefix: str 
     """``count`` confirmed subscribers, written straight to the store (no confirmations)."""
     now = datetime.now(UTC)
     for number in range(count):
-        subscription, _ = hub.store.request_subscription(
-            f"{prefix}{number}@example.org", None, frequency, [], "UTC", now
-        )
-        hub.store.set_subscription_status(subscription.id, "active", now)
+        with hub.store.transaction() as tx:
+            subscription, _ = tx.outbox.request_subscription(
+                f"{prefix}{number}@example.org", None, frequency, [], "UTC", now
+            )
+            tx.outbox.set_subscription_status(subscription.id, "active", now)

@@ -73,6 +73,7 @@ def test_a_vote_does_not_train_the_model_in_the_request(tmp_path: Path) -> None:
     assert trained_on == []  # the votes returned before any training
     assert hub.afterwards.idle(timeout=30)
     assert trained_on == ["dailypapers-afterwards"]
-    stored = hub.store.load_model(reader.id)
-    assert stored is not None and stored[0] == hub.store.signals(reader.id).count
+    with hub.store.read() as tx:
+        stored = tx.library.load_model(reader.id)
+    assert stored is not None and stored[0] == hub.signals(reader).count
     hub.close()

@@ -81,5 +81,6 @@ def test_a_sender_killed_mid_run_loses_nothing_and_sends_nothing_twice(
     out, _ = third.communicate(timeout=120)
     assert json.loads(out) == {"composed": 0, "skipped": 0, "sent": 0, "retried": 0, "failed": 0}
     store = Store(db_url)
-    assert store.outbox_counts("daily:" + TUESDAY) == {"sent": SUBSCRIBERS}
+    with store.read() as tx:
+        assert tx.outbox.counts("daily:" + TUESDAY) == {"sent": SUBSCRIBERS}
     store.close()

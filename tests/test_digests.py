@@ -15,6 +15,7 @@ from dailypapers.errors import Forbidden, Unavailable
 from dailypapers.hub import Hub
 from dailypapers.hub import mailing as hub_mailing
 from dailypapers.locks import file_lock
+from dailypapers.models import Paper
 from dailypapers.store.tables import outbox
 from mailing import add_subscribers, mail_hub, subscribe_confirmed, token_of
 from replay import make_refused_url
@@ -28,6 +29,12 @@ def hub(tmp_path: Path, db_url: str, mailbox: Mailbox):  # type: ignore[no-untyp
     opened = mail_hub(tmp_path, mailbox.url, db_url)
     yield opened
     opened.close()
+
+
+def _listed(hub: Hub) -> list[Paper]:
+    """The papers of the lists a Tuesday 3 February digest covers."""
+    with hub.store.read() as tx:
+        return tx.lists.between(date(2026, 2, 1), date(2026, 2, 3))
 
 
 def test_nothing_but_a_confirmation_until_its_link_is_followed(hub: Hub, mailbox: Mailbox) -> None:
@@ -60,7 +67,7 @@ def test_nothing_but_a_confirmation_until_its_link_is_followed(hub: Hub, mailbox
     assert "Trending in video" in digest.text
     # Only papers about the topic: each one's title or abstract has the word.
     titles = [line.split(". ", 1)[1] for line in digest.text.splitlines() if line[:1].isdigit()]
-    papers = {p.title: p for p in hub.store.listed_between(date(2026, 2, 1), date(2026, 2, 3))}
+    papers = {p.title: p for p in _listed(hub)}
     assert titles and all(
         "video" in f"{papers[t].title} {papers[t].abstract}".lower() for t in titles
     )
@@ -73,7 +80,7 @@ def test_a_digest_carries_its_papers_and_the_headers_clients_need(
     hub.send_digests("daily", TUESDAY)
     digest = mailbox.to("reader@example.org")[-1]
     message = digest.message
-    trending = hub.store.listed_between(date(2026, 2, 1), date(2026, 2, 3))
+    trending = _listed(hub)
     assert message["Subject"] == "Daily Papers — 12 trending papers for Tue 3 Feb"
     # The top paper of the window by the trending formula leads, with its link and upvotes.
     first = max(trending, key=lambda p: p.total_upvotes)
@@ -128,7 +135,7 @@ def test_an_empty_digest_is_not_sent(tmp_path: Path, mailbox: Mailbox) -> None:
 def test_readers_with_an_account_get_their_own_sections(hub: Hub, mailbox: Mailbox) -> None:
     hub.index()  # the vectors For you scores with
     reader = hub.create_user("ada", "ada@example.org", "correct horse battery")
-    listed = hub.store.listed_between(date(2026, 2, 1), date(2026, 2, 3))
+    listed = _listed(hub)
     video = [p for p in listed if "video" in p.title.lower()]
     for paper in video[:3]:
         hub.vote(reader, paper.id)
@@ -215,7 +222,7 @@ def test_an_unreachable_server_stops_the_run_and_loses_nothing(
         counts = hub.send_due()
         # One try on each connection, then the run stops: the rest would be refused alike.
         assert counts == {"sent": 0, "retried": down.smtp_connections, "failed": 0}
-        assert hub.store.outbox_counts() == {"queued": 5}
+        assert hub.stats()["outbox"] == {"queued": 5}
 
 
 def test_two_senders_at_once_send_each_message_once(
@@ -310,5 +317,6 @@ def test_what_waits_is_not_sent_once_its_reader_has_left(
     assert first == []  # the sends above were never run for these two
     pending = hub.subscription_by_email("other@example.org")
     assert pending is not None
-    hub.store.set_subscription_status(pending.id, "active", datetime.now(UTC))
+    with hub.store.transaction() as tx:
+        tx.outbox.set_subscription_status(pending.id, "active", datetime.now(UTC))
     assert hub.send_due()["sent"] == 0 and mailbox.to("other@example.org") == []

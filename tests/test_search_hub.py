@@ -24,7 +24,7 @@ def hub(tmp_path: Path) -> Hub:
 def test_index_catches_up_and_search_finds(hub: Hub) -> None:
     assert hub.index(semantic=False) == 783
     assert hub.lexical.count() == 783
-    assert hub.lexical.watermark == hub.store.change_seq()
+    assert hub.lexical.watermark == hub.version()[0]
     assert hub.index(semantic=False) == 0
     hits = hub.search("PaperBanana academic illustration")
     assert hits[0].paper.id == "2601.23265"
@@ -68,11 +68,11 @@ def test_a_crash_mid_index_leaves_it_behind_and_the_rerun_completes(
     monkeypatch.setattr(hub.lexical, "add", add_then_die)
     with pytest.raises(RuntimeError):
         hub.index(semantic=False)
-    assert hub.lexical.watermark < hub.store.change_seq()  # behind, never ahead
+    assert hub.lexical.watermark < hub.version()[0]  # behind, never ahead
     monkeypatch.setattr(hub.lexical, "add", add)
     hub.index(semantic=False)
     assert hub.lexical.count() == 783
-    assert hub.lexical.watermark == hub.store.change_seq()
+    assert hub.lexical.watermark == hub.version()[0]
 
 
 def test_rebuild_starts_from_scratch(hub: Hub) -> None:
@@ -130,7 +130,7 @@ def test_without_the_model_the_vector_index_waits_for_it(
     hub.index()
     # The demo's papers are in from their shipped vectors; the new one waits for the model.
     assert len(hub.vectors) == 783 and hub.vectors.partial
-    assert hub.vectors.watermark == hub.store.change_seq()
+    assert hub.vectors.watermark == hub.version()[0]
     with pytest.raises(ConfigError, match="pip install 'dailypapers\\[semantic\\]'"):
         hub.search("whales", mode="semantic")
     monkeypatch.undo()
@@ -158,12 +158,12 @@ def test_a_crash_mid_vector_index_leaves_it_behind_and_the_rerun_completes(
     monkeypatch.setattr(hub.vectors, "add", add_then_die)
     with pytest.raises(RuntimeError):
         hub.index()
-    assert hub.vectors.watermark < hub.store.change_seq()  # behind, never ahead
+    assert hub.vectors.watermark < hub.version()[0]  # behind, never ahead
     # What a new process finds on disk: the last saved state, three pages in.
     hub._vectors = None
     assert len(hub.vectors) == 300
     hub.index()
-    assert len(hub.vectors) == 783 and hub.vectors.watermark == hub.store.change_seq()
+    assert len(hub.vectors) == 783 and hub.vectors.watermark == hub.version()[0]
 
 
 def test_a_batch_that_fills_the_last_page_exactly_is_covered(
@@ -172,7 +172,7 @@ def test_a_batch_that_fills_the_last_page_exactly_is_covered(
     # 783 demo papers in pages of 261: the last page is full, and the next one is empty.
     monkeypatch.setattr(hub_search, "INDEX_PAGE", 261)
     assert hub.index() == 783
-    assert hub.lexical.watermark == hub.vectors.watermark == hub.store.change_seq()
+    assert hub.lexical.watermark == hub.vectors.watermark == hub.version()[0]
     assert hub.index() == 0  # nothing is indexed twice
 
 

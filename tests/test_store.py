@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, select
 
-from dailypapers.models import Listing, PaperRecord, Version, local_id_for
-from dailypapers.store import Store
+from dailypapers.models import Listing, Paper, PaperRecord, Version, local_id_for
+from dailypapers.store import BatchOutcome, Store
 from dailypapers.store.tables import listings, metadata, papers, upvotes, users
 from dailypapers.store.upsert import _Batch
 
@@ -34,6 +34,41 @@ def arxiv(version: int = 1, **fields: object) -> PaperRecord:
     return PaperRecord(**base)  # type: ignore[arg-type]
 
 
+def ingest(store: Store, records: list[PaperRecord]) -> BatchOutcome:
+    with store.transaction() as tx:
+        return tx.papers.ingest(records)
+
+
+def find(store: Store, ident: str) -> Paper | None:
+    with store.read() as tx:
+        return tx.papers.find(ident)
+
+
+def change_seq(store: Store) -> int:
+    with store.read() as tx:
+        return tx.papers.change_seq()
+
+
+def changed_since(store: Store, seq: int) -> list[Paper]:
+    with store.read() as tx:
+        return tx.papers.changed_since(seq)
+
+
+def latest_day(store: Store, on_or_before: date | None = None) -> date | None:
+    with store.read() as tx:
+        return tx.lists.latest_day(on_or_before)
+
+
+def listed_on(store: Store, day: date) -> list[Paper]:
+    with store.read() as tx:
+        return tx.lists.day(day)
+
+
+def paper_count(store: Store) -> int:
+    with store.read() as tx:
+        return int(tx.papers.counts()["papers"])
+
+
 def test_migrations_are_idempotent_and_match_the_tables(store: Store) -> None:
     assert store.migrate() is False
     assert store.is_current()
@@ -51,10 +86,10 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
 
 
 def test_add_then_reimport_is_unchanged(store: Store) -> None:
-    assert store.ingest([arxiv()]).added == 1
-    again = store.ingest([arxiv()])
+    assert ingest(store, [arxiv()]).added == 1
+    again = ingest(store, [arxiv()])
     assert (again.added, again.updated, again.unchanged) == (0, 0, 1)
-    paper = store.paper("1706.03762v1")
+    paper = find(store, "1706.03762v1")
     assert paper is not None
     assert paper.authors == ("Ashish Vaswani", "Noam Shazeer")
     assert paper.categories == ("cs.CL", "cs.LG") and paper.primary_category == "cs.CL"
@@ -63,11 +98,11 @@ def test_add_then_reimport_is_unchanged(store: Store) -> None:
 
 
 def test_newer_version_updates_older_changes_nothing(store: Store) -> None:
-    store.ingest([arxiv(1)])
-    assert store.ingest([arxiv(2, title="Attention Is All You Need (revised)")]).updated == 1
-    outcome = store.ingest([arxiv(1, title="Stale title")])
+    ingest(store, [arxiv(1)])
+    assert ingest(store, [arxiv(2, title="Attention Is All You Need (revised)")]).updated == 1
+    outcome = ingest(store, [arxiv(1, title="Stale title")])
     assert (outcome.updated, outcome.unchanged) == (0, 1)
-    paper = store.paper("1706.03762")
+    paper = find(store, "1706.03762")
     assert paper is not None
     assert paper.version == 2
     assert paper.title == "Attention Is All You Need (revised)"
@@ -75,7 +110,7 @@ def test_newer_version_updates_older_changes_nothing(store: Store) -> None:
 
 
 def test_unversioned_record_only_fills_unknown_fields(store: Store) -> None:
-    store.ingest([arxiv(1)])
+    ingest(store, [arxiv(1)])
     hf = PaperRecord(
         title="A different title on HF",
         arxiv_id="1706.03762",
@@ -83,8 +118,8 @@ def test_unversioned_record_only_fills_unknown_fields(store: Store) -> None:
         github_repo="https://github.com/tensorflow/tensor2tensor",
         upvotes=10,
     )
-    assert store.ingest([hf]).updated == 1
-    paper = store.paper("1706.03762")
+    assert ingest(store, [hf]).updated == 1
+    paper = find(store, "1706.03762")
     assert paper is not None
     assert paper.title == "Attention Is All You Need"
     assert paper.abstract == "The dominant sequence transduction models (v1)."
@@ -92,8 +127,8 @@ def test_unversioned_record_only_fills_unknown_fields(store: Store) -> None:
     assert paper.source_upvotes == 10
     # The shown upvote count only grows: an older snapshot does not lower it.
     hf.upvotes = 4
-    assert store.ingest([hf]).unchanged == 1
-    assert store.paper("1706.03762").source_upvotes == 10  # type: ignore[union-attr]
+    assert ingest(store, [hf]).unchanged == 1
+    assert find(store, "1706.03762").source_upvotes == 10  # type: ignore[union-attr]
 
 
 def test_local_paper_is_merged_when_its_arxiv_id_arrives(store: Store) -> None:
@@ -103,32 +138,32 @@ def test_local_paper_is_merged_when_its_arxiv_id_arrives(store: Store) -> None:
         upvotes=3,
         listing=Listing(date(2025, 10, 29), rank=1),
     )
-    store.ingest([seen_on_page])
+    ingest(store, [seen_on_page])
     local = local_id_for(seen_on_page.title)
-    assert store.paper(local) is not None
-    assert store.ingest([arxiv(1)]).updated == 1
-    merged = store.paper("1706.03762")
+    assert find(store, local) is not None
+    assert ingest(store, [arxiv(1)]).updated == 1
+    merged = find(store, "1706.03762")
     assert merged is not None
-    assert store.paper(local).pk == merged.pk  # type: ignore[union-attr]
+    assert find(store, local).pk == merged.pk  # type: ignore[union-attr]
     assert merged.source_upvotes == 3
     assert merged.listings == (Listing(date(2025, 10, 29), 1, None),)
-    assert store.stats()["papers"] == 1
+    assert paper_count(store) == 1
     # A later title-only sighting attaches to the arXiv paper, it does not make a new local one.
     again = PaperRecord(title="Attention Is All You Need", listing=Listing(date(2025, 10, 31), 4))
-    assert store.ingest([again]).updated == 1
-    assert store.stats()["papers"] == 1
+    assert ingest(store, [again]).updated == 1
+    assert paper_count(store) == 1
 
 
 def test_votes_and_listings_survive_updates(store: Store) -> None:
-    store.ingest([arxiv(1, listing=Listing(date(2025, 1, 3), rank=2, submitter="akhaliq"))])
-    pk = store.paper("1706.03762").pk  # type: ignore[union-attr]
+    ingest(store, [arxiv(1, listing=Listing(date(2025, 1, 3), rank=2, submitter="akhaliq"))])
+    pk = find(store, "1706.03762").pk  # type: ignore[union-attr]
     with store.engine.begin() as conn:
         user = conn.execute(
             insert(users).values(name="ada", email="ada@example.org", created_at=T0)
         ).inserted_primary_key[0]
         conn.execute(insert(upvotes).values(user_id=user, paper_pk=pk, created_at=T0))
-    store.ingest([arxiv(3, listing=Listing(date(2025, 1, 3), rank=9, submitter="someone"))])
-    paper = store.paper("1706.03762")
+    ingest(store, [arxiv(3, listing=Listing(date(2025, 1, 3), rank=9, submitter="someone"))])
+    paper = find(store, "1706.03762")
     assert paper is not None and paper.version == 3
     assert paper.upvotes == 1
     assert paper.listings == (Listing(date(2025, 1, 3), 2, "akhaliq"),)
@@ -140,27 +175,27 @@ def test_duplicates_within_one_batch_are_merged(store: Store) -> None:
         PaperRecord(title="same paper", listing=Listing(date(2025, 10, 31), 5)),
         PaperRecord(title="Same Paper", listing=Listing(date(2025, 10, 31), 5)),
     ]
-    outcome = store.ingest(page)
+    outcome = ingest(store, page)
     assert (outcome.added, outcome.updated, outcome.unchanged) == (1, 1, 1)
-    paper = store.paper(local_id_for("Same Paper"))
+    paper = find(store, local_id_for("Same Paper"))
     assert paper is not None and [item.date.day for item in paper.listings] == [29, 31]
 
 
 def test_change_sequence_advances_on_writes(store: Store) -> None:
-    start = store.change_seq()
-    store.ingest([arxiv(1), arxiv(1, arxiv_id="2501.00001", title="Another")])
-    first = store.change_seq()
+    start = change_seq(store)
+    ingest(store, [arxiv(1), arxiv(1, arxiv_id="2501.00001", title="Another")])
+    first = change_seq(store)
     assert first > start
-    changed = store.papers_changed_since(start)
+    changed = changed_since(store, start)
     assert {p.id for p in changed} == {"1706.03762", "2501.00001"}
-    store.ingest([arxiv(2)])
-    assert [p.id for p in store.papers_changed_since(first)] == ["1706.03762"]
+    ingest(store, [arxiv(2)])
+    assert [p.id for p in changed_since(store, first)] == ["1706.03762"]
 
 
 def test_a_failed_batch_leaves_nothing_half_written(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store.ingest([arxiv(1)])
+    ingest(store, [arxiv(1)])
     write = _Batch.write
 
     def write_then_crash(self: _Batch, conn: object) -> None:
@@ -170,10 +205,10 @@ def test_a_failed_batch_leaves_nothing_half_written(
     monkeypatch.setattr(_Batch, "write", write_then_crash)
     new = arxiv(1, arxiv_id="2501.00002", title="New paper")
     with pytest.raises(RuntimeError):
-        store.ingest([arxiv(2), new])
+        ingest(store, [arxiv(2), new])
     monkeypatch.undo()
-    assert store.paper("2501.00002") is None
-    assert store.paper("1706.03762").version == 1  # type: ignore[union-attr]
+    assert find(store, "2501.00002") is None
+    assert find(store, "1706.03762").version == 1  # type: ignore[union-attr]
 
 
 def test_listing_day_order_and_latest(store: Store) -> None:
@@ -181,10 +216,10 @@ def test_listing_day_order_and_latest(store: Store) -> None:
         arxiv(1, arxiv_id=f"2501.0000{i}", title=f"Paper {i}", listing=Listing(date(2025, 1, 6), r))
         for i, r in ((1, 3), (2, 1), (3, 2))
     ]
-    store.ingest(records)
-    assert store.latest_listing_day() == date(2025, 1, 6)
-    assert store.latest_listing_day(date(2025, 1, 5)) is None
-    assert [p.id for p in store.listing(date(2025, 1, 6))] == [
+    ingest(store, records)
+    assert latest_day(store) == date(2025, 1, 6)
+    assert latest_day(store, date(2025, 1, 5)) is None
+    assert [p.id for p in listed_on(store, date(2025, 1, 6))] == [
         "2501.00002",
         "2501.00003",
         "2501.00001",
@@ -197,7 +232,7 @@ def test_concurrent_ingests_of_the_same_papers(store: Store) -> None:
 
     def run() -> None:
         try:
-            store.ingest(batch)
+            ingest(store, batch)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -130,7 +130,7 @@ def test_a_failed_job_is_tried_again_minutes_later_not_every_minute(
         assert "fetch-hf" not in dict(worker.tick(PARIS_SIX + timedelta(minutes=1)))
         again = dict(worker.tick(PARIS_SIX + timedelta(minutes=6)))
         assert "error" in again["fetch-hf"]
-        (state,) = [s for s in hub.store.job_states() if s["name"] == "fetch-hf"]
+        (state,) = [s for s in hub.job_states() if s["name"] == "fetch-hf"]
         assert state["outcome"].startswith("failed:") and state["last_fire"] is None
 
 
@@ -147,7 +147,8 @@ def test_serve_with_worker_delivers_confirmations_from_the_web_process(
 ) -> None:
     with _hub(tmp_path, mailbox, sources) as hub:
         # Queued, not sent: the worker's send job must deliver it.
-        hub.store.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
+        with hub.store.transaction() as tx:
+            tx.outbox.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
         hub._queue_confirmation(hub.subscription_by_email("reader@example.org"), _now())  # type: ignore[arg-type]
         app = create_app(hub, hub.settings, worker=True)
         with TestClient(app) as client:
@@ -215,7 +216,8 @@ def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox
 
 def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Mailbox) -> None:
     with mail_hub(tmp_path, mailbox.url) as hub:
-        hub.store.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
+        with hub.store.transaction() as tx:
+            tx.outbox.request_subscription("reader@example.org", None, "daily", [], "UTC", _now())
         hub._queue_confirmation(hub.subscription_by_email("reader@example.org"), _now())  # type: ignore[arg-type]
     env = {
         **os.environ,
@@ -260,14 +262,14 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
         started.wait(10)
         time.sleep(2.5)  # past the first lease: renewed, still the slow worker's
         other = Worker(Hub.open(hub.settings), "other", index=False)
-        assert not hub.store.take_job("send", fire, "other", _now() + timedelta(1), _now())
+        assert not hub.claim_job("send", fire, "other", _now() + timedelta(1), _now())
         thread.join()
         # A worker killed mid-job stops renewing: once its lease lapses, another takes over.
-        store, later = other.hub.store, fire + timedelta(minutes=10)
-        assert store.take_job("send", later, "dead", _now() + timedelta(seconds=1), _now())
-        assert not store.take_job("send", later, "other", _now() + timedelta(1), _now())
+        jobs, later = other.hub, fire + timedelta(minutes=10)
+        assert jobs.claim_job("send", later, "dead", _now() + timedelta(seconds=1), _now())
+        assert not jobs.claim_job("send", later, "other", _now() + timedelta(1), _now())
         time.sleep(1.1)
-        assert store.take_job("send", later, "other", _now() + timedelta(1), _now())
+        assert jobs.claim_job("send", later, "other", _now() + timedelta(1), _now())
         other.hub.close()
 
 

@@ -328,7 +328,8 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """A message waiting in the outbox: who it goes to and its bytes, fixed when composed."""
+    """A message waiting in the outbox: who it goes to and its bytes, fixed when composed, and
+    its subscription's state when the message was claimed for sending."""
 
     id: int
     subscription_id: int
@@ -337,6 +338,15 @@ class OutboxItem:
     message_id: str
     message: bytes
     attempts: int
+    subscription_status: str = "active"
+    # Hard bounces in a row of the subscription.
+    bounces: int = 0
+
+    @property
+    def wanted_status(self) -> str:
+        """The status its subscription must have for it to be sent (a confirmation goes to a
+        subscription that waits for one)."""
+        return "pending" if self.period.startswith("confirm:") else "active"
 
 
 @dataclass(frozen=True, slots=True)

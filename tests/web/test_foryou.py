@@ -30,7 +30,7 @@ def topic(site: Site) -> list[str]:
 
     from dailypapers.hub import LexicalFilters
 
-    latest = site.hub.store.latest_listing_day()
+    latest = site.hub.latest_day()
     week = LexicalFilters(published_from=latest - timedelta(days=6), published_to=latest)  # type: ignore[operator]
     hits = site.hub.search("video generation", limit=20, filters=week, mode="semantic")
     return [hit.paper.id for hit in hits]

@@ -1,12 +1,14 @@
-"""The hub: the one facade that combines store, sources, search and ranking (see ``core``)."""
+"""The hub: the one facade that combines store, sources, search, ranking and mail (``core.py``)."""
 
 from __future__ import annotations
 
+from dailypapers.hub.base import NO_MODEL
 from dailypapers.hub.community import MAX_COMMENT, Profile
-from dailypapers.hub.core import HarvestReport, Hub
+from dailypapers.hub.core import Hub
+from dailypapers.hub.ingesting import HarvestReport
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
-from dailypapers.hub.search import NO_MODEL, SEARCH_MODES, SEARCH_SORTS, SearchHit
+from dailypapers.hub.search import SEARCH_MODES, SEARCH_SORTS, SearchHit
 from dailypapers.search import embedding
 from dailypapers.search.lexical import LexicalFilters
 from dailypapers.sources.formats import FORMATS

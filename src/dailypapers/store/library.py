@@ -39,128 +39,8 @@ def bump_signals(conn: Connection, user_id: int) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(signals=users.c.signals + 1))
 
 
-def signal_count(conn: Connection, user_id: int) -> int:
-    return int(conn.execute(select(users.c.signals).where(users.c.id == user_id)).scalar_one())
-
-
-# -- reading list --------------------------------------------------------------------------------
-
-
-def set_saved(conn: Connection, user_id: int, paper_pk: int, on: bool) -> bool:
-    key = {"user_id": user_id, "paper_pk": paper_pk}
-    changed = set_present(conn, saves, key, on, created_at=_now())
-    if changed:
-        bump_signals(conn, user_id)
-    return changed
-
-
-def set_read(conn: Connection, user_id: int, paper_pk: int, read: bool) -> bool:
-    """Mark a saved paper read (or unread again); False when it is not on the reading list."""
-    result = conn.execute(
-        update(saves)
-        .where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
-        .values(read_at=_now() if read else None)
-    )
-    return bool(result.rowcount)
-
-
-def saved(conn: Connection, user_id: int) -> list[tuple[int, datetime, datetime | None]]:
-    """(paper key, saved at, read at) of the reading list, newest first."""
-    rows = conn.execute(
-        select(saves.c.paper_pk, saves.c.created_at, saves.c.read_at)
-        .where(saves.c.user_id == user_id)
-        .order_by(saves.c.created_at.desc(), saves.c.paper_pk.desc())
-    )
-    return [(row.paper_pk, row.created_at, row.read_at) for row in rows]
-
-
-def saved_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> set[int]:
-    return present_among(conn, saves, {"user_id": user_id}, "paper_pk", paper_pks)
-
-
-# -- more / less like this -----------------------------------------------------------------------
-
-
-def set_feedback(conn: Connection, user_id: int, paper_pk: int, value: int) -> bool:
-    """+1 more like this, -1 less like this, 0 takes it back; whether anything changed."""
-    if value not in (-1, 0, 1):
-        raise InvalidInput(f"feedback is 1 (more like this), -1 (less) or 0, not {value}")
-    before = conn.execute(
-        select(feedback.c.value).where(
-            feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk
-        )
-    ).scalar_one_or_none()
-    if (before or 0) == value:
-        return False
-    conn.execute(
-        delete(feedback).where(feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk)
-    )
-    if value:
-        conn.execute(
-            insert(feedback).values(
-                user_id=user_id, paper_pk=paper_pk, value=value, created_at=_now()
-            )
-        )
-    bump_signals(conn, user_id)
-    return True
-
-
-def feedback_among(conn: Connection, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in chunks(paper_pks):
-        rows = conn.execute(
-            select(feedback.c.paper_pk, feedback.c.value).where(
-                feedback.c.user_id == user_id, feedback.c.paper_pk.in_(chunk)
-            )
-        )
-        found.update((row.paper_pk, int(row.value)) for row in rows)
-    return found
-
-
-# -- follows -------------------------------------------------------------------------------------
-
-
 def _follow(row: Any) -> Follow:
     return Follow(row.id, row.kind, row.value, row.created_at)
-
-
-def add_follow(conn: Connection, user_id: int, kind: str, value: str) -> Follow:
-    """Follow an author, a category or a search; following again returns the same follow."""
-    existing = conn.execute(
-        select(follows).where(
-            follows.c.user_id == user_id, follows.c.kind == kind, follows.c.value == value
-        )
-    ).first()
-    if existing is not None:
-        return _follow(existing)
-    follow_id = conn.execute(
-        insert(follows)
-        .values(user_id=user_id, kind=kind, value=value, created_at=_now())
-        .returning(follows.c.id)
-    ).scalar_one()
-    bump_signals(conn, user_id)
-    return _follow(conn.execute(select(follows).where(follows.c.id == follow_id)).one())
-
-
-def remove_follow(conn: Connection, user_id: int, follow_id: int) -> bool:
-    if not is_key(follow_id):
-        return False
-    removed = conn.execute(
-        delete(follows).where(follows.c.user_id == user_id, follows.c.id == follow_id)
-    ).rowcount
-    if removed:
-        bump_signals(conn, user_id)
-    return bool(removed)
-
-
-def follows_of(conn: Connection, user_id: int) -> list[Follow]:
-    rows = conn.execute(
-        select(follows).where(follows.c.user_id == user_id).order_by(follows.c.kind, follows.c.id)
-    )
-    return [_follow(row) for row in rows]
-
-
-# -- collections ---------------------------------------------------------------------------------
 
 
 def _collection(row: Any) -> Collection:
@@ -178,81 +58,6 @@ def _collections_query() -> Any:
     return select(collections, users.c.name.label("owner"), count.label("papers")).join(
         users, users.c.id == collections.c.user_id
     )
-
-
-def create_collection(
-    conn: Connection, user_id: int, name: str, slug: str, public: bool
-) -> Collection:
-    taken = conn.execute(
-        select(collections.c.id).where(collections.c.user_id == user_id, collections.c.slug == slug)
-    ).first()
-    if taken is not None:
-        raise Conflict(f"you already have a collection at '{slug}'")
-    try:
-        collection_id = conn.execute(
-            insert(collections)
-            .values(user_id=user_id, name=name, slug=slug, public=public, created_at=_now())
-            .returning(collections.c.id)
-        ).scalar_one()
-    except IntegrityError as exc:
-        raise Conflict(f"you already have a collection at '{slug}'") from exc
-    return _collection(
-        conn.execute(_collections_query().where(collections.c.id == collection_id)).one()
-    )
-
-
-def update_collection(
-    conn: Connection, collection_id: int, name: str | None, public: bool | None
-) -> None:
-    values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = name
-    if public is not None:
-        values["public"] = public
-    if values:
-        conn.execute(update(collections).where(collections.c.id == collection_id).values(values))
-
-
-def delete_collection(conn: Connection, user_id: int, collection_id: int) -> None:
-    conn.execute(delete(collections).where(collections.c.id == collection_id))
-    bump_signals(conn, user_id)
-
-
-def collections_of(conn: Connection, user_id: int, include_private: bool) -> list[Collection]:
-    query = _collections_query().where(collections.c.user_id == user_id)
-    if not include_private:
-        query = query.where(collections.c.public.is_(True))
-    return [_collection(row) for row in conn.execute(query.order_by(collections.c.name))]
-
-
-def collection(conn: Connection, owner_id: int, slug: str) -> Collection | None:
-    row = conn.execute(
-        _collections_query().where(collections.c.user_id == owner_id, collections.c.slug == slug)
-    ).first()
-    return _collection(row) if row else None
-
-
-def set_in_collection(
-    conn: Connection, user_id: int, collection_id: int, paper_pk: int, on: bool
-) -> bool:
-    key = {"collection_id": collection_id, "paper_pk": paper_pk}
-    changed = set_present(conn, collection_papers, key, on, added_at=_now())
-    if changed:
-        bump_signals(conn, user_id)
-    return changed
-
-
-def collection_pks(conn: Connection, collection_id: int) -> list[int]:
-    return list(
-        conn.execute(
-            select(collection_papers.c.paper_pk)
-            .where(collection_papers.c.collection_id == collection_id)
-            .order_by(collection_papers.c.added_at.desc(), collection_papers.c.paper_pk.desc())
-        ).scalars()
-    )
-
-
-# -- the reader's signals and model ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,88 +84,264 @@ class Signals:
         return {*self.upvoted, *self.saved, *self.more, *self.less, *self.collected}
 
 
-def signals_of(conn: Connection, user_id: int) -> Signals:
-    return signals_of_many(conn, [user_id]).get(user_id) or Signals(0, (), (), (), (), (), ())
+class Library:
+    """A reader's reading list, feedback, follows, collections, signals and model, over one
+    transaction's connection."""
 
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
-def signals_of_many(conn: Connection, user_ids: Sequence[int]) -> dict[int, Signals]:
-    """Each reader's signals, read for all of them at once (a digest run reads hundreds)."""
-    found: dict[int, dict[str, list[Any]]] = {}
-    counts: dict[int, int] = {}
-    for chunk in chunks(list(dict.fromkeys(user_ids))):
-        for user_id, count in conn.execute(
-            select(users.c.id, users.c.signals).where(users.c.id.in_(chunk))
-        ):
-            counts[user_id] = int(count)
-            found[user_id] = {
-                name: [] for name in ("upvoted", "saved", "more", "less", "collected", "follows")
-            }
-        queries = {
-            "upvoted": select(upvotes.c.user_id, upvotes.c.paper_pk)
-            .where(upvotes.c.user_id.in_(chunk))
-            .order_by(upvotes.c.created_at.desc()),
-            "saved": select(saves.c.user_id, saves.c.paper_pk)
-            .where(saves.c.user_id.in_(chunk))
-            .order_by(saves.c.created_at.desc()),
-            "more": select(feedback.c.user_id, feedback.c.paper_pk).where(
-                feedback.c.user_id.in_(chunk), feedback.c.value > 0
-            ),
-            "less": select(feedback.c.user_id, feedback.c.paper_pk).where(
-                feedback.c.user_id.in_(chunk), feedback.c.value < 0
-            ),
-            "collected": select(collections.c.user_id, collection_papers.c.paper_pk)
-            .join(collections, collections.c.id == collection_papers.c.collection_id)
-            .where(collections.c.user_id.in_(chunk)),
-        }
-        for name, query in queries.items():
-            for user_id, pk in conn.execute(query):
-                found[user_id][name].append(pk)
-        for row in conn.execute(
-            select(follows)
-            .where(follows.c.user_id.in_(chunk))
-            .order_by(follows.c.kind, follows.c.id)
-        ):
-            found[row.user_id]["follows"].append(_follow(row))
-    return {
-        user_id: Signals(
-            count=counts[user_id],
-            **{name: tuple(values) for name, values in lists.items()},
+    def signal_count(self, user_id: int) -> int:
+        return int(
+            self.conn.execute(select(users.c.signals).where(users.c.id == user_id)).scalar_one()
         )
-        for user_id, lists in found.items()
-    }
 
+    # -- reading list ------------------------------------------------------------------------------
 
-def load_model(conn: Connection, user_id: int) -> tuple[int, bytes, int, int] | None:
-    """(signal count it was trained at, weights, positives, negatives) of the stored model."""
-    return load_models(conn, [user_id]).get(user_id)
+    def set_saved(self, user_id: int, paper_pk: int, on: bool) -> bool:
+        key = {"user_id": user_id, "paper_pk": paper_pk}
+        changed = set_present(self.conn, saves, key, on, created_at=_now())
+        if changed:
+            bump_signals(self.conn, user_id)
+        return changed
 
+    def set_read(self, user_id: int, paper_pk: int, read: bool) -> bool:
+        """Mark a saved paper read (or unread again); False when it is not on the reading list."""
+        result = self.conn.execute(
+            update(saves)
+            .where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
+            .values(read_at=_now() if read else None)
+        )
+        return bool(result.rowcount)
 
-def load_models(
-    conn: Connection, user_ids: Sequence[int]
-) -> dict[int, tuple[int, bytes, int, int]]:
-    found: dict[int, tuple[int, bytes, int, int]] = {}
-    for chunk in chunks(list(dict.fromkeys(user_ids))):
-        for row in conn.execute(select(reader_models).where(reader_models.c.user_id.in_(chunk))):
-            found[row.user_id] = (
-                int(row.signals),
-                bytes(row.weights),
-                int(row.positives),
-                int(row.negatives),
+    def saved(self, user_id: int) -> list[tuple[int, datetime, datetime | None]]:
+        """(paper key, saved at, read at) of the reading list, newest first."""
+        rows = self.conn.execute(
+            select(saves.c.paper_pk, saves.c.created_at, saves.c.read_at)
+            .where(saves.c.user_id == user_id)
+            .order_by(saves.c.created_at.desc(), saves.c.paper_pk.desc())
+        )
+        return [(row.paper_pk, row.created_at, row.read_at) for row in rows]
+
+    def saved_among(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
+        return present_among(self.conn, saves, {"user_id": user_id}, "paper_pk", paper_pks)
+
+    # -- more / less like this ---------------------------------------------------------------------
+
+    def set_feedback(self, user_id: int, paper_pk: int, value: int) -> bool:
+        """+1 more like this, -1 less like this, 0 takes it back; whether anything changed."""
+        if value not in (-1, 0, 1):
+            raise InvalidInput(f"feedback is 1 (more like this), -1 (less) or 0, not {value}")
+        before = self.conn.execute(
+            select(feedback.c.value).where(
+                feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk
             )
-    return found
-
-
-def save_model(
-    conn: Connection, user_id: int, signals: int, weights: bytes, positives: int, negatives: int
-) -> None:
-    conn.execute(delete(reader_models).where(reader_models.c.user_id == user_id))
-    conn.execute(
-        insert(reader_models).values(
-            user_id=user_id,
-            signals=signals,
-            weights=weights,
-            positives=positives,
-            negatives=negatives,
-            trained_at=_now(),
+        ).scalar_one_or_none()
+        if (before or 0) == value:
+            return False
+        self.conn.execute(
+            delete(feedback).where(feedback.c.user_id == user_id, feedback.c.paper_pk == paper_pk)
         )
-    )
+        if value:
+            self.conn.execute(
+                insert(feedback).values(
+                    user_id=user_id, paper_pk=paper_pk, value=value, created_at=_now()
+                )
+            )
+        bump_signals(self.conn, user_id)
+        return True
+
+    def feedback_among(self, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for chunk in chunks(paper_pks):
+            rows = self.conn.execute(
+                select(feedback.c.paper_pk, feedback.c.value).where(
+                    feedback.c.user_id == user_id, feedback.c.paper_pk.in_(chunk)
+                )
+            )
+            found.update((row.paper_pk, int(row.value)) for row in rows)
+        return found
+
+    def add_follow(self, user_id: int, kind: str, value: str) -> Follow:
+        """Follow an author, a category or a search; following again returns the same follow."""
+        existing = self.conn.execute(
+            select(follows).where(
+                follows.c.user_id == user_id, follows.c.kind == kind, follows.c.value == value
+            )
+        ).first()
+        if existing is not None:
+            return _follow(existing)
+        follow_id = self.conn.execute(
+            insert(follows)
+            .values(user_id=user_id, kind=kind, value=value, created_at=_now())
+            .returning(follows.c.id)
+        ).scalar_one()
+        bump_signals(self.conn, user_id)
+        return _follow(self.conn.execute(select(follows).where(follows.c.id == follow_id)).one())
+
+    def remove_follow(self, user_id: int, follow_id: int) -> bool:
+        if not is_key(follow_id):
+            return False
+        removed = self.conn.execute(
+            delete(follows).where(follows.c.user_id == user_id, follows.c.id == follow_id)
+        ).rowcount
+        if removed:
+            bump_signals(self.conn, user_id)
+        return bool(removed)
+
+    def follows(self, user_id: int) -> list[Follow]:
+        rows = self.conn.execute(
+            select(follows)
+            .where(follows.c.user_id == user_id)
+            .order_by(follows.c.kind, follows.c.id)
+        )
+        return [_follow(row) for row in rows]
+
+    def create_collection(self, user_id: int, name: str, slug: str, public: bool) -> Collection:
+        taken = self.conn.execute(
+            select(collections.c.id).where(
+                collections.c.user_id == user_id, collections.c.slug == slug
+            )
+        ).first()
+        if taken is not None:
+            raise Conflict(f"you already have a collection at '{slug}'")
+        try:
+            collection_id = self.conn.execute(
+                insert(collections)
+                .values(user_id=user_id, name=name, slug=slug, public=public, created_at=_now())
+                .returning(collections.c.id)
+            ).scalar_one()
+        except IntegrityError as exc:
+            raise Conflict(f"you already have a collection at '{slug}'") from exc
+        return _collection(
+            self.conn.execute(_collections_query().where(collections.c.id == collection_id)).one()
+        )
+
+    def update_collection(self, collection_id: int, name: str | None, public: bool | None) -> None:
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if public is not None:
+            values["public"] = public
+        if values:
+            self.conn.execute(
+                update(collections).where(collections.c.id == collection_id).values(values)
+            )
+
+    def delete_collection(self, user_id: int, collection_id: int) -> None:
+        self.conn.execute(delete(collections).where(collections.c.id == collection_id))
+        bump_signals(self.conn, user_id)
+
+    def collections(self, user_id: int, include_private: bool) -> list[Collection]:
+        query = _collections_query().where(collections.c.user_id == user_id)
+        if not include_private:
+            query = query.where(collections.c.public.is_(True))
+        return [_collection(row) for row in self.conn.execute(query.order_by(collections.c.name))]
+
+    def collection(self, owner_id: int, slug: str) -> Collection | None:
+        row = self.conn.execute(
+            _collections_query().where(
+                collections.c.user_id == owner_id, collections.c.slug == slug
+            )
+        ).first()
+        return _collection(row) if row else None
+
+    def set_in_collection(self, user_id: int, collection_id: int, paper_pk: int, on: bool) -> bool:
+        key = {"collection_id": collection_id, "paper_pk": paper_pk}
+        changed = set_present(self.conn, collection_papers, key, on, added_at=_now())
+        if changed:
+            bump_signals(self.conn, user_id)
+        return changed
+
+    def collection_pks(self, collection_id: int) -> list[int]:
+        return list(
+            self.conn.execute(
+                select(collection_papers.c.paper_pk)
+                .where(collection_papers.c.collection_id == collection_id)
+                .order_by(collection_papers.c.added_at.desc(), collection_papers.c.paper_pk.desc())
+            ).scalars()
+        )
+
+    def signals(self, user_id: int) -> Signals:
+        """The reader's signals (none, for an unknown reader)."""
+        return self.signals_of([user_id]).get(user_id) or Signals(0, (), (), (), (), (), ())
+
+    def signals_of(self, user_ids: Sequence[int]) -> dict[int, Signals]:
+        """Each reader's signals, read for all of them at once (a digest run reads hundreds)."""
+        found: dict[int, dict[str, list[Any]]] = {}
+        counts: dict[int, int] = {}
+        for chunk in chunks(list(dict.fromkeys(user_ids))):
+            for user_id, count in self.conn.execute(
+                select(users.c.id, users.c.signals).where(users.c.id.in_(chunk))
+            ):
+                counts[user_id] = int(count)
+                found[user_id] = {
+                    name: []
+                    for name in ("upvoted", "saved", "more", "less", "collected", "follows")
+                }
+            queries = {
+                "upvoted": select(upvotes.c.user_id, upvotes.c.paper_pk)
+                .where(upvotes.c.user_id.in_(chunk))
+                .order_by(upvotes.c.created_at.desc()),
+                "saved": select(saves.c.user_id, saves.c.paper_pk)
+                .where(saves.c.user_id.in_(chunk))
+                .order_by(saves.c.created_at.desc()),
+                "more": select(feedback.c.user_id, feedback.c.paper_pk).where(
+                    feedback.c.user_id.in_(chunk), feedback.c.value > 0
+                ),
+                "less": select(feedback.c.user_id, feedback.c.paper_pk).where(
+                    feedback.c.user_id.in_(chunk), feedback.c.value < 0
+                ),
+                "collected": select(collections.c.user_id, collection_papers.c.paper_pk)
+                .join(collections, collections.c.id == collection_papers.c.collection_id)
+                .where(collections.c.user_id.in_(chunk)),
+            }
+            for name, query in queries.items():
+                for user_id, pk in self.conn.execute(query):
+                    found[user_id][name].append(pk)
+            for row in self.conn.execute(
+                select(follows)
+                .where(follows.c.user_id.in_(chunk))
+                .order_by(follows.c.kind, follows.c.id)
+            ):
+                found[row.user_id]["follows"].append(_follow(row))
+        return {
+            user_id: Signals(
+                count=counts[user_id],
+                **{name: tuple(values) for name, values in lists.items()},
+            )
+            for user_id, lists in found.items()
+        }
+
+    def load_model(self, user_id: int) -> tuple[int, bytes, int, int] | None:
+        """(signal count it was trained at, weights, positives, negatives) of the stored model."""
+        return self.load_models([user_id]).get(user_id)
+
+    def load_models(self, user_ids: Sequence[int]) -> dict[int, tuple[int, bytes, int, int]]:
+        found: dict[int, tuple[int, bytes, int, int]] = {}
+        for chunk in chunks(list(dict.fromkeys(user_ids))):
+            for row in self.conn.execute(
+                select(reader_models).where(reader_models.c.user_id.in_(chunk))
+            ):
+                found[row.user_id] = (
+                    int(row.signals),
+                    bytes(row.weights),
+                    int(row.positives),
+                    int(row.negatives),
+                )
+        return found
+
+    def save_model(
+        self, user_id: int, signals: int, weights: bytes, positives: int, negatives: int
+    ) -> None:
+        self.conn.execute(delete(reader_models).where(reader_models.c.user_id == user_id))
+        self.conn.execute(
+            insert(reader_models).values(
+                user_id=user_id,
+                signals=signals,
+                weights=weights,
+                positives=positives,
+                negatives=negatives,
+                trained_at=_now(),
+            )
+        )

@@ -1,0 +1,239 @@
+"""Members' accounts in SQL: who they are, their passwords' hashes, API tokens, and sign-in
+sessions.
+
+A session is live from its creation until it is ended (signing out, "sign out everywhere", a
+password change) or is older than the installation's session length. Finding a session or a
+token is a single indexed read; when they were last used is written apart, a batch at a time
+(``touch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dailypapers.errors import Conflict
+from dailypapers.models import ApiToken, SignIn, User
+from dailypapers.store.rows import chunks, is_key
+from dailypapers.store.tables import api_tokens, sessions, users
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def user_from_row(row: Any) -> User:
+    """The member of a row that holds the ``users`` columns."""
+    return User(row.id, row.name, row.email, bool(row.is_admin), row.created_at)
+
+
+def _token(row: Any) -> ApiToken:
+    return ApiToken(row.id, row.name, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
+
+
+def _sign_in(row: Any) -> SignIn:
+    return SignIn(row.id, row.client, row.created_at, row.last_seen_at)
+
+
+class Accounts:
+    """Members, their tokens and sessions, over one transaction's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- members ---------------------------------------------------------------------------------
+
+    def create_user(self, name: str, email: str, password_hash: str | None, is_admin: bool) -> User:
+        """A new member; Conflict when the name or the address is taken (in any case)."""
+        taken = self.conn.execute(
+            select(users.c.name, users.c.email).where(
+                or_(
+                    func.lower(users.c.name) == name.lower(),
+                    func.lower(users.c.email) == email.lower(),
+                )
+            )
+        ).first()
+        if taken is not None:
+            what = "name" if taken.name.lower() == name.lower() else "email address"
+            raise Conflict(f"the {what} {name if what == 'name' else email!r} is already taken")
+        try:
+            user_id = self.conn.execute(
+                insert(users)
+                .values(
+                    name=name,
+                    email=email,
+                    password_hash=password_hash,
+                    is_admin=is_admin,
+                    created_at=_now(),
+                )
+                .returning(users.c.id)
+            ).scalar_one()
+        except IntegrityError as exc:  # a concurrent sign-up with the same name won the race
+            raise Conflict(f"the name {name!r} or that email address is already taken") from exc
+        return self.user(int(user_id))  # type: ignore[return-value]
+
+    def user(self, user_id: int) -> User | None:
+        row = self.conn.execute(select(users).where(users.c.id == user_id)).first()
+        return user_from_row(row) if row else None
+
+    def users(self, user_ids: Sequence[int]) -> dict[int, User]:
+        """The members of ``user_ids`` that exist, by id."""
+        found: dict[int, User] = {}
+        for chunk in chunks(list(dict.fromkeys(user_ids))):
+            for row in self.conn.execute(select(users).where(users.c.id.in_(chunk))):
+                found[row.id] = user_from_row(row)
+        return found
+
+    def named(self, name: str) -> User | None:
+        """The member of that name, in any case."""
+        query = select(users).where(func.lower(users.c.name) == name.lower())
+        row = self.conn.execute(query).first()
+        return user_from_row(row) if row else None
+
+    def credentials(self, login: str) -> tuple[User, str | None] | None:
+        """The member signing in as ``login`` (name or email, any case) and their password's
+        hash."""
+        login = login.strip().lower()
+        column = users.c.email if "@" in login else users.c.name
+        row = self.conn.execute(select(users).where(func.lower(column) == login)).first()
+        return (user_from_row(row), row.password_hash) if row else None
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        statement = update(users).where(users.c.id == user_id)
+        self.conn.execute(statement.values(password_hash=password_hash))
+
+    # -- API tokens ------------------------------------------------------------------------------
+
+    def add_token(self, user_id: int, name: str, token_hash: str, prefix: str) -> ApiToken:
+        token_id = self.conn.execute(
+            insert(api_tokens)
+            .values(
+                user_id=user_id, name=name, token_hash=token_hash, prefix=prefix, created_at=_now()
+            )
+            .returning(api_tokens.c.id)
+        ).scalar_one()
+        row = self.conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).one()
+        return _token(row)
+
+    def token_owner(self, token_hash: str) -> tuple[User, int, datetime | None] | None:
+        """(owner, token id, last used) of a live token."""
+        row = self.conn.execute(
+            select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+        ).first()
+        if row is None:
+            return None
+        return user_from_row(row), int(row.token_id), row.last_used_at
+
+    def tokens(self, user_id: int) -> list[ApiToken]:
+        rows = self.conn.execute(
+            select(api_tokens).where(api_tokens.c.user_id == user_id).order_by(api_tokens.c.id)
+        )
+        return [_token(row) for row in rows]
+
+    def revoke_token(self, user_id: int, which: str) -> int:
+        """Revoke the member's live tokens named ``which`` (or with that id, or that prefix)."""
+        condition = or_(api_tokens.c.name == which, api_tokens.c.prefix == which)
+        if which.isdigit() and len(which) < 12 and is_key(int(which)):
+            condition = or_(condition, api_tokens.c.id == int(which))
+        result = self.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None), condition)
+            .values(revoked_at=_now())
+        )
+        return int(result.rowcount)
+
+    # -- sign-in sessions ------------------------------------------------------------------------
+
+    def start_session(self, user_id: int, token_hash: str, client: str, now: datetime) -> int:
+        """A new session of ``user_id``; its id."""
+        statement = insert(sessions).values(
+            user_id=user_id,
+            token_hash=token_hash,
+            client=client[:200],
+            created_at=now,
+            last_seen_at=now,
+        )
+        return int(self.conn.execute(statement.returning(sessions.c.id)).scalar_one())
+
+    def session(
+        self, token_hash: str, started_after: datetime
+    ) -> tuple[User, int, datetime] | None:
+        """(member, session id, last seen) of the live session with this token hash."""
+        row = self.conn.execute(
+            select(users, sessions.c.id.label("session_id"), sessions.c.last_seen_at)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(
+                sessions.c.token_hash == token_hash,
+                sessions.c.ended_at.is_(None),
+                sessions.c.created_at > started_after,
+            )
+        ).first()
+        if row is None:
+            return None
+        return user_from_row(row), int(row.session_id), row.last_seen_at
+
+    def sessions(self, user_id: int, started_after: datetime) -> list[SignIn]:
+        """The member's live sessions, the most recently used first."""
+        rows = self.conn.execute(
+            select(sessions)
+            .where(
+                sessions.c.user_id == user_id,
+                sessions.c.ended_at.is_(None),
+                sessions.c.created_at > started_after,
+            )
+            .order_by(sessions.c.last_seen_at.desc(), sessions.c.id.desc())
+        )
+        return [_sign_in(row) for row in rows]
+
+    def end_session(self, token_hash: str, now: datetime) -> bool:
+        """End the session with this token hash; whether one was live."""
+        result = self.conn.execute(
+            update(sessions)
+            .where(sessions.c.token_hash == token_hash, sessions.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        return bool(result.rowcount)
+
+    def end_session_id(self, user_id: int, session_id: int, now: datetime) -> bool:
+        """End the member's session ``session_id``; whether it was live."""
+        if not is_key(session_id):
+            return False
+        result = self.conn.execute(
+            update(sessions)
+            .where(
+                sessions.c.id == session_id,
+                sessions.c.user_id == user_id,
+                sessions.c.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+        )
+        return bool(result.rowcount)
+
+    def end_sessions(self, user_id: int, now: datetime, keep: int | None = None) -> int:
+        """End every live session of the member but ``keep``; how many were ended."""
+        condition = [sessions.c.user_id == user_id, sessions.c.ended_at.is_(None)]
+        if keep is not None:
+            condition.append(sessions.c.id != keep)
+        statement = update(sessions).where(*condition).values(ended_at=now)
+        return int(self.conn.execute(statement).rowcount)
+
+    def touch(
+        self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]
+    ) -> None:
+        """Record when sessions and API tokens were last used (one statement per table)."""
+        for table, column, times in (
+            (sessions, "last_seen_at", session_times),
+            (api_tokens, "last_used_at", token_times),
+        ):
+            if times:
+                statement = update(table).where(table.c.id == bindparam("key"))
+                self.conn.execute(
+                    statement.values({column: bindparam("at")}),
+                    [{"key": key, "at": at} for key, at in times.items()],
+                )

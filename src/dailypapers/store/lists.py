@@ -1,0 +1,82 @@
+"""The daily lists in SQL: which days have one, the nearest days around a day, the papers of a
+day or a stretch of days (a paper's place on a day's list is kept apart from its metadata)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from dailypapers.models import Paper
+from dailypapers.store.papers import read_papers
+from dailypapers.store.rows import chunks
+from dailypapers.store.tables import listings, papers
+
+
+class Lists:
+    """The daily lists, over one transaction's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def latest_day(self, on_or_before: date | None = None) -> date | None:
+        """The newest day that has a listing (not after ``on_or_before`` when given)."""
+        query = select(func.max(listings.c.day))
+        if on_or_before is not None:
+            query = query.where(listings.c.day <= on_or_before)
+        day: date | None = self.conn.execute(query).scalar_one()
+        return day
+
+    def neighbours(self, day: date) -> tuple[date | None, date | None]:
+        """The nearest days before and after ``day`` that have a listing."""
+        before = self.conn.execute(
+            select(func.max(listings.c.day)).where(listings.c.day < day)
+        ).scalar_one()
+        after = self.conn.execute(
+            select(func.min(listings.c.day)).where(listings.c.day > day)
+        ).scalar_one()
+        return before, after
+
+    def between(self, first: date, last: date, submitter: str | None = None) -> list[Paper]:
+        """Papers listed on any day from ``first`` to ``last`` (by ``submitter``, if given)."""
+        condition = and_(listings.c.day >= first, listings.c.day <= last)
+        if submitter is not None:
+            condition = and_(condition, func.lower(listings.c.submitter) == submitter.lower())
+        query = select(listings.c.paper_pk).where(condition)
+        pks = list(dict.fromkeys(self.conn.execute(query).scalars()))
+        found: list[Paper] = []
+        for chunk in chunks(pks):
+            found += read_papers(self.conn, papers.c.pk.in_(chunk))
+        return found
+
+    def keys_between(self, first: date, last: date) -> list[int]:
+        """Keys of the papers listed on any day from ``first`` to ``last``."""
+        query = select(listings.c.paper_pk).where(listings.c.day >= first, listings.c.day <= last)
+        return list(dict.fromkeys(self.conn.execute(query).scalars()))
+
+    def day(self, day: date) -> list[Paper]:
+        """The papers listed on ``day``, in rank order."""
+        pks = self.conn.execute(
+            select(listings.c.paper_pk)
+            .where(listings.c.day == day)
+            .order_by(listings.c.rank.is_(None), listings.c.rank)
+        ).scalars()
+        order = {pk: i for i, pk in enumerate(pks)}
+        found = read_papers(self.conn, papers.c.pk.in_(order)) if order else []
+        return sorted(found, key=lambda paper: order[paper.pk])
+
+    def counts(self) -> dict[str, Any]:
+        """How many days have a list, the first and the last."""
+        days, first, last = self.conn.execute(
+            select(
+                func.count(func.distinct(listings.c.day)),
+                func.min(listings.c.day),
+                func.max(listings.c.day),
+            )
+        ).one()
+        return {
+            "listing_days": int(days),
+            "first_listing": first.isoformat() if first else None,
+            "last_listing": last.isoformat() if last else None,
+        }
