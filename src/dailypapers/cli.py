@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
+Command = Callable[[str, str], argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The global flags are accepted before or after the command; SUPPRESS keeps a subcommand's
     # absent flag from overwriting one given before it.
@@ -57,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text, parents=[common])
 
     command("init", "create the data dir, its secret key and the database schema")
+    for group in (_paper_commands, _search_commands, _member_commands, _mail_commands):
+        group(command, common)
+    _running_commands(command, common)
+    return parser
 
+
+def _paper_commands(command: Command, common: argparse.ArgumentParser) -> None:
+    """import, fetch"""
     imp = command("import", "import papers from files")
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.add_argument(
@@ -89,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
     hf.add_argument("--json", action="store_true")
 
+
+def _search_commands(command: Command, common: argparse.ArgumentParser) -> None:
+    """index, search, eval, similar"""
     index = command("index", "bring the search index up to date with the store")
     index.add_argument("--rebuild", action="store_true", help="rebuild it from scratch")
     index.add_argument(
@@ -136,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("--limit", type=int, default=10)
     similar.add_argument("--json", action="store_true")
 
+
+def _member_commands(command: Command, common: argparse.ArgumentParser) -> None:
+    """user, token"""
     user = command("user", "manage members")
     users = user.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = users.add_parser("add", help="create a member", parents=[common])
@@ -157,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("name", metavar="NAME", help="the member")
     revoke.add_argument("token", metavar="TOKEN", help="the token's label, id or first characters")
 
+
+def _mail_commands(command: Command, common: argparse.ArgumentParser) -> None:
+    """digest, subscriptions"""
     digest = command("digest", "email digests: compose and send them, or preview one")
     digests = digest.add_subparsers(dest="action", required=True, metavar="ACTION")
     send = digests.add_parser(
@@ -183,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     remove.add_argument("email", metavar="EMAIL")
 
+
+def _running_commands(command: Command, common: argparse.ArgumentParser) -> None:
+    """worker, stats, show, serve, demo"""
     worker = command(
         "worker", "run the scheduled jobs: fetching, indexing, digests (see schedule_* settings)"
     )
@@ -218,7 +240,6 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="also run the scheduled jobs in this process (small installations)",
             )
-    return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -363,7 +363,8 @@ class Personal(HubBase):
         now = time.monotonic()
         kept = self._windows.get((since, until))
         if kept is not None and now - kept[0] < WINDOW_TTL_S:
-            return kept[1]
+            window: tuple[list[int], list[int], np.ndarray] = kept[1]
+            return window
         candidates = self._candidates(since, until)
         known, matrix = self.vectors.matrix(candidates)
         self._windows = {(since, until): (now, (candidates, known, matrix))}  # one window kept

@@ -26,7 +26,7 @@ class Gravity:
     offset_hours: float = 2.0
 
     def score(self, upvotes: int, age_hours: float) -> float:
-        return upvotes / (max(age_hours, 0.0) + self.offset_hours) ** self.gravity
+        return float(upvotes / (max(age_hours, 0.0) + self.offset_hours) ** self.gravity)
 
     def describe(self) -> str:
         return f"upvotes / (age in hours + {self.offset_hours:g}) ^ {self.gravity:g}"

@@ -283,7 +283,8 @@ class Embedder:
 
     def embed_query(self, text: str) -> Vectors:
         """The vector of one text (a search query), shape (384,)."""
-        return self.embed([text])[0]
+        vector: Vectors = self.embed([text])[0]
+        return vector
 
     def _batch(self, texts: list[str]) -> Vectors:
         # No lock here: ONNX Runtime sessions and a torch model in inference both serve

@@ -305,7 +305,7 @@ class LexicalIndex:
     @property
     def watermark(self) -> int:
         """The store change sequence the last committed state covers (0 for a new index)."""
-        return self._watermark
+        return int(self._watermark)
 
     def _read_state(self) -> dict[str, Any]:
         path = self.path / STATE_FILE

@@ -2,7 +2,7 @@
 
 The session is a cookie signed with the installation's secret (Starlette's SessionMiddleware:
 HttpOnly, SameSite=Lax, Secure when the site is served over https). A signed-in one holds the
-token of a session the store keeps (``store/sessions.py``), so the server can end it: signing out,
+token of a session the store keeps (``store/accounts.py``), so the server can end it: signing out,
 "sign out everywhere" and a password change make a copied cookie worth nothing. It also holds a
 CSRF token; every form carries it and every POST checks it, so a page on another site cannot
 post in a member's name. Anonymous visitors get no cookie until they open a form.
@@ -27,26 +27,22 @@ SESSION_FLASH = "flash"
 def current_user(request: Request, hub: Hub) -> User | None:
     """The signed-in member, or None (an ended or lapsed session signs out)."""
     if hasattr(request.state, "user"):
-        return request.state.user
+        known: User | None = request.state.user
+        return known
     token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
     found = hub.session_member(token) if isinstance(token, str) else None
     if found is None and token is not None:
         request.session.pop(SESSION_TOKEN, None)
-    request.state.user, request.state.session_id = found or (None, None)
-    return request.state.user
+    user, session = found or (None, None)
+    request.state.user, request.state.session_id = user, session
+    return user
 
 
 def session_id(request: Request, hub: Hub) -> int | None:
     """The id of the signed-in member's session (which their profile marks as this one)."""
     current_user(request, hub)
-    return request.state.session_id
-
-
-def require_user(request: Request, hub: Hub) -> User:
-    user = current_user(request, hub)
-    if user is None:
-        raise Unauthorized("sign in first")
-    return user
+    number: int | None = request.state.session_id
+    return number
 
 
 def sign_in(request: Request, hub: Hub, user: User) -> None:

@@ -21,9 +21,10 @@ from fastapi.responses import Response
 from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.errors import InvalidInput
-from dailypapers.hub import Hub, embedding_available
+from dailypapers.hub import embedding_available
 from dailypapers.models import Paper
 from dailypapers.text import clean
+from dailypapers.web.deps import HubDep, SettingsDep
 from dailypapers.web.schema import FEED_MEDIA, READ
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -84,7 +85,7 @@ def atom(title: str, self_url: str, page_url: str, papers: Sequence[Paper], base
         for category in paper.categories or ():
             sub(entry, "category", term=category)
         sub(entry, "summary", _summary(paper), type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def rss(
@@ -116,7 +117,7 @@ def rss(
         sub(item, "description", _summary(paper))
         for category in paper.categories or ():
             sub(item, "category", category)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def feed(
@@ -137,66 +138,103 @@ def feed(
     return Response(body, media_type=f"{MEDIA[fmt]}; charset=utf-8")
 
 
-def router(hub: Hub, settings: Settings) -> APIRouter:
-    feeds = APIRouter(prefix="/feeds", tags=["feeds"])
-    base = settings.base_url.rstrip("/")
+router = APIRouter(prefix="/feeds", tags=["feeds"])
 
-    def respond(
-        request: Request, fmt: Format, title: str, page: str, papers: Sequence[Paper], about: str
-    ) -> Response:
-        return feed(request, fmt, base, title, page, papers, about)
 
-    @feeds.get("/daily.{fmt}", **FEED)
-    def daily(request: Request, fmt: Format) -> Response:
-        """The papers of the last week of daily lists, newest day first."""
-        papers = hub.recent_lists(DAILY_DAYS)
-        return respond(
-            request, fmt, "Daily Papers", "/", papers[: FEED_SIZE * 4], "The daily list of papers."
-        )
+def respond(
+    request: Request,
+    settings: Settings,
+    fmt: Format,
+    title: str,
+    page: str,
+    papers: Sequence[Paper],
+    about: str,
+) -> Response:
+    return feed(request, fmt, settings.base_url.rstrip("/"), title, page, papers, about)
 
-    @feeds.get("/trending.{fmt}", **FEED)
-    def trending(
-        request: Request, fmt: Format, window: Literal["day", "week", "month"] = "week"
-    ) -> Response:
-        """Trending papers of the day, week or month, ranked by the site's trending formula."""
-        result = hub.trending(window, FEED_SIZE)
-        papers = [paper for paper, _ in result.items]
-        return respond(
-            request,
-            fmt,
-            f"Trending papers this {window}",
-            f"/trending?window={window}",
-            papers,
-            f"Ranked by {result.formula}.",
-        )
 
-    @feeds.get("/search.{fmt}", **FEED)
-    def search(request: Request, fmt: Format, q: str = "") -> Response:
-        """The newest of the papers most relevant to a search: follow a topic."""
-        if not q.strip():
-            raise InvalidInput("a search feed needs a query: /feeds/search.atom?q=...")
-        mode = "hybrid" if embedding_available() else "lexical"
-        hits = hub.search(q, FEED_SIZE, None, mode, "newest")
-        return respond(
-            request,
-            fmt,
-            f"Papers about {q}",
-            f"/search?{urlencode({'q': q})}",
-            [hit.paper for hit in hits],
-            f"The newest papers matching the search '{q}'.",
-        )
+@router.get("/daily.{fmt}", **FEED)
+def daily(
+    request: Request,
+    fmt: Format,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> Response:
+    """The papers of the last week of daily lists, newest day first."""
+    papers = hub.recent_lists(DAILY_DAYS)
+    return respond(
+        request,
+        settings,
+        fmt,
+        "Daily Papers",
+        "/",
+        papers[: FEED_SIZE * 4],
+        "The daily list of papers.",
+    )
 
-    @feeds.get("/category/{name}.{fmt}", **FEED)
-    def category(request: Request, name: str, fmt: Format) -> Response:
-        """The newest papers of one arXiv category (cs.LG, hep-th, ...)."""
-        papers = hub.newest(name, FEED_SIZE)
-        return respond(
-            request,
-            fmt,
-            f"New papers in {name}",
-            f"/search?q=cat:{name}&sort=newest",
-            papers,
-            f"The newest papers in the arXiv category {name}.",
-        )
 
-    return feeds
+@router.get("/trending.{fmt}", **FEED)
+def trending(
+    request: Request,
+    fmt: Format,
+    hub: HubDep,
+    settings: SettingsDep,
+    window: Literal["day", "week", "month"] = "week",
+) -> Response:
+    """Trending papers of the day, week or month, ranked by the site's trending formula."""
+    result = hub.trending(window, FEED_SIZE)
+    papers = [paper for paper, _ in result.items]
+    return respond(
+        request,
+        settings,
+        fmt,
+        f"Trending papers this {window}",
+        f"/trending?window={window}",
+        papers,
+        f"Ranked by {result.formula}.",
+    )
+
+
+@router.get("/search.{fmt}", **FEED)
+def search(
+    request: Request,
+    fmt: Format,
+    hub: HubDep,
+    settings: SettingsDep,
+    q: str = "",
+) -> Response:
+    """The newest of the papers most relevant to a search: follow a topic."""
+    if not q.strip():
+        raise InvalidInput("a search feed needs a query: /feeds/search.atom?q=...")
+    mode = "hybrid" if embedding_available() else "lexical"
+    hits = hub.search(q, FEED_SIZE, None, mode, "newest")
+    return respond(
+        request,
+        settings,
+        fmt,
+        f"Papers about {q}",
+        f"/search?{urlencode({'q': q})}",
+        [hit.paper for hit in hits],
+        f"The newest papers matching the search '{q}'.",
+    )
+
+
+@router.get("/category/{name}.{fmt}", **FEED)
+def category(
+    request: Request,
+    name: str,
+    fmt: Format,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> Response:
+    """The newest papers of one arXiv category (cs.LG, hep-th, ...)."""
+    papers = hub.newest(name, FEED_SIZE)
+    return respond(
+        request,
+        settings,
+        fmt,
+        f"New papers in {name}",
+        f"/search?q=cat:{name}&sort=newest",
+        papers,
+        f"The newest papers in the arXiv category {name}.",
+    )

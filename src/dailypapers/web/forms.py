@@ -1,4 +1,5 @@
-"""What every form handler shares: who posted it, a message for the next page, and the answer.
+"""What every form handler shares: a message for the next page, and the answer (who posted the
+form, its CSRF token checked, is ``deps.Poster``).
 
 Forms post with a CSRF token and are answered with a redirect back (303); the page's script asks
 for JSON instead, to update a button in place.
@@ -9,16 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from dailypapers.hub import Hub
-from dailypapers.models import User
-from dailypapers.web.auth import SESSION_FLASH, check_csrf, require_user, safe_next
-
-
-def posted_by(request: Request, hub: Hub, csrf: str) -> User:
-    """The signed-in member who sent this form, its CSRF token checked."""
-    user = require_user(request, hub)
-    check_csrf(request, csrf)
-    return user
+from dailypapers.web.auth import SESSION_FLASH, safe_next
 
 
 def flash(request: Request, message: str) -> None:

@@ -24,12 +24,12 @@ from fastapi.responses import (
 )
 
 from dailypapers.accounts import check_email
-from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
-from dailypapers.web.auth import client_address, current_user, require_user
-from dailypapers.web.forms import back, flash, posted_by, wants_json
+from dailypapers.web.auth import client_address
+from dailypapers.web.deps import HubDep, Member, Poster, TemplatesDep, Viewer
+from dailypapers.web.forms import back, flash, wants_json
 from dailypapers.web.schema import Day, problems
 from dailypapers.web.templating import Templates
 
@@ -84,245 +84,307 @@ def send_now(hub: Hub) -> None:
         log.warning("sending at once failed; the worker will retry: %s", exc)
 
 
-def api_router(hub: Hub) -> APIRouter:
-    """``POST /api/subscriptions``: the subscribe box for programs."""
-    api = APIRouter(prefix="/api", tags=["email"])
-
-    @api.post("/subscriptions", status_code=202, responses=SUBSCRIBE_ERRORS)
-    def subscribe(
-        request: Request,
-        background: BackgroundTasks,
-        email: Annotated[str, Body(embed=True, max_length=320, description="where digests go")],
-        frequency: Annotated[Period, Body(embed=True)] = "daily",
-        topics: Annotated[
-            list[str] | None,
-            Body(embed=True, description="only trending papers about these, e.g. cs.CL or RAG"),
-        ] = None,
-        timezone: Annotated[
-            str | None, Body(embed=True, description="an IANA name, e.g. Europe/Paris")
-        ] = None,
-    ) -> JSONResponse:
-        """Ask for digests at an address; a confirmation goes to it, and nothing else until its
-        link is followed. The answer does not say whether the address was subscribed already."""
-        hub.subscribe(email, frequency, topics or [], timezone, client=client_address(request))
-        background.add_task(send_now, hub)
-        return JSONResponse(pending(email, frequency, topics or []), status_code=202)
-
-    return api
+# ``POST /api/subscriptions``: the subscribe box for programs.
+api_router = APIRouter(prefix="/api", tags=["email"])
+# The pages: subscribing, confirming, managing and ending a digest, and previewing one.
+router = APIRouter(include_in_schema=False)
 
 
-def router(hub: Hub, settings: Settings, templates: Templates) -> APIRouter:
-    """The pages: subscribing, confirming, managing and ending a digest, and previewing one."""
-    site = APIRouter(include_in_schema=False)
+@api_router.post("/subscriptions", status_code=202, responses=SUBSCRIBE_ERRORS)
+def subscribe(
+    request: Request,
+    background: BackgroundTasks,
+    hub: HubDep,
+    email: Annotated[str, Body(embed=True, max_length=320, description="where digests go")],
+    frequency: Annotated[Period, Body(embed=True)] = "daily",
+    topics: Annotated[
+        list[str] | None,
+        Body(embed=True, description="only trending papers about these, e.g. cs.CL or RAG"),
+    ] = None,
+    timezone: Annotated[
+        str | None, Body(embed=True, description="an IANA name, e.g. Europe/Paris")
+    ] = None,
+) -> JSONResponse:
+    """Ask for digests at an address; a confirmation goes to it, and nothing else until its
+    link is followed. The answer does not say whether the address was subscribed already."""
+    hub.subscribe(email, frequency, topics or [], timezone, client=client_address(request))
+    background.add_task(send_now, hub)
+    return JSONResponse(pending(email, frequency, topics or []), status_code=202)
 
-    def manage_url(subscription: Subscription) -> str:
-        return f"/subscription?token={hub.manage_token(subscription)}"
 
-    # -- subscribing ------------------------------------------------------------------------------
+def manage_url(hub: Hub, subscription: Subscription) -> str:
+    return f"/subscription?token={hub.manage_token(subscription)}"
 
-    @site.get("/subscribe", response_class=HTMLResponse)
-    def subscribe_form(request: Request) -> Response:
-        return templates.page(request, "subscribe.html", error=None, values={}, next="")
 
-    @site.post("/subscribe", response_class=HTMLResponse)
-    def subscribe(
-        request: Request,
-        background: BackgroundTasks,
-        email: Annotated[str, Form()] = "",
-        frequency: Annotated[str, Form()] = "daily",
-        topics: Annotated[str, Form()] = "",
-        next: Annotated[str, Form()] = "",
-    ) -> Response:
-        # No CSRF token, on purpose: the box is on pages kept and shared between signed-out
-        # readers (cache.py), so it can carry nothing per visitor. Double opt-in makes a forged
-        # post harmless: at most one rate-limited confirmation that nobody follows.
-        chosen = topics_of(topics)
-        try:
-            hub.subscribe(
-                email,
-                frequency,
-                chosen,
-                user=current_user(request, hub),
-                client=client_address(request),
-            )
-        except InvalidInput as exc:
-            if wants_json(request):
-                raise
-            values = {"email": email, "frequency": frequency, "topics": topics}
-            return templates.page(
-                request, "subscribe.html", exc.status, error=str(exc), values=values, next=next
-            )
-        background.add_task(send_now, hub)
+# -- subscribing ------------------------------------------------------------------------------
+
+
+@router.get("/subscribe", response_class=HTMLResponse)
+def subscribe_form(
+    request: Request,
+    templates: TemplatesDep,
+) -> Response:
+    return templates.page(request, "subscribe.html", error=None, values={}, next="")
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+def subscribe_page(
+    request: Request,
+    background: BackgroundTasks,
+    hub: HubDep,
+    templates: TemplatesDep,
+    viewer: Viewer,
+    email: Annotated[str, Form()] = "",
+    frequency: Annotated[str, Form()] = "daily",
+    topics: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    # No CSRF token, on purpose: the box is on pages kept and shared between signed-out
+    # readers (cache.py), so it can carry nothing per visitor. Double opt-in makes a forged
+    # post harmless: at most one rate-limited confirmation that nobody follows.
+    chosen = topics_of(topics)
+    try:
+        hub.subscribe(
+            email,
+            frequency,
+            chosen,
+            user=viewer,
+            client=client_address(request),
+        )
+    except InvalidInput as exc:
         if wants_json(request):
-            return JSONResponse(pending(email, frequency, chosen), status_code=202)
-        flash(request, check_inbox(email))
-        return back(next)
-
-    # -- the links in a message -----------------------------------------------------------------
-
-    @site.get("/subscriptions/confirm", response_class=HTMLResponse)
-    def confirm_form(request: Request, token: str = "") -> Response:
-        # Nothing changes on GET: mail scanners open every link in a message to check it. A
-        # forged or expired link is refused here already, before anyone presses the button.
-        if not token:
-            raise InvalidInput("this link is cut short; open the whole link from the message")
-        hub.to_confirm(token)
-        return templates.page(request, "confirm.html", token=token, subscription=None)
-
-    @site.post("/subscriptions/confirm", response_class=HTMLResponse)
-    def confirm(request: Request, token: Annotated[str, Form()] = "") -> Response:
-        # No CSRF token: the signed token in the form is the authority, and only the owner of
-        # the address has it.
-        subscription = hub.confirm(token)
+            raise
+        values = {"email": email, "frequency": frequency, "topics": topics}
         return templates.page(
-            request,
-            "confirm.html",
-            token=token,
-            subscription=subscription,
-            manage=manage_url(subscription),
+            request, "subscribe.html", exc.status, error=str(exc), values=values, next=next
         )
+    background.add_task(send_now, hub)
+    if wants_json(request):
+        return JSONResponse(pending(email, frequency, chosen), status_code=202)
+    flash(request, check_inbox(email))
+    return back(next)
 
-    @site.get("/unsubscribe", response_class=HTMLResponse)
-    def unsubscribe_form(request: Request, token: str = "") -> Response:
-        subscription = hub.subscription_for(token)
-        return templates.page(
-            request, "unsubscribe.html", token=token, subscription=subscription, done=False
+
+# -- the links in a message -----------------------------------------------------------------
+
+
+@router.get("/subscriptions/confirm", response_class=HTMLResponse)
+def confirm_form(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    token: str = "",
+) -> Response:
+    # Nothing changes on GET: mail scanners open every link in a message to check it. A
+    # forged or expired link is refused here already, before anyone presses the button.
+    if not token:
+        raise InvalidInput("this link is cut short; open the whole link from the message")
+    hub.to_confirm(token)
+    return templates.page(request, "confirm.html", token=token, subscription=None)
+
+
+@router.post("/subscriptions/confirm", response_class=HTMLResponse)
+def confirm(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    # No CSRF token: the signed token in the form is the authority, and only the owner of
+    # the address has it.
+    subscription = hub.confirm(token)
+    return templates.page(
+        request,
+        "confirm.html",
+        token=token,
+        subscription=subscription,
+        manage=manage_url(hub, subscription),
+    )
+
+
+@router.get("/unsubscribe", response_class=HTMLResponse)
+def unsubscribe_form(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    token: str = "",
+) -> Response:
+    subscription = hub.subscription_for(token)
+    return templates.page(
+        request, "unsubscribe.html", token=token, subscription=subscription, done=False
+    )
+
+
+@router.post("/unsubscribe", response_class=HTMLResponse)
+def unsubscribe(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    token: Annotated[str, Form()] = "",
+) -> Response:
+    # RFC 8058 one-click: a mail client posts "List-Unsubscribe=One-Click" to the URL in the
+    # message's header, with no cookies, so the signed token in that URL is the authority
+    # (no CSRF token). The button on our own page sends the token in the form instead.
+    subscription = hub.unsubscribe(request.query_params.get("token") or token)
+    return templates.page(
+        request, "unsubscribe.html", token="", subscription=subscription, done=True
+    )
+
+
+def manage_page(
+    request: Request,
+    templates: Templates,
+    subscription: Subscription,
+    token: str,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    return templates.page(
+        request,
+        "subscription.html",
+        status,
+        subscription=subscription,
+        token=token,
+        frequencies=FREQUENCIES,
+        zones=zones(),
+        **{"error": None, "message": None, **extra},
+    )
+
+
+@router.get("/subscription", response_class=HTMLResponse)
+def manage(request: Request, hub: HubDep, templates: TemplatesDep, token: str = "") -> Response:
+    return manage_page(request, templates, hub.subscription_for(token), token)
+
+
+@router.post("/subscription", response_class=HTMLResponse)
+def save(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    token: Annotated[str, Form()] = "",
+    frequency: Annotated[str, Form()] = "daily",
+    topics: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+) -> Response:
+    # Authorised by the signed token in the form, like the other links in a message.
+    subscription = hub.subscription_for(token)
+    try:
+        changed = hub.change_subscription(
+            subscription, frequency, topics_of(topics), timezone.strip() or None
         )
+    except InvalidInput as exc:
+        return manage_page(request, templates, subscription, token, exc.status, error=str(exc))
+    saved = "Saved: " + describe(changed)
+    return manage_page(request, templates, changed, token, message=saved)
 
-    @site.post("/unsubscribe", response_class=HTMLResponse)
-    def unsubscribe(request: Request, token: Annotated[str, Form()] = "") -> Response:
-        # RFC 8058 one-click: a mail client posts "List-Unsubscribe=One-Click" to the URL in the
-        # message's header, with no cookies, so the signed token in that URL is the authority
-        # (no CSRF token). The button on our own page sends the token in the form instead.
-        subscription = hub.unsubscribe(request.query_params.get("token") or token)
-        return templates.page(
-            request, "unsubscribe.html", token="", subscription=subscription, done=True
+
+# -- a member's email settings --------------------------------------------------------------
+
+
+def settings_page(
+    request: Request,
+    hub: Hub,
+    templates: Templates,
+    user: User,
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    linked = hub.subscription_of(user)
+    live = linked if linked is not None and linked.status in ("pending", "active") else None
+    elsewhere = None
+    if live is None:
+        by_email = hub.subscription_by_email(user.email)
+        if by_email is not None and by_email.status == "active":
+            elsewhere = by_email  # someone subscribed the address without signing in
+    return templates.page(
+        request,
+        "email_settings.html",
+        status,
+        subscription=live,
+        ended=linked if live is None else None,
+        elsewhere=elsewhere,
+        frequencies=FREQUENCIES,
+        zones=zones(),
+        site_zone=hub.settings.timezone,
+        **{"error": None, "values": {}, **extra},
+    )
+
+
+@router.get("/settings/email", response_class=HTMLResponse)
+def email_settings(
+    request: Request, hub: HubDep, templates: TemplatesDep, user: Member
+) -> Response:
+    return settings_page(request, hub, templates, user)
+
+
+@router.post("/settings/email", response_class=HTMLResponse)
+def save_email_settings(
+    request: Request,
+    background: BackgroundTasks,
+    hub: HubDep,
+    templates: TemplatesDep,
+    user: Poster,
+    action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
+    email: Annotated[str, Form()] = "",
+    frequency: Annotated[str, Form()] = "daily",
+    topics: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+) -> Response:
+    chosen, zone = topics_of(topics), timezone.strip() or None
+    try:
+        if action == "subscribe":
+            address = email.strip() or user.email
+            hub.subscribe(address, frequency, chosen, zone, user, client_address(request))
+            background.add_task(send_now, hub)
+            address = check_email(address)  # as it is stored and mailed
+            done = f"A confirmation is on its way to {address}: follow the link in it to "
+            done += "start your digest."
+        else:
+            done = change_own(hub, user, action, frequency, chosen, zone)
+    except InvalidInput as exc:
+        values = {"email": email, "frequency": frequency, "topics": topics, "timezone": zone}
+        return settings_page(
+            request, hub, templates, user, exc.status, error=str(exc), values=values
         )
+    flash(request, done)
+    return RedirectResponse("/settings/email", status_code=303)
 
-    def manage_page(
-        request: Request, subscription: Subscription, token: str, status: int = 200, **extra: Any
-    ) -> Response:
-        return templates.page(
-            request,
-            "subscription.html",
-            status,
-            subscription=subscription,
-            token=token,
-            frequencies=FREQUENCIES,
-            zones=zones(),
-            **{"error": None, "message": None, **extra},
-        )
 
-    @site.get("/subscription", response_class=HTMLResponse)
-    def manage(request: Request, token: str = "") -> Response:
-        return manage_page(request, hub.subscription_for(token), token)
+def change_own(
+    hub: Hub,
+    user: User,
+    action: str,
+    frequency: str,
+    topics: list[str],
+    zone: str | None,
+) -> str:
+    """Change or end the member's own digest; what to tell them."""
+    linked = hub.subscription_of(user)
+    if linked is None or linked.status not in ("pending", "active"):
+        raise InvalidInput("you have no digest to change; subscribe first")
+    if action == "unsubscribe":
+        hub.end_subscription(linked)
+        return f"Unsubscribed: nothing more goes to {linked.email}."
+    return "Saved: " + describe(hub.change_subscription(linked, frequency, topics, zone))
 
-    @site.post("/subscription", response_class=HTMLResponse)
-    def save(
-        request: Request,
-        token: Annotated[str, Form()] = "",
-        frequency: Annotated[str, Form()] = "daily",
-        topics: Annotated[str, Form()] = "",
-        timezone: Annotated[str, Form()] = "",
-    ) -> Response:
-        # Authorised by the signed token in the form, like the other links in a message.
-        subscription = hub.subscription_for(token)
-        try:
-            changed = hub.change_subscription(
-                subscription, frequency, topics_of(topics), timezone.strip() or None
-            )
-        except InvalidInput as exc:
-            return manage_page(request, subscription, token, exc.status, error=str(exc))
-        return manage_page(request, changed, token, message="Saved: " + describe(changed))
 
-    # -- a member's email settings --------------------------------------------------------------
-
-    def settings_page(
-        request: Request, user: User, status: int = 200, **extra: Any
-    ) -> HTMLResponse:
-        linked = hub.subscription_of(user)
-        live = linked if linked is not None and linked.status in ("pending", "active") else None
-        elsewhere = None
-        if live is None:
-            by_email = hub.subscription_by_email(user.email)
-            if by_email is not None and by_email.status == "active":
-                elsewhere = by_email  # someone subscribed the address without signing in
-        return templates.page(
-            request,
-            "email_settings.html",
-            status,
-            subscription=live,
-            ended=linked if live is None else None,
-            elsewhere=elsewhere,
-            frequencies=FREQUENCIES,
-            zones=zones(),
-            site_zone=settings.timezone,
-            **{"error": None, "values": {}, **extra},
-        )
-
-    @site.get("/settings/email", response_class=HTMLResponse)
-    def email_settings(request: Request) -> Response:
-        return settings_page(request, require_user(request, hub))
-
-    @site.post("/settings/email", response_class=HTMLResponse)
-    def save_email_settings(
-        request: Request,
-        background: BackgroundTasks,
-        csrf: Annotated[str, Form()] = "",
-        action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
-        email: Annotated[str, Form()] = "",
-        frequency: Annotated[str, Form()] = "daily",
-        topics: Annotated[str, Form()] = "",
-        timezone: Annotated[str, Form()] = "",
-    ) -> Response:
-        user = posted_by(request, hub, csrf)
-        chosen, zone = topics_of(topics), timezone.strip() or None
-        try:
-            if action == "subscribe":
-                address = email.strip() or user.email
-                hub.subscribe(address, frequency, chosen, zone, user, client_address(request))
-                background.add_task(send_now, hub)
-                address = check_email(address)  # as it is stored and mailed
-                done = f"A confirmation is on its way to {address}: follow the link in it to "
-                done += "start your digest."
-            else:
-                done = change_own(user, action, frequency, chosen, zone)
-        except InvalidInput as exc:
-            values = {"email": email, "frequency": frequency, "topics": topics, "timezone": zone}
-            return settings_page(request, user, exc.status, error=str(exc), values=values)
-        flash(request, done)
-        return RedirectResponse("/settings/email", status_code=303)
-
-    def change_own(
-        user: User, action: str, frequency: str, topics: list[str], zone: str | None
-    ) -> str:
-        """Change or end the member's own digest; what to tell them."""
-        linked = hub.subscription_of(user)
-        if linked is None or linked.status not in ("pending", "active"):
-            raise InvalidInput("you have no digest to change; subscribe first")
-        if action == "unsubscribe":
-            hub.end_subscription(linked)
-            return f"Unsubscribed: nothing more goes to {linked.email}."
-        return "Saved: " + describe(hub.change_subscription(linked, frequency, topics, zone))
-
-    @site.get("/digest/preview")
-    def preview(
-        request: Request,
-        period: Period = "daily",
-        day: Annotated[Day | None, Query(alias="date")] = None,
-        fmt: Annotated[Literal["html", "text"], Query(alias="format")] = "html",
-    ) -> Response:
-        user = require_user(request, hub)
-        _, message = hub.preview_digest(user, period, day)
-        part = message.get_body(("plain",) if fmt == "text" else ("html",))
-        body = str(part.get_content()) if part is not None else ""
-        # What a member's digest holds is theirs alone: no cache keeps it.
-        headers = {"cache-control": "no-store"}
-        if fmt == "text":
-            return PlainTextResponse(body, headers=headers)
-        return HTMLResponse(body, headers={**headers, "content-security-policy": PREVIEW_CSP})
-
-    return site
+@router.get("/digest/preview")
+def preview(
+    request: Request,
+    hub: HubDep,
+    user: Member,
+    period: Period = "daily",
+    day: Annotated[Day | None, Query(alias="date")] = None,
+    fmt: Annotated[Literal["html", "text"], Query(alias="format")] = "html",
+) -> Response:
+    _, message = hub.preview_digest(user, period, day)
+    part = message.get_body(("plain",) if fmt == "text" else ("html",))
+    body = str(part.get_content()) if part is not None else ""
+    # What a member's digest holds is theirs alone: no cache keeps it.
+    headers = {"cache-control": "no-store"}
+    if fmt == "text":
+        return PlainTextResponse(body, headers=headers)
+    return HTMLResponse(body, headers={**headers, "content-security-policy": PREVIEW_CSP})
 
 
 def describe(subscription: Subscription) -> str:

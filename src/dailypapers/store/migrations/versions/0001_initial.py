@@ -13,6 +13,11 @@ down_revision = None
 
 
 def upgrade() -> None:
+    _papers_and_lists()
+    _members()
+
+
+def _papers_and_lists() -> None:
     op.create_table(
         "papers",
         sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
@@ -62,6 +67,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_listings_paper_pk", "listings", ["paper_pk"])
     op.create_table(
+        "harvest_state",
+        sa.Column("name", sa.String(200), primary_key=True),
+        sa.Column("datestamp", sa.Date),
+        sa.Column("resumption_token", sa.Text),
+        sa.Column("from_date", sa.Date),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def _members() -> None:
+    op.create_table(
         "users",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(64), nullable=False, unique=True),
@@ -98,14 +114,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_comments_paper_pk", "comments", ["paper_pk"])
-    op.create_table(
-        "harvest_state",
-        sa.Column("name", sa.String(200), primary_key=True),
-        sa.Column("datestamp", sa.Date),
-        sa.Column("resumption_token", sa.Text),
-        sa.Column("from_date", sa.Date),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    )
 
 
 def downgrade() -> None:

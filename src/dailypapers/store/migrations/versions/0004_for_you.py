@@ -13,13 +13,13 @@ revision = "0004"
 down_revision = "0003"
 
 
-def _user() -> sa.Column:
+def _user() -> sa.Column[int]:
     return sa.Column(
         "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
     )
 
 
-def _paper() -> sa.Column:
+def _paper() -> sa.Column[int]:
     return sa.Column(
         "paper_pk", sa.Integer, sa.ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False
     )

@@ -13,7 +13,7 @@ revision = "0005"
 down_revision = "0004"
 
 
-def _subscription() -> sa.Column:
+def _subscription() -> sa.Column[int]:
     return sa.Column(
         "subscription_id",
         sa.Integer,

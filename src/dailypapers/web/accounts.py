@@ -1,0 +1,184 @@
+"""Members' own pages: signing up, in and out, the profile with its API tokens and sessions, and
+the password.
+
+Sign-in and sign-up forms carry a CSRF token too (a visitor gets one, and a cookie, when they
+open the form), so that no other site can sign a browser in to an account of its choosing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dailypapers.errors import Conflict, DailyPapersError, InvalidInput
+from dailypapers.hub import Hub
+from dailypapers.models import User
+from dailypapers.web.auth import client_address, session_id, sign_in, sign_out
+from dailypapers.web.deps import CsrfChecked, HubDep, Poster, TemplatesDep, Viewer
+from dailypapers.web.forms import back, flash
+from dailypapers.web.templating import Templates
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_form(request: Request, templates: TemplatesDep, next: str = "") -> Response:
+    return templates.page(request, "signup.html", forms=True, next=next, error=None, values={})
+
+
+@router.post("/signup", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def signup(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    hub.limit("signup", client_address(request))
+    try:
+        user = hub.create_user(name, email, password)
+    except (InvalidInput, Conflict) as exc:
+        values = {"name": name, "email": email}
+        return templates.page(
+            request, "signup.html", exc.status, forms=True, next=next, error=str(exc),
+            values=values,
+        )  # fmt: skip
+    sign_in(request, hub, user)
+    flash(request, f"Welcome, {user.name}!")
+    return back(next)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, templates: TemplatesDep, next: str = "") -> Response:
+    return templates.page(request, "signin.html", forms=True, next=next, error=None, login="")
+
+
+@router.post("/signin", response_class=HTMLResponse, dependencies=[CsrfChecked])
+def signin(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    login: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    hub.limit("signin", client_address(request))
+    try:
+        user = hub.authenticate(login, password)
+    except DailyPapersError as exc:
+        return templates.page(
+            request, "signin.html", 400, forms=True, next=next, error=str(exc), login=login
+        )
+    sign_in(request, hub, user)
+    return back(next)
+
+
+@router.post("/signout", dependencies=[CsrfChecked])
+def signout(request: Request, hub: HubDep) -> Response:
+    sign_out(request, hub)
+    return RedirectResponse("/", status_code=303)
+
+
+# -- the profile --------------------------------------------------------------------------------
+
+
+def profile_page(
+    request: Request,
+    hub: Hub,
+    templates: Templates,
+    viewer: User | None,
+    name: str,
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """A member's profile; to the member themself, with their tokens and sessions too."""
+    found = hub.profile(name)
+    own = viewer is not None and viewer.id == found.user.id
+    return templates.page(
+        request,
+        "profile.html",
+        status,
+        profile=found,
+        own=own,
+        tokens=hub.tokens(found.user) if own else [],
+        sign_ins=hub.sign_ins(found.user) if own else [],
+        this_session=session_id(request, hub),
+        marks=hub.marks(viewer, found.upvoted + found.submitted),
+        **{"password_error": None, **extra},
+    )
+
+
+@router.get("/users/{name}", response_class=HTMLResponse)
+def profile(
+    request: Request, name: str, hub: HubDep, templates: TemplatesDep, viewer: Viewer
+) -> Response:
+    return profile_page(request, hub, templates, viewer, name)
+
+
+@router.post("/settings/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    user: Poster,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        secret, token = hub.create_token(user, name)
+    except InvalidInput as exc:
+        return profile_page(request, hub, templates, user, user.name, 422, token_error=str(exc))
+    # Shown in this response only: the token itself is stored nowhere but in its hash.
+    return profile_page(
+        request, hub, templates, user, user.name, 201, new_token=secret, new_token_name=token.name
+    )
+
+
+@router.post("/settings/tokens/revoke")
+def revoke_token(
+    request: Request, hub: HubDep, user: Poster, token: Annotated[str, Form()] = ""
+) -> Response:
+    hub.revoke_token(user, token)
+    flash(request, "The token is revoked.")
+    return RedirectResponse(f"/users/{user.name}#tokens", status_code=303)
+
+
+# -- sessions and the password ------------------------------------------------------------------
+
+
+@router.post("/settings/sessions/{number}/end")
+def end_session(request: Request, number: int, hub: HubDep, user: Poster) -> Response:
+    if number == session_id(request, hub):
+        sign_out(request, hub)
+        return RedirectResponse("/", status_code=303)
+    hub.end_sign_in(user, number)
+    flash(request, "That session is signed out.")
+    return RedirectResponse(f"/users/{user.name}#sessions", status_code=303)
+
+
+@router.post("/settings/sessions/end-all")
+def end_all_sessions(request: Request, hub: HubDep, user: Poster) -> Response:
+    hub.sign_out_everywhere(user)
+    sign_out(request, hub)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/settings/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    hub: HubDep,
+    templates: TemplatesDep,
+    user: Poster,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        ended = hub.change_password(user, current, new, session_id(request, hub))
+    except InvalidInput as exc:
+        return profile_page(request, hub, templates, user, user.name, 400, password_error=str(exc))
+    others = f"; {ended} other session{'s' if ended != 1 else ''} signed out" if ended else ""
+    flash(request, f"Your password is changed{others}.")
+    return RedirectResponse(f"/users/{user.name}#password", status_code=303)

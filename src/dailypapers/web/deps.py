@@ -1,0 +1,91 @@
+"""What a route asks for, as FastAPI dependencies: the hub, the settings and the page renderer
+of the app it runs in; who is asking (a member or no one); the signed-in member; a form a member
+posted, its CSRF token checked; and the owner of an API token.
+
+``create_app`` puts the hub, the settings and the templates on ``app.state``; a route names what
+it needs in its signature (``hub: HubDep, user: Member``) and gets it, so the routes are plain
+module-level functions. Who is asking is found once per request (``auth.current_user`` keeps it
+on ``request.state``); a visitor without a session cookie costs no read at all.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Form, Request
+from starlette.concurrency import run_in_threadpool
+
+from dailypapers.config import Settings
+from dailypapers.errors import Unauthorized
+from dailypapers.hub import Hub
+from dailypapers.models import User
+from dailypapers.web.auth import SESSION_TOKEN, api_user, check_csrf, current_user
+from dailypapers.web.templating import Templates
+
+
+async def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+async def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def _templates(request: Request) -> Templates:
+    templates: Templates = request.app.state.templates
+    return templates
+
+
+HubDep = Annotated[Hub, Depends(_hub)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+TemplatesDep = Annotated[Templates, Depends(_templates)]
+
+
+async def _viewer(request: Request, hub: HubDep) -> User | None:
+    # Only a session cookie is worth a read of the store, done off the event loop.
+    if not hasattr(request.state, "user"):
+        token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
+        if token is None:
+            request.state.user = request.state.session_id = None
+        else:
+            await run_in_threadpool(current_user, request, hub)
+    viewer: User | None = request.state.user
+    return viewer
+
+
+Viewer = Annotated[User | None, Depends(_viewer)]
+
+
+async def _member(viewer: Viewer) -> User:
+    if viewer is None:
+        raise Unauthorized("sign in first")
+    return viewer
+
+
+Member = Annotated[User, Depends(_member)]
+
+
+async def _csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+    check_csrf(request, csrf)
+
+
+CsrfChecked = Depends(_csrf)
+
+
+async def _poster(member: Member, _checked: Annotated[None, CsrfChecked]) -> User:
+    return member
+
+
+Poster = Annotated[User, Depends(_poster)]
+"""The signed-in member who posted the form, its CSRF token checked (in that order: a visitor
+who is signed out is sent to sign in, a forged form is refused)."""
+
+
+def _api_member(request: Request, hub: HubDep) -> User:
+    return api_user(request, hub)
+
+
+ApiMember = Annotated[User, Depends(_api_member)]
+"""The owner of the request's ``Authorization: Bearer`` token (Unauthorized without one)."""
