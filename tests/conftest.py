@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,22 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+def missing_recordings() -> str | None:
+    """Why the real recordings cannot be read, or None. Without them their tests are skipped,
+    unless DAILYPAPERS_REQUIRE_DATA is set (CI sets it): then they fail."""
+    if SHARED_DATA.is_dir():
+        return None
+    why = f"real recordings not found at {SHARED_DATA}"
+    if os.environ.get("DAILYPAPERS_REQUIRE_DATA"):
+        pytest.fail(why + " (DAILYPAPERS_REQUIRE_DATA is set)", pytrace=False)
+    return why
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data: the real recordings the parsers and fetchers are tested on."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real recordings not found at {SHARED_DATA}")
+    if (why := missing_recordings()) is not None:
+        pytest.skip(why)
     return SHARED_DATA
 
 

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SHARED_DATA as DATA
+from conftest import missing_recordings
 from dailypapers.config import load_settings
 from dailypapers.errors import InvalidInput
 from dailypapers.hub import Hub
@@ -27,9 +29,8 @@ from dailypapers.models import PaperRecord, Rejection
 from dailypapers.sources.checks import check
 from dailypapers.sources.formats import parser_for
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-if not DATA.is_dir():
-    pytest.skip(f"real recordings not found at {DATA}", allow_module_level=True)
+if (why := missing_recordings()) is not None:
+    pytest.skip(why, allow_module_level=True)
 
 KAGGLE = DATA / "arxiv-kaggle" / "wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
 ARCHIVE = DATA / "hf-papers" / "misaki-wang_hf_bot_2026-02.jsonl"
