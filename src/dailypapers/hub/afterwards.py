@@ -26,21 +26,15 @@ SEEN_EVERY_S = 300.0
 RETRAIN_AFTER_S = 3.0
 
 Touch = Callable[[Mapping[int, datetime], Mapping[int, datetime]], None]
-Retrain = Callable[[int], object]
 
 
 class Afterwards:
     """Notes from requests, done by one daemon thread started on the first note."""
 
     def __init__(
-        self,
-        touch: Touch,
-        retrain: Retrain | None = None,
-        flush_s: float = FLUSH_S,
-        retrain_after_s: float = RETRAIN_AFTER_S,
+        self, touch: Touch, flush_s: float = FLUSH_S, retrain_after_s: float = RETRAIN_AFTER_S
     ) -> None:
         self._touch = touch
-        self._retrain = retrain
         self.flush_s = flush_s
         self.retrain_after_s = retrain_after_s
         self._lock = threading.Condition()
@@ -48,7 +42,7 @@ class Afterwards:
         self._tokens: dict[int, datetime] = {}
         self._flush_at: float | None = None
         # user id -> (when to train, how)
-        self._retrains: dict[int, tuple[float, Retrain]] = {}
+        self._retrains: dict[int, tuple[float, Callable[[int], object]]] = {}
         self._busy = 0
         self._wake_at: float | None = None  # when the thread wakes next by itself, if it sleeps
         self._thread: threading.Thread | None = None
@@ -64,15 +58,11 @@ class Afterwards:
                 self._flush_at = time.monotonic() + self.flush_s
                 self._wake()
 
-    def retrain_soon(self, user_id: int, retrain: Retrain | None = None) -> None:
-        """Call ``retrain(user_id)`` (by default the one given at the start) once the member's
-        signals have stood still a moment."""
-        how = retrain or self._retrain
-        if how is None:
-            return
+    def retrain_soon(self, user_id: int, retrain: Callable[[int], object]) -> None:
+        """Call ``retrain(user_id)`` once the member's signals have stood still a moment."""
         with self._lock:
             at = time.monotonic() + self.retrain_after_s
-            self._retrains[user_id] = (at, how)
+            self._retrains[user_id] = (at, retrain)
             if self._thread is None or self._wake_at is None or at < self._wake_at:
                 self._wake()  # else the thread wakes earlier anyway, and sees this then
 

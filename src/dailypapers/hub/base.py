@@ -10,6 +10,7 @@ from typing import Any, Self
 
 import httpx
 
+from dailypapers.closing import Closing
 from dailypapers.config import Settings, write_secret
 from dailypapers.errors import ConfigError, NotFound
 from dailypapers.hub.afterwards import Afterwards
@@ -43,12 +44,8 @@ def not_here(ident: str) -> NotFound:
     return NotFound(f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it")
 
 
-class HubBase:
+class HubBase(Closing):
     """What every part of the hub shares; ``Hub`` (``core.py``) combines the parts."""
-
-    # What requests leave for later: last-use times, retraining (afterwards.py); made by
-    # ``Hub``, which knows how to train a reader's model.
-    afterwards: Afterwards
 
     def __init__(
         self,
@@ -64,6 +61,8 @@ class HubBase:
         self._embedder: Embedder | None = None
         # For you's candidates of the current window, shared by readers (personal.py).
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
+        # What requests leave for later: last-use times, retraining (afterwards.py).
+        self.afterwards = Afterwards(self._touch)
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
@@ -87,12 +86,6 @@ class HubBase:
             self._lexical.close()
         self._vectors = None
         self.store.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def _touch(
         self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]

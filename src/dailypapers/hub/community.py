@@ -5,6 +5,7 @@ from __future__ import annotations
 import time as clock
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, Unauthorized
@@ -28,6 +29,10 @@ class Profile:
 
 class Community(HubBase):
     """The members' part of the hub."""
+
+    if TYPE_CHECKING:  # from the personal part (``personal.py``)
+
+        def retrain_member(self, user_id: int) -> None: ...
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class Community(HubBase):
             tx.community.check_allowance(allowance, clock.time())
             changed, count = tx.community.set_vote(user.id, pk, on)
         if changed:
-            self.afterwards.retrain_soon(user.id)
+            self.afterwards.retrain_soon(user.id, self.retrain_member)
         return Vote(paper_id, shown + count, on)
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:

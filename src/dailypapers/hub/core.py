@@ -10,11 +10,7 @@ comments and sessions (``community.py``), what each reader keeps and is recommen
 
 from __future__ import annotations
 
-import httpx
-
 from dailypapers import demo
-from dailypapers.config import Settings
-from dailypapers.hub.afterwards import Afterwards
 from dailypapers.hub.community import Community
 from dailypapers.hub.ingesting import HarvestReport, Ingesting, Progress
 from dailypapers.hub.lists import Lists
@@ -24,22 +20,12 @@ from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
 from dailypapers.models import ImportSummary
 from dailypapers.sources.formats import parser_for
-from dailypapers.store import Store
 
 __all__ = ["HarvestReport", "Hub"]
 
 
 class Hub(Ingesting, Searching, Lists, Community, Personal, Mailing, Scheduling):
     """Everything a dailypapers installation does, over one store."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        store: Store | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(settings, store, transport)
-        self.afterwards = Afterwards(self._touch, retrain=self.retrain_member)
 
     def load_demo(self, progress: Progress | None = None) -> ImportSummary:
         """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md)."""

@@ -97,7 +97,7 @@ class Personal(HubBase):
         with self.store.transaction() as tx:
             changed = tx.library.set_saved(user.id, paper.pk, on)
         if changed:
-            self.afterwards.retrain_soon(user.id)
+            self.afterwards.retrain_soon(user.id, self.retrain_member)
         return paper
 
     def mark_read(self, user: User, ident: str, read: bool = True) -> Paper:
@@ -123,7 +123,7 @@ class Personal(HubBase):
         with self.store.transaction() as tx:
             changed = tx.library.set_feedback(user.id, paper.pk, value)
         if changed:
-            self.afterwards.retrain_soon(user.id)
+            self.afterwards.retrain_soon(user.id, self.retrain_member)
         return paper
 
     def marks(self, user: User | None, papers: list[Paper]) -> Marks:
@@ -150,7 +150,7 @@ class Personal(HubBase):
             raise InvalidInput(f"a {kind} to follow is 1 to 300 characters")
         with self.store.transaction() as tx:
             followed = tx.library.add_follow(user.id, kind, value)
-        self.afterwards.retrain_soon(user.id)
+        self.afterwards.retrain_soon(user.id, self.retrain_member)
         return followed
 
     def unfollow(self, user: User, follow_id: int) -> None:
@@ -159,7 +159,7 @@ class Personal(HubBase):
             removed = tx.library.remove_follow(user.id, follow_id)
         if not removed:
             raise NotFound(f"you do not follow anything numbered {follow_id}")
-        self.afterwards.retrain_soon(user.id)
+        self.afterwards.retrain_soon(user.id, self.retrain_member)
 
     def follows(self, user: User) -> list[Follow]:
         with self.store.read() as tx:
@@ -206,7 +206,7 @@ class Personal(HubBase):
             changed = tx.library.set_in_collection(user.id, found.id, paper.pk, on)
             now = tx.library.collection(user.id, slug) or found
         if changed:
-            self.afterwards.retrain_soon(user.id)
+            self.afterwards.retrain_soon(user.id, self.retrain_member)
         return now
 
     def update_collection(
@@ -229,7 +229,7 @@ class Personal(HubBase):
             if found is None:
                 raise NotFound(f"you have no collection '{slug}'")
             tx.library.delete_collection(user.id, found.id)
-        self.afterwards.retrain_soon(user.id)
+        self.afterwards.retrain_soon(user.id, self.retrain_member)
 
     # -- the model -------------------------------------------------------------------------------
 

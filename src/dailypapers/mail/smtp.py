@@ -13,9 +13,9 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from dailypapers.closing import Closing
 from dailypapers.errors import ConfigError
 from dailypapers.models import Delivery
 
@@ -84,21 +84,13 @@ def retry_at(attempts: int, now: datetime) -> datetime | None:
     return now + BACKOFF[attempts - 1]
 
 
-class Mailer:
+class Mailer(Closing):
     """Hands messages to one SMTP server over one connection, opened when first needed."""
 
     def __init__(self, server: SmtpServer, local_hostname: str | None = None) -> None:
         self.server = server
         self.local_hostname = local_hostname
         self._smtp: smtplib.SMTP | None = None
-
-    def __enter__(self) -> Mailer:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -27,11 +27,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import tantivy
 
+from dailypapers.closing import Closing
 from dailypapers.errors import InvalidInput, StoreError
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
@@ -158,7 +158,7 @@ class _Plan:
     words: str = ""
 
 
-class LexicalIndex:
+class LexicalIndex(Closing):
     """A BM25 index in ``path``; one writer per directory at a time, any number of readers.
 
     ``add`` and ``delete`` stage changes; ``commit`` publishes them (and the watermark) at once.
@@ -226,17 +226,6 @@ class LexicalIndex:
             if self._writer is not None:
                 self._writer.rollback()
                 self._writer = None
-
-    def __enter__(self) -> LexicalIndex:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _writer_locked(self) -> tantivy.IndexWriter:
         if self._writer is None:

@@ -7,12 +7,11 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from types import TracebackType
-from typing import Self
 
 import httpx
 
 from dailypapers import __version__
+from dailypapers.closing import Closing
 from dailypapers.errors import FetchError
 
 PROJECT_URL = "https://github.com/dailypapers"
@@ -32,7 +31,7 @@ def default_user_agent(base_url: str | None = None) -> str:
     return f"dailypapers/{__version__} (+{contact}; self-hosted)"
 
 
-class HttpClient:
+class HttpClient(Closing):
     """GET with one reused connection, at least ``min_interval`` seconds between request starts
     (arXiv asks for one request every 3 s), and retries with exponential backoff on transient
     failures, honouring ``Retry-After`` up to ``max_retry_after`` seconds.
@@ -139,17 +138,6 @@ class HttpClient:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def expect_status(response: httpx.Response, allowed: Collection[int] = (200,)) -> httpx.Response:

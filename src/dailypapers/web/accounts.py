@@ -7,9 +7,9 @@ open the form), so that no other site can sign a browser in to an account of its
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.errors import Conflict, DailyPapersError, InvalidInput
@@ -17,7 +17,7 @@ from dailypapers.hub import Hub
 from dailypapers.models import User
 from dailypapers.web.auth import client_address, session_id, sign_in, sign_out
 from dailypapers.web.deps import CsrfChecked, HubDep, Poster, TemplatesDep, Viewer
-from dailypapers.web.forms import back, flash
+from dailypapers.web.forms import Field, back, flash
 from dailypapers.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +33,10 @@ def signup(
     request: Request,
     hub: HubDep,
     templates: TemplatesDep,
-    name: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",
+    name: Field = "",
+    email: Field = "",
+    password: Field = "",
+    next: Field = "",
 ) -> Response:
     hub.limit("signup", client_address(request))
     try:
@@ -62,9 +62,9 @@ def signin(
     request: Request,
     hub: HubDep,
     templates: TemplatesDep,
-    login: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",
+    login: Field = "",
+    password: Field = "",
+    next: Field = "",
 ) -> Response:
     hub.limit("signin", client_address(request))
     try:
@@ -125,7 +125,7 @@ def create_token(
     hub: HubDep,
     templates: TemplatesDep,
     user: Poster,
-    name: Annotated[str, Form()] = "",
+    name: Field = "",
 ) -> Response:
     try:
         secret, token = hub.create_token(user, name)
@@ -138,9 +138,7 @@ def create_token(
 
 
 @router.post("/settings/tokens/revoke")
-def revoke_token(
-    request: Request, hub: HubDep, user: Poster, token: Annotated[str, Form()] = ""
-) -> Response:
+def revoke_token(request: Request, hub: HubDep, user: Poster, token: Field = "") -> Response:
     hub.revoke_token(user, token)
     flash(request, "The token is revoked.")
     return RedirectResponse(f"/users/{user.name}#tokens", status_code=303)
@@ -172,8 +170,8 @@ def change_password(
     hub: HubDep,
     templates: TemplatesDep,
     user: Poster,
-    current: Annotated[str, Form()] = "",
-    new: Annotated[str, Form()] = "",
+    current: Field = "",
+    new: Field = "",
 ) -> Response:
     try:
         ended = hub.change_password(user, current, new, session_id(request, hub))

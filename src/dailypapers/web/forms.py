@@ -7,10 +7,15 @@ for JSON instead, to update a button in place.
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse
 
 from dailypapers.web.auth import SESSION_FLASH, safe_next
+
+# A text field of a posted form (absent: the default the route gives it).
+Field = Annotated[str, Form()]
 
 
 def flash(request: Request, message: str) -> None:

@@ -29,7 +29,7 @@ from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
 from dailypapers.web.auth import client_address
 from dailypapers.web.deps import HubDep, Member, Poster, TemplatesDep, Viewer
-from dailypapers.web.forms import back, flash, wants_json
+from dailypapers.web.forms import Field, back, flash, wants_json
 from dailypapers.web.schema import Day, problems
 from dailypapers.web.templating import Templates
 
@@ -134,10 +134,10 @@ def subscribe_page(
     hub: HubDep,
     templates: TemplatesDep,
     viewer: Viewer,
-    email: Annotated[str, Form()] = "",
-    frequency: Annotated[str, Form()] = "daily",
-    topics: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",
+    email: Field = "",
+    frequency: Field = "daily",
+    topics: Field = "",
+    next: Field = "",
 ) -> Response:
     # No CSRF token, on purpose: the box is on pages kept and shared between signed-out
     # readers (cache.py), so it can carry nothing per visitor. Double opt-in makes a forged
@@ -188,7 +188,7 @@ def confirm(
     request: Request,
     hub: HubDep,
     templates: TemplatesDep,
-    token: Annotated[str, Form()] = "",
+    token: Field = "",
 ) -> Response:
     # No CSRF token: the signed token in the form is the authority, and only the owner of
     # the address has it.
@@ -220,7 +220,7 @@ def unsubscribe(
     request: Request,
     hub: HubDep,
     templates: TemplatesDep,
-    token: Annotated[str, Form()] = "",
+    token: Field = "",
 ) -> Response:
     # RFC 8058 one-click: a mail client posts "List-Unsubscribe=One-Click" to the URL in the
     # message's header, with no cookies, so the signed token in that URL is the authority
@@ -261,10 +261,10 @@ def save(
     request: Request,
     hub: HubDep,
     templates: TemplatesDep,
-    token: Annotated[str, Form()] = "",
-    frequency: Annotated[str, Form()] = "daily",
-    topics: Annotated[str, Form()] = "",
-    timezone: Annotated[str, Form()] = "",
+    token: Field = "",
+    frequency: Field = "daily",
+    topics: Field = "",
+    timezone: Field = "",
 ) -> Response:
     # Authorised by the signed token in the form, like the other links in a message.
     subscription = hub.subscription_for(token)
@@ -325,10 +325,10 @@ def save_email_settings(
     templates: TemplatesDep,
     user: Poster,
     action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
-    email: Annotated[str, Form()] = "",
-    frequency: Annotated[str, Form()] = "daily",
-    topics: Annotated[str, Form()] = "",
-    timezone: Annotated[str, Form()] = "",
+    email: Field = "",
+    frequency: Field = "daily",
+    topics: Field = "",
+    timezone: Field = "",
 ) -> Response:
     chosen, zone = topics_of(topics), timezone.strip() or None
     try:

@@ -19,7 +19,7 @@ from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidIn
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import User
 from dailypapers.web.deps import HubDep, Member, Poster, SettingsDep, TemplatesDep, Viewer
-from dailypapers.web.forms import back, flash, wants_json
+from dailypapers.web.forms import Field, back, flash, wants_json
 from dailypapers.web.schema import Day
 
 PAGE_SIZE = 50
@@ -203,8 +203,8 @@ def upvote(
     ident: str,
     hub: HubDep,
     user: Poster,
-    on: Annotated[str, Form()] = "1",
-    next: Annotated[str, Form()] = "",
+    on: Field = "1",
+    next: Field = "",
 ) -> Response:
     voted = on == "1"
     cast = hub.vote(user, ident, voted)
@@ -219,7 +219,7 @@ def comment(
     ident: str,
     hub: HubDep,
     user: Poster,
-    text: Annotated[str, Form()] = "",
+    text: Field = "",
     parent_id: Annotated[int | None, Form()] = None,
 ) -> Response:
     found = hub.paper(ident)
@@ -242,7 +242,7 @@ def submit(
     hub: HubDep,
     templates: TemplatesDep,
     user: Poster,
-    ref: Annotated[str, Form()] = "",
+    ref: Field = "",
 ) -> Response:
     try:
         paper = hub.submit(user, ref)

@@ -18,7 +18,7 @@ from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Paper
 from dailypapers.web import feeds
 from dailypapers.web.deps import HubDep, Member, Poster, SettingsDep, TemplatesDep, Viewer
-from dailypapers.web.forms import back, flash, wants_json
+from dailypapers.web.forms import Field, back, flash, wants_json
 
 EXPORTS = ("bib", "csv")
 
@@ -60,8 +60,8 @@ def save(
     ident: str,
     hub: HubDep,
     user: Poster,
-    on: Annotated[str, Form()] = "1",
-    next: Annotated[str, Form()] = "",
+    on: Field = "1",
+    next: Field = "",
 ) -> Response:
     return toggled(request, next, hub.save(user, ident, on == "1"), on == "1")
 
@@ -73,7 +73,7 @@ def feedback(
     hub: HubDep,
     user: Poster,
     value: Annotated[int, Form()] = 0,
-    next: Annotated[str, Form()] = "",
+    next: Field = "",
 ) -> Response:
     return toggled(request, next, hub.feedback(user, ident, value), value != 0)
 
@@ -84,8 +84,8 @@ def read(
     ident: str,
     hub: HubDep,
     user: Poster,
-    read: Annotated[str, Form()] = "1",
-    next: Annotated[str, Form()] = "",
+    read: Field = "1",
+    next: Field = "",
 ) -> Response:
     paper = hub.mark_read(user, ident, read == "1")
     return toggled(request, next or "/reading-list", paper, read == "1")
@@ -97,9 +97,9 @@ def collect(
     ident: str,
     hub: HubDep,
     user: Poster,
-    collection: Annotated[str, Form()] = "",
-    on: Annotated[str, Form()] = "1",
-    next: Annotated[str, Form()] = "",
+    collection: Field = "",
+    on: Field = "1",
+    next: Field = "",
 ) -> Response:
     chosen = hub.collect(user, collection, ident, on == "1")
     flash(request, f"Added to {chosen.name}." if on == "1" else f"Taken out of {chosen.name}.")
@@ -179,9 +179,9 @@ def follow(
     request: Request,
     hub: HubDep,
     user: Poster,
-    kind: Annotated[str, Form()] = "",
-    value: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "",
+    kind: Field = "",
+    value: Field = "",
+    next: Field = "",
 ) -> Response:
     followed = hub.follow(user, kind, value)
     flash(request, f"You follow {followed.label} now: see For you.")
@@ -227,8 +227,8 @@ def create_collection(
     hub: HubDep,
     templates: TemplatesDep,
     user: Poster,
-    name: Annotated[str, Form()] = "",
-    public: Annotated[str, Form()] = "",
+    name: Field = "",
+    public: Field = "",
 ) -> Response:
     try:
         made = hub.create_collection(user, name, public == "1")
@@ -285,8 +285,8 @@ def collection_settings(
     slug: str,
     hub: HubDep,
     user: Poster,
-    name: Annotated[str, Form()] = "",
-    public: Annotated[str, Form()] = "",
+    name: Field = "",
+    public: Field = "",
 ) -> Response:
     hub.update_collection(user, slug, name or None, public == "1")
     return RedirectResponse(f"/users/{user.name}/collections/{slug}", 303)
