@@ -74,9 +74,10 @@ def build(hub: Hub, subscribers: int) -> None:
     for number in range(INTERESTS):
         member = hub.create_user(f"proto{number}", f"proto{number}@example.org", None)
         for paper in rng.sample(listed, 5):
-            hub.vote(member, paper.id)  # trains and stores their model
+            hub.vote(member, paper.id)
         hub.follow(member, "search", SEARCHES[number % len(SEARCHES)])
         prototypes.append(member.id)
+    hub.afterwards.idle(timeout=120)  # their models trained, as a moment after their votes
     now = datetime.now(UTC)
     with hub.store.engine.begin() as conn:
         models = {row.user_id: row for row in conn.execute(select(reader_models))}
