@@ -16,23 +16,22 @@ from dailypapers.errors import Conflict, DailyPapersError, InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.models import User
 from dailypapers.web.auth import client_address, session_id, sign_in, sign_out
-from dailypapers.web.deps import CsrfChecked, HubDep, Poster, TemplatesDep, Viewer
+from dailypapers.web.deps import CsrfChecked, HubDep, Page, PageRenderer, Poster, Viewer
 from dailypapers.web.forms import Field, back, flash
-from dailypapers.web.templating import Templates
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/signup", response_class=HTMLResponse)
-def signup_form(request: Request, templates: TemplatesDep, next: str = "") -> Response:
-    return templates.page(request, "signup.html", forms=True, next=next, error=None, values={})
+def signup_form(page: Page, next: str = "") -> Response:
+    return page.render("signup.html", forms=True, next=next, error=None, values={})
 
 
 @router.post("/signup", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def signup(
     request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     name: Field = "",
     email: Field = "",
     password: Field = "",
@@ -43,8 +42,7 @@ def signup(
         user = hub.create_user(name, email, password)
     except (InvalidInput, Conflict) as exc:
         values = {"name": name, "email": email}
-        return templates.page(
-            request, "signup.html", exc.status, forms=True, next=next, error=str(exc),
+        return page.render("signup.html", exc.status, forms=True, next=next, error=str(exc),
             values=values,
         )  # fmt: skip
     sign_in(request, hub, user)
@@ -53,15 +51,15 @@ def signup(
 
 
 @router.get("/signin", response_class=HTMLResponse)
-def signin_form(request: Request, templates: TemplatesDep, next: str = "") -> Response:
-    return templates.page(request, "signin.html", forms=True, next=next, error=None, login="")
+def signin_form(page: Page, next: str = "") -> Response:
+    return page.render("signin.html", forms=True, next=next, error=None, login="")
 
 
 @router.post("/signin", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def signin(
     request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     login: Field = "",
     password: Field = "",
     next: Field = "",
@@ -70,9 +68,7 @@ def signin(
     try:
         user = hub.authenticate(login, password)
     except DailyPapersError as exc:
-        return templates.page(
-            request, "signin.html", 400, forms=True, next=next, error=str(exc), login=login
-        )
+        return page.render("signin.html", 400, forms=True, next=next, error=str(exc), login=login)
     sign_in(request, hub, user)
     return back(next)
 
@@ -87,9 +83,8 @@ def signout(request: Request, hub: HubDep) -> Response:
 
 
 def profile_page(
-    request: Request,
+    page: PageRenderer,
     hub: Hub,
-    templates: Templates,
     viewer: User | None,
     name: str,
     status: int = 200,
@@ -98,42 +93,33 @@ def profile_page(
     """A member's profile; to the member themself, with their tokens and sessions too."""
     found = hub.profile(name)
     own = viewer is not None and viewer.id == found.user.id
-    return templates.page(
-        request,
+    return page.render(
         "profile.html",
         status,
         profile=found,
         own=own,
         tokens=hub.tokens(found.user) if own else [],
         sign_ins=hub.sign_ins(found.user) if own else [],
-        this_session=session_id(request, hub),
+        this_session=session_id(page.request, hub),
         marks=hub.marks(viewer, found.upvoted + found.submitted),
         **{"password_error": None, **extra},
     )
 
 
 @router.get("/users/{name}", response_class=HTMLResponse)
-def profile(
-    request: Request, name: str, hub: HubDep, templates: TemplatesDep, viewer: Viewer
-) -> Response:
-    return profile_page(request, hub, templates, viewer, name)
+def profile(name: str, hub: HubDep, page: Page, viewer: Viewer) -> Response:
+    return profile_page(page, hub, viewer, name)
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
-def create_token(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    user: Poster,
-    name: Field = "",
-) -> Response:
+def create_token(hub: HubDep, page: Page, user: Poster, name: Field = "") -> Response:
     try:
         secret, token = hub.create_token(user, name)
     except InvalidInput as exc:
-        return profile_page(request, hub, templates, user, user.name, 422, token_error=str(exc))
+        return profile_page(page, hub, user, user.name, 422, token_error=str(exc))
     # Shown in this response only: the token itself is stored nowhere but in its hash.
     return profile_page(
-        request, hub, templates, user, user.name, 201, new_token=secret, new_token_name=token.name
+        page, hub, user, user.name, 201, new_token=secret, new_token_name=token.name
     )
 
 
@@ -168,7 +154,7 @@ def end_all_sessions(request: Request, hub: HubDep, user: Poster) -> Response:
 def change_password(
     request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     user: Poster,
     current: Field = "",
     new: Field = "",
@@ -176,7 +162,7 @@ def change_password(
     try:
         ended = hub.change_password(user, current, new, session_id(request, hub))
     except InvalidInput as exc:
-        return profile_page(request, hub, templates, user, user.name, 400, password_error=str(exc))
+        return profile_page(page, hub, user, user.name, 400, password_error=str(exc))
     others = f"; {ended} other session{'s' if ended != 1 else ''} signed out" if ended else ""
     flash(request, f"Your password is changed{others}.")
     return RedirectResponse(f"/users/{user.name}#password", status_code=303)

@@ -1,18 +1,20 @@
-"""What a route asks for, as FastAPI dependencies: the hub, the settings and the page renderer
-of the app it runs in; who is asking (a member or no one); the signed-in member; a form a member
-posted, its CSRF token checked; and the owner of an API token.
+"""What a route asks for, as FastAPI dependencies: the hub and the settings of the app it runs
+in, and the page it answers; who is asking (a member or no one); the signed-in member; a form a
+member posted, its CSRF token checked; and the owner of an API token.
 
-``create_app`` puts the hub, the settings and the templates on ``app.state``; a route names what
-it needs in its signature (``hub: HubDep, user: Member``) and gets it, so the routes are plain
-module-level functions. Who is asking is found once per request (``auth.current_user`` keeps it
-on ``request.state``); a visitor without a session cookie costs no read at all.
+``create_app`` puts the hub, the settings and the templates on ``app.state``; a route names
+what it needs in its signature (``hub: HubDep, page: Page, user: Member``) and gets it, so the
+routes are plain module-level functions. Who is asking is found once per request
+(``auth.current_user`` keeps it on ``request.state``); a visitor without a session cookie costs
+no read at all.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.config import Settings
@@ -33,14 +35,36 @@ async def _settings(request: Request) -> Settings:
     return settings
 
 
-async def _templates(request: Request) -> Templates:
-    templates: Templates = request.app.state.templates
-    return templates
-
-
 HubDep = Annotated[Hub, Depends(_hub)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-TemplatesDep = Annotated[Templates, Depends(_templates)]
+
+
+class PageRenderer:
+    """The page a request answers, rendered with the app's templates for that request (the
+    viewer, the CSRF token, the flash message and the feeds come with it)."""
+
+    __slots__ = ("request", "templates")
+
+    def __init__(self, request: Request, templates: Templates) -> None:
+        self.request = request
+        self.templates = templates
+
+    def render(
+        self,
+        name: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """Template ``name`` with ``context``, answered with ``status``."""
+        return self.templates.page(self.request, name, status, headers, **context)
+
+
+async def _page(request: Request) -> PageRenderer:
+    return PageRenderer(request, request.app.state.templates)
+
+
+Page = Annotated[PageRenderer, Depends(_page)]
 
 
 async def _viewer(request: Request, hub: HubDep) -> User | None:

@@ -28,10 +28,9 @@ from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
 from dailypapers.web.auth import client_address
-from dailypapers.web.deps import HubDep, Member, Poster, TemplatesDep, Viewer
+from dailypapers.web.deps import HubDep, Member, Page, PageRenderer, Poster, Viewer
 from dailypapers.web.forms import Field, back, flash, wants_json
 from dailypapers.web.schema import Day, problems
-from dailypapers.web.templating import Templates
 
 log = logging.getLogger("dailypapers.web")
 
@@ -120,11 +119,8 @@ def manage_url(hub: Hub, subscription: Subscription) -> str:
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
-def subscribe_form(
-    request: Request,
-    templates: TemplatesDep,
-) -> Response:
-    return templates.page(request, "subscribe.html", error=None, values={}, next="")
+def subscribe_form(page: Page) -> Response:
+    return page.render("subscribe.html", error=None, values={}, next="")
 
 
 @router.post("/subscribe", response_class=HTMLResponse)
@@ -132,7 +128,7 @@ def subscribe_page(
     request: Request,
     background: BackgroundTasks,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     viewer: Viewer,
     email: Field = "",
     frequency: Field = "daily",
@@ -155,9 +151,7 @@ def subscribe_page(
         if wants_json(request):
             raise
         values = {"email": email, "frequency": frequency, "topics": topics}
-        return templates.page(
-            request, "subscribe.html", exc.status, error=str(exc), values=values, next=next
-        )
+        return page.render("subscribe.html", exc.status, error=str(exc), values=values, next=next)
     background.add_task(send_now, hub)
     if wants_json(request):
         return JSONResponse(pending(email, frequency, chosen), status_code=202)
@@ -169,32 +163,21 @@ def subscribe_page(
 
 
 @router.get("/subscriptions/confirm", response_class=HTMLResponse)
-def confirm_form(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    token: str = "",
-) -> Response:
+def confirm_form(hub: HubDep, page: Page, token: str = "") -> Response:
     # Nothing changes on GET: mail scanners open every link in a message to check it. A
     # forged or expired link is refused here already, before anyone presses the button.
     if not token:
         raise InvalidInput("this link is cut short; open the whole link from the message")
     hub.to_confirm(token)
-    return templates.page(request, "confirm.html", token=token, subscription=None)
+    return page.render("confirm.html", token=token, subscription=None)
 
 
 @router.post("/subscriptions/confirm", response_class=HTMLResponse)
-def confirm(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    token: Field = "",
-) -> Response:
+def confirm(hub: HubDep, page: Page, token: Field = "") -> Response:
     # No CSRF token: the signed token in the form is the authority, and only the owner of
     # the address has it.
     subscription = hub.confirm(token)
-    return templates.page(
-        request,
+    return page.render(
         "confirm.html",
         token=token,
         subscription=subscription,
@@ -203,44 +186,28 @@ def confirm(
 
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
-def unsubscribe_form(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    token: str = "",
-) -> Response:
+def unsubscribe_form(hub: HubDep, page: Page, token: str = "") -> Response:
     subscription = hub.subscription_for(token)
-    return templates.page(
-        request, "unsubscribe.html", token=token, subscription=subscription, done=False
-    )
+    return page.render("unsubscribe.html", token=token, subscription=subscription, done=False)
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse)
-def unsubscribe(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    token: Field = "",
-) -> Response:
+def unsubscribe(request: Request, hub: HubDep, page: Page, token: Field = "") -> Response:
     # RFC 8058 one-click: a mail client posts "List-Unsubscribe=One-Click" to the URL in the
     # message's header, with no cookies, so the signed token in that URL is the authority
     # (no CSRF token). The button on our own page sends the token in the form instead.
     subscription = hub.unsubscribe(request.query_params.get("token") or token)
-    return templates.page(
-        request, "unsubscribe.html", token="", subscription=subscription, done=True
-    )
+    return page.render("unsubscribe.html", token="", subscription=subscription, done=True)
 
 
 def manage_page(
-    request: Request,
-    templates: Templates,
+    page: PageRenderer,
     subscription: Subscription,
     token: str,
     status: int = 200,
     **extra: Any,
 ) -> Response:
-    return templates.page(
-        request,
+    return page.render(
         "subscription.html",
         status,
         subscription=subscription,
@@ -252,15 +219,14 @@ def manage_page(
 
 
 @router.get("/subscription", response_class=HTMLResponse)
-def manage(request: Request, hub: HubDep, templates: TemplatesDep, token: str = "") -> Response:
-    return manage_page(request, templates, hub.subscription_for(token), token)
+def manage(hub: HubDep, page: Page, token: str = "") -> Response:
+    return manage_page(page, hub.subscription_for(token), token)
 
 
 @router.post("/subscription", response_class=HTMLResponse)
 def save(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     token: Field = "",
     frequency: Field = "daily",
     topics: Field = "",
@@ -273,18 +239,17 @@ def save(
             subscription, frequency, topics_of(topics), timezone.strip() or None
         )
     except InvalidInput as exc:
-        return manage_page(request, templates, subscription, token, exc.status, error=str(exc))
+        return manage_page(page, subscription, token, exc.status, error=str(exc))
     saved = "Saved: " + describe(changed)
-    return manage_page(request, templates, changed, token, message=saved)
+    return manage_page(page, changed, token, message=saved)
 
 
 # -- a member's email settings --------------------------------------------------------------
 
 
 def settings_page(
-    request: Request,
+    page: PageRenderer,
     hub: Hub,
-    templates: Templates,
     user: User,
     status: int = 200,
     **extra: Any,
@@ -296,8 +261,7 @@ def settings_page(
         by_email = hub.subscription_by_email(user.email)
         if by_email is not None and by_email.status == "active":
             elsewhere = by_email  # someone subscribed the address without signing in
-    return templates.page(
-        request,
+    return page.render(
         "email_settings.html",
         status,
         subscription=live,
@@ -311,10 +275,8 @@ def settings_page(
 
 
 @router.get("/settings/email", response_class=HTMLResponse)
-def email_settings(
-    request: Request, hub: HubDep, templates: TemplatesDep, user: Member
-) -> Response:
-    return settings_page(request, hub, templates, user)
+def email_settings(hub: HubDep, page: Page, user: Member) -> Response:
+    return settings_page(page, hub, user)
 
 
 @router.post("/settings/email", response_class=HTMLResponse)
@@ -322,7 +284,7 @@ def save_email_settings(
     request: Request,
     background: BackgroundTasks,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     user: Poster,
     action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
     email: Field = "",
@@ -343,9 +305,7 @@ def save_email_settings(
             done = change_own(hub, user, action, frequency, chosen, zone)
     except InvalidInput as exc:
         values = {"email": email, "frequency": frequency, "topics": topics, "timezone": zone}
-        return settings_page(
-            request, hub, templates, user, exc.status, error=str(exc), values=values
-        )
+        return settings_page(page, hub, user, exc.status, error=str(exc), values=values)
     flash(request, done)
     return RedirectResponse("/settings/email", status_code=303)
 

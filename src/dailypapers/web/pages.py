@@ -18,7 +18,7 @@ from dailypapers import wire
 from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidInput, NotFound
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import User
-from dailypapers.web.deps import HubDep, Member, Poster, SettingsDep, TemplatesDep, Viewer
+from dailypapers.web.deps import HubDep, Member, Page, Poster, SettingsDep, Viewer
 from dailypapers.web.forms import Field, back, flash, wants_json
 from dailypapers.web.schema import Day
 
@@ -50,9 +50,8 @@ def _followable(q: str, category: str | None) -> tuple[str, str] | None:
 
 @router.get("/", response_class=HTMLResponse)
 def daily(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     viewer: Viewer,
     date: Day | None = None,
     week: str | None = None,
@@ -63,8 +62,7 @@ def daily(
     # A day is shown whole; a week or a month in pages.
     size = len(listing.papers) if listing.kind == "day" else PAGE_SIZE
     shown = listing.papers[p * size : (p + 1) * size] if size else []
-    return templates.page(
-        request,
+    return page.render(
         "daily.html",
         listing=listing,
         papers=shown,
@@ -80,15 +78,13 @@ def daily(
 
 @router.get("/trending", response_class=HTMLResponse)
 def trending(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     viewer: Viewer,
     window: Literal["day", "week", "month"] = "week",
 ) -> Response:
     result = hub.trending(window)
-    return templates.page(
-        request,
+    return page.render(
         "trending.html",
         trending=result,
         marks=hub.marks(viewer, [paper for paper, _ in result.items]),
@@ -102,9 +98,8 @@ def trending(
 
 @router.get("/search", response_class=HTMLResponse)
 def search(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     viewer: Viewer,
     q: str = "",
     mode: Literal["lexical", "semantic", "hybrid"] | None = None,
@@ -130,8 +125,7 @@ def search(
         min_upvotes=min_upvotes,
     )
     hits = hub.search(q, SEARCH_LIMIT, filters, chosen, sort) if q else []
-    return templates.page(
-        request,
+    return page.render(
         "search.html",
         q=q,
         hits=hits,
@@ -176,14 +170,7 @@ def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
 
 
 @router.get("/papers/{ident:path}", response_class=HTMLResponse)
-def paper(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    viewer: Viewer,
-) -> Response:
+def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Viewer) -> Response:
     stem, markdown = (ident[: -len(".md")], True) if ident.endswith(".md") else (ident, False)
     if markdown:  # the twin for programs and language models: the paper, as Markdown
         text = wire.paper_markdown(hub.paper(stem), settings.base_url)
@@ -191,7 +178,7 @@ def paper(
     found = hub.paper(ident)
     if found.id != ident:  # a versioned id or a URL: the one address of the page
         return RedirectResponse(f"/papers/{found.id}", status_code=301)
-    return templates.page(request, "paper.html", **paper_context(hub, found.id, viewer))
+    return page.render("paper.html", **paper_context(hub, found.id, viewer))
 
 
 # -- acting -------------------------------------------------------------------------------------
@@ -232,28 +219,22 @@ def comment(
 
 
 @router.get("/submit", response_class=HTMLResponse)
-def submit_form(request: Request, templates: TemplatesDep, _user: Member) -> Response:
-    return templates.page(request, "submit.html", ref="", error=None)
+def submit_form(page: Page, _user: Member) -> Response:
+    return page.render("submit.html", ref="", error=None)
 
 
 @router.post("/submit", response_class=HTMLResponse)
-def submit(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    user: Poster,
-    ref: Field = "",
-) -> Response:
+def submit(request: Request, hub: HubDep, page: Page, user: Poster, ref: Field = "") -> Response:
     try:
         paper = hub.submit(user, ref)
     except (InvalidInput, Conflict, NotFound, FetchError) as exc:
-        return templates.page(request, "submit.html", status=exc.status, ref=ref, error=str(exc))
+        return page.render("submit.html", status=exc.status, ref=ref, error=str(exc))
     flash(request, "Thank you: the paper is on today's list.")
     return RedirectResponse(f"/papers/{paper.id}", status_code=303)
 
 
 @router.get("/docs", response_class=HTMLResponse)
-def docs(request: Request, templates: TemplatesDep) -> Response:
+def docs(request: Request, page: Page) -> Response:
     """``/docs``: the API reference, rendered here from the OpenAPI document (no outside
     assets)."""
     spec = request.app.openapi()
@@ -262,4 +243,4 @@ def docs(request: Request, templates: TemplatesDep) -> Response:
         for path, methods in spec["paths"].items()
         for method, operation in methods.items()
     ]
-    return templates.page(request, "docs.html", spec=spec, operations=operations)
+    return page.render("docs.html", spec=spec, operations=operations)

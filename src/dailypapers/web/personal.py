@@ -17,7 +17,7 @@ from dailypapers import wire
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Paper
 from dailypapers.web import feeds
-from dailypapers.web.deps import HubDep, Member, Poster, SettingsDep, TemplatesDep, Viewer
+from dailypapers.web.deps import HubDep, Member, Page, Poster, SettingsDep, Viewer
 from dailypapers.web.forms import Field, back, flash, wants_json
 
 EXPORTS = ("bib", "csv")
@@ -111,16 +111,14 @@ def collect(
 
 @router.get("/for-you", response_class=HTMLResponse)
 def for_you(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     user: Member,
     window: Literal["day", "week"] = "week",
 ) -> Response:
     result = hub.for_you(user, days=1 if window == "day" else 7)
     papers = [pick.paper for pick in result.picks]
-    return templates.page(
-        request,
+    return page.render(
         "foryou.html",
         result=result,
         window=window,
@@ -133,15 +131,9 @@ def for_you(
 
 
 @router.get("/reading-list", response_class=HTMLResponse)
-def reading_list(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    user: Member,
-) -> Response:
+def reading_list(hub: HubDep, page: Page, user: Member) -> Response:
     saved = hub.reading_list(user)
-    return templates.page(
-        request,
+    return page.render(
         "reading_list.html",
         saved=saved,
         marks=hub.marks(user, [paper for paper, _, _ in saved]),
@@ -165,13 +157,8 @@ def reading_list_export(
 
 
 @router.get("/following", response_class=HTMLResponse)
-def following(
-    request: Request,
-    hub: HubDep,
-    templates: TemplatesDep,
-    user: Member,
-) -> Response:
-    return templates.page(request, "following.html", follows=hub.follows(user))
+def following(hub: HubDep, page: Page, user: Member) -> Response:
+    return page.render("following.html", follows=hub.follows(user))
 
 
 @router.post("/follows")
@@ -203,16 +190,9 @@ def unfollow(
 
 
 @router.get("/users/{name}/collections", response_class=HTMLResponse)
-def collections(
-    request: Request,
-    name: str,
-    hub: HubDep,
-    templates: TemplatesDep,
-    viewer: Viewer,
-) -> Response:
+def collections(name: str, hub: HubDep, page: Page, viewer: Viewer) -> Response:
     owner = hub.user_named(name)
-    return templates.page(
-        request,
+    return page.render(
         "collections.html",
         owner=owner,
         own=viewer is not None and viewer.id == owner.id,
@@ -223,9 +203,8 @@ def collections(
 
 @router.post("/collections", response_class=HTMLResponse)
 def create_collection(
-    request: Request,
     hub: HubDep,
-    templates: TemplatesDep,
+    page: Page,
     user: Poster,
     name: Field = "",
     public: Field = "",
@@ -233,8 +212,7 @@ def create_collection(
     try:
         made = hub.create_collection(user, name, public == "1")
     except (InvalidInput, Conflict) as exc:
-        return templates.page(
-            request,
+        return page.render(
             "collections.html",
             exc.status,
             owner=user,
@@ -252,7 +230,7 @@ def collection(
     slug: str,
     hub: HubDep,
     settings: SettingsDep,
-    templates: TemplatesDep,
+    page: Page,
     viewer: Viewer,
 ) -> Response:
     base = settings.base_url.rstrip("/")
@@ -261,13 +239,12 @@ def collection(
         found, papers = hub.collection(name, stem, viewer)
         if fmt in EXPORTS:
             return export(papers, fmt, f"{name}-{found.slug}", base)
-        page = f"/users/{name}/collections/{found.slug}"
+        here = f"/users/{name}/collections/{found.slug}"
         title = f"{found.name}, a collection by {name}"
-        return feeds.feed(request, fmt, base, title, page, papers, title)
+        return feeds.feed(request, fmt, base, title, here, papers, title)
     found, papers = hub.collection(name, slug, viewer)
     here = f"/users/{name}/collections/{found.slug}"
-    return templates.page(
-        request,
+    return page.render(
         "collection.html",
         collection=found,
         papers=papers,
