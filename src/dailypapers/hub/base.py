@@ -81,6 +81,7 @@ class HubBase(Closing):
         return hub, created_secret or migrated
 
     def close(self) -> None:
+        """Stop the background work and close the indexes and the store; raises nothing."""
         self.afterwards.close()
         if self._lexical is not None:
             self._lexical.close()

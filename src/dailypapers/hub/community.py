@@ -73,6 +73,7 @@ class Community(HubBase):
             return secret, tx.accounts.add_token(user.id, name, digest, prefix)
 
     def tokens(self, user: User) -> list[ApiToken]:
+        """``user``'s API tokens, oldest first; raises nothing."""
         with self.store.read() as tx:
             return tx.accounts.tokens(user.id)
 
@@ -196,6 +197,7 @@ class Community(HubBase):
             return next(c for c in tx.community.comments(paper.pk, paper.id) if c.id == comment_id)
 
     def comments(self, paper: Paper) -> list[Comment]:
+        """The discussion of ``paper``, oldest comment first; raises nothing."""
         with self.store.read() as tx:
             return tx.community.comments(paper.pk, paper.id)
 

@@ -179,6 +179,8 @@ class Ingesting(HubBase):
     def import_stream(
         self, stream: BinaryIO, source: str, fmt: str, page_date: date | None = None
     ) -> ImportSummary:
+        """Parse ``stream`` as ``fmt`` and store what it holds (``ingest``); InvalidInput for an
+        unknown format, and what ``ingest`` raises when the stream breaks off."""
         parse = parser_for(fmt, page_date, self.settings.max_line_bytes)
         return self.ingest(parse(stream, source), source=source)
 

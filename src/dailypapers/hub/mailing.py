@@ -231,6 +231,7 @@ class Mailing(HubBase):
             return sorted({*tx.outbox.active_timezones(), self.settings.timezone})
 
     def subscription_by_email(self, email: str) -> Subscription | None:
+        """The subscription of address ``email``, or None; raises nothing."""
         with self.store.read() as tx:
             return tx.outbox.subscription_by_email(email)
 
@@ -251,9 +252,11 @@ class Mailing(HubBase):
             return tx.outbox.subscription(subscription.id) or subscription
 
     def end_subscription(self, subscription: Subscription) -> Subscription:
+        """End ``subscription`` (unsubscribed; nothing more is sent to it); raises nothing."""
         return self._set_status(subscription, "unsubscribed")
 
     def manage_token(self, subscription: Subscription) -> str:
+        """The signed token of ``subscription``'s manage link; ConfigError without a secret key."""
         return make_token(
             self.settings.require_secret(), "manage", subscription.id, subscription.email
         )

@@ -162,6 +162,7 @@ class Personal(HubBase):
         self.afterwards.retrain_soon(user.id, self.retrain_member)
 
     def follows(self, user: User) -> list[Follow]:
+        """What ``user`` follows (authors, categories, searches); raises nothing."""
         with self.store.read() as tx:
             return tx.library.follows(user.id)
 
