@@ -208,7 +208,8 @@ class Ingesting(HubBase):
         A harvest killed midway resumes from its saved resumption token; a finished one starts the
         next run from the newest datestamp it saw (OAI ``from`` is inclusive: re-reading that day
         is harmless, every record comes back unchanged). The first harvest of a set starts at
-        ``from_date``, else ``start_if_new``, else at the beginning of arXiv.
+        ``from_date``, else ``start_if_new``, else at the beginning of arXiv. FetchError when
+        arXiv cannot be reached or keeps answering with errors (the pages before are kept).
         """
         name = f"oai:{metadata_prefix}:{set_spec or 'all'}"
         with self.store.read() as tx:
@@ -274,7 +275,8 @@ class Ingesting(HubBase):
         return summary
 
     def fetch_hf_daily(self, day: date | None = None) -> ImportSummary:
-        """Fetch Hugging Face's daily list for ``day`` (default today, UTC) into the listings."""
+        """Fetch Hugging Face's daily list for ``day`` (default today, UTC) into the listings;
+        FetchError when Hugging Face cannot be reached or keeps answering with errors."""
         day = day or datetime.now(UTC).date()
         with self._client() as client:
             items = HfDaily(client, self.settings.hf_url).daily(day)

@@ -122,7 +122,8 @@ class Lists(HubBase):
     """The lists part of the hub."""
 
     def daily(self, day: date | None = None) -> tuple[date | None, list[Paper]]:
-        """The daily list of ``day``, or of the latest day that has one, most upvoted first."""
+        """The daily list of ``day``, or of the latest day that has one, most upvoted first
+        (``(None, [])`` when there is none); raises nothing."""
         with self.store.read() as tx:
             day = tx.lists.latest_day(day)
             return day, by_upvotes(tx.lists.day(day), day) if day else []

@@ -200,19 +200,22 @@ class Mailing(HubBase):
         return done or subscription
 
     def to_confirm(self, token: str) -> Subscription:
-        """The subscription a confirmation link names, changing nothing (a page shows it)."""
+        """The subscription a confirmation link names, changing nothing (a page shows it);
+        Forbidden for a link that was altered or cut short, InvalidInput for an expired one,
+        NotFound when its subscription is gone."""
         return self._from_token("confirm", token)
 
     def unsubscribe(self, token: str) -> Subscription:
-        """End the subscription a manage link names (again: no change); InvalidInput for a link
-        that is not one, NotFound when its subscription is gone."""
+        """End the subscription a manage link names (again: no change); Forbidden for a link
+        that was altered or cut short, InvalidInput for an expired one, NotFound when its
+        subscription is gone."""
         subscription = self._from_token("manage", token)
         if subscription.status == "unsubscribed":
             return subscription
         return self._set_status(subscription, "unsubscribed")
 
     def subscription_for(self, token: str) -> Subscription:
-        """The subscription a manage link in a message names."""
+        """The subscription a manage link in a message names; raises as ``unsubscribe``."""
         return self._from_token("manage", token)
 
     def subscription_of(self, user: User) -> Subscription | None:

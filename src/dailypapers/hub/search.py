@@ -127,7 +127,8 @@ class Searching(HubBase):
         The vector index is kept too unless ``semantic`` is False. Papers are embedded when the
         embedding model is installed (shown on ``progress`` as papers embedded); without it, the
         index takes the vectors already stored (the demo ships its own) and skips the rest, which
-        are embedded once the model is installed. ``semantic=True`` requires the model.
+        are embedded once the model is installed. ``semantic=True`` requires the model
+        (ConfigError without it).
         """
         if semantic and not embedding.available():
             raise ConfigError(NO_MODEL)
@@ -235,7 +236,8 @@ class Searching(HubBase):
         ``mode``: lexical (words), semantic (meaning, by embedding), or hybrid (both, fused by
         a convex combination of their scores, its weight tuned on SciFact). ``sort``: relevance, or
         newest / upvotes, which reorder the most relevant hits rather than every paper sharing a
-        word with the query.
+        word with the query. InvalidInput for an unknown mode or sort; ConfigError for search
+        by meaning where the embedding model is not installed.
         """
         query = clean(query)  # a control character in a URL's query is no part of a search
         if mode not in SEARCH_MODES:
@@ -317,7 +319,8 @@ class Searching(HubBase):
 
     def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
         """The papers nearest in meaning to paper ``ident``, in the vector index as it stands
-        (pages call this on every view: keeping the index current is the indexer's job)."""
+        (pages call this on every view: keeping the index current is the indexer's job); raises
+        as ``paper``."""
         paper = self.paper(ident)
         with self.store.read() as tx:
             stored = tx.papers.embeddings(embedding.MODEL_NAME, [paper.pk])
