@@ -42,9 +42,9 @@ def signup(
         user = hub.create_user(name, email, password)
     except (InvalidInput, Conflict) as exc:
         values = {"name": name, "email": email}
-        return page.render("signup.html", exc.status, forms=True, next=next, error=str(exc),
-            values=values,
-        )  # fmt: skip
+        return page.render(
+            "signup.html", exc.status, forms=True, next=next, error=str(exc), values=values
+        )
     sign_in(request, hub, user)
     flash(request, f"Welcome, {user.name}!")
     return back(next)
