@@ -145,12 +145,12 @@ class HubBase(Closing):
         return paper
 
     def papers_in_order(self, pks: list[int]) -> list[Paper]:
-        """The papers of keys ``pks`` that exist, in that order."""
+        """The papers of keys ``pks`` that exist, in that order. Raises nothing."""
         with self.store.read() as tx:
             return tx.papers.in_order(pks)
 
     def all_papers(self) -> Iterator[Paper]:
-        """Every stored paper, in change order, read a page at a time."""
+        """Every stored paper, in change order, read a page at a time. Raises nothing."""
         seq, after_pk = 0, None
         while True:
             with self.store.read() as tx:
@@ -161,7 +161,7 @@ class HubBase(Closing):
             seq, after_pk = papers[-1].seq, papers[-1].pk
 
     def user(self, user_id: int) -> User | None:
-        """The member numbered ``user_id``, or None."""
+        """The member numbered ``user_id``, or None. Raises nothing."""
         with self.store.read() as tx:
             return tx.accounts.user(user_id)
 
@@ -176,7 +176,7 @@ class HubBase(Closing):
     # -- rate limits ----------------------------------------------------------------------------
 
     def allowance(self, action: str, who: str) -> Allowance:
-        """What ``who`` may do of ``action`` per window, from the settings."""
+        """What ``who`` may do of ``action`` per window, from the settings. Raises nothing."""
         setting, window, what = LIMITS[action]
         allowed = int(getattr(self.settings, setting))
         per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
@@ -191,18 +191,19 @@ class HubBase(Closing):
 
     @property
     def gravity(self) -> Gravity:
-        """The trending formula's constants, from the settings."""
+        """The trending formula's constants, from the settings. Raises nothing."""
         return Gravity(self.settings.trending_gravity, self.settings.trending_offset_hours)
 
     def latest_day(self, on_or_before: date | None = None) -> date | None:
-        """The newest day that has a list (not after ``on_or_before`` when given)."""
+        """The newest day that has a list (not after ``on_or_before`` when given). Raises
+        nothing."""
         with self.store.read() as tx:
             return tx.lists.latest_day(on_or_before)
 
     @staticmethod
     def as_of(latest: date | None) -> datetime:
         """The moment lists are ranked at: now, or the end of the newest listed day if that
-        is earlier (an installation that stopped fetching, or the demo)."""
+        is earlier (an installation that stopped fetching, or the demo). Raises nothing."""
         now = datetime.now(UTC)
         if latest is None:
             return now

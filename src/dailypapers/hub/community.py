@@ -109,14 +109,15 @@ class Community(HubBase):
 
     def sign_in(self, user: User, client: str = "") -> str:
         """A new session for ``user`` (``client``: the browser, as they will see it listed);
-        the token its cookie carries."""
+        the token its cookie carries. Raises nothing."""
         token, digest = accounts.new_session_token()
         with self.store.transaction() as tx:
             tx.accounts.start_session(user.id, digest, " ".join(client.split()), datetime.now(UTC))
         return token
 
     def session_member(self, token: str) -> tuple[User, int] | None:
-        """(member, session id) of the live session ``token`` names, or None: one read."""
+        """(member, session id) of the live session ``token`` names, or None: one read. Raises
+        nothing."""
         with self.store.read() as tx:
             found = tx.accounts.session(accounts.token_hash(token), self._session_start())
         if found is None:
@@ -126,12 +127,12 @@ class Community(HubBase):
         return user, session_id
 
     def sign_out(self, token: str) -> None:
-        """End the session ``token`` names (its cookie is worth nothing after)."""
+        """End the session ``token`` names (its cookie is worth nothing after). Raises nothing."""
         with self.store.transaction() as tx:
             tx.accounts.end_session(accounts.token_hash(token), datetime.now(UTC))
 
     def sign_ins(self, user: User) -> list[SignIn]:
-        """The member's live sessions, the most recently used first."""
+        """The member's live sessions, the most recently used first. Raises nothing."""
         with self.store.read() as tx:
             return tx.accounts.sessions(user.id, self._session_start())
 
@@ -143,7 +144,7 @@ class Community(HubBase):
             raise NotFound(f"you have no live session {session_id}")
 
     def sign_out_everywhere(self, user: User) -> int:
-        """End every session of the member; how many there were."""
+        """End every session of the member; how many there were. Raises nothing."""
         with self.store.transaction() as tx:
             return tx.accounts.end_sessions(user.id, datetime.now(UTC))
 

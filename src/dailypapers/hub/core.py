@@ -25,7 +25,11 @@ __all__ = ["HarvestReport", "Hub"]
 
 
 class Hub(Ingesting, Searching, Lists, Community, Personal, Mailing, Scheduling):
-    """Everything a dailypapers installation does, over one store."""
+    """Everything a dailypapers installation does, over one store.
+
+    Each method's docstring names the errors it raises (``dailypapers.errors``); "raises nothing"
+    means nothing beyond StoreError, which any method may raise when the database is
+    unreachable."""
 
     def load_demo(self, progress: Progress | None = None) -> ImportSummary:
         """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md)."""
@@ -39,7 +43,8 @@ class Hub(Ingesting, Searching, Lists, Community, Personal, Mailing, Scheduling)
         return summary
 
     def stats(self) -> dict[str, object]:
-        """What the installation holds: papers, lists, votes, subscriptions, the outbox."""
+        """What the installation holds: papers, lists, votes, subscriptions, the outbox. Raises
+        nothing."""
         with self.store.read() as tx:
             return {
                 **tx.papers.counts(),

@@ -129,7 +129,8 @@ class Lists(HubBase):
             return day, by_upvotes(tx.lists.day(day), day) if day else []
 
     def recent_lists(self, days: int) -> list[Paper]:
-        """The daily lists of the ``days`` days up to the newest, newest day first."""
+        """The daily lists of the ``days`` days up to the newest, newest day first. Raises
+        nothing."""
         with self.store.read() as tx:
             latest = tx.lists.latest_day()
             if latest is None:

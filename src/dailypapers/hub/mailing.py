@@ -140,7 +140,7 @@ class Mailing(HubBase):
 
     @property
     def mail_enabled(self) -> bool:
-        """Whether this site sends email (``smtp_url`` is set)."""
+        """Whether this site sends email (``smtp_url`` is set). Raises nothing."""
         return bool(self.settings.smtp_url.strip())
 
     def _require_mail(self) -> None:
@@ -219,17 +219,18 @@ class Mailing(HubBase):
         return self._from_token("manage", token)
 
     def subscription_of(self, user: User) -> Subscription | None:
-        """The newest subscription of ``user``'s, if any."""
+        """The newest subscription of ``user``'s, if any. Raises nothing."""
         with self.store.read() as tx:
             return tx.outbox.subscription_of_user(user.id)
 
     def subscriptions(self) -> list[Subscription]:
-        """Every subscription, in the order they came."""
+        """Every subscription, in the order they came. Raises nothing."""
         with self.store.read() as tx:
             return tx.outbox.all_subscriptions()
 
     def digest_zones(self) -> list[str]:
-        """The time zones digests go out in: the site's and its active subscribers'."""
+        """The time zones digests go out in: the site's and its active subscribers'. Raises
+        nothing."""
         with self.store.read() as tx:
             return sorted({*tx.outbox.active_timezones(), self.settings.timezone})
 
@@ -317,7 +318,8 @@ class Mailing(HubBase):
     # -- composing ------------------------------------------------------------------------------
 
     def today(self, zone: str | None = None) -> date:
-        """Today in ``zone`` (default: the site's time zone)."""
+        """Today in ``zone`` (default: the site's time zone); ZoneInfoNotFoundError for an
+        unknown ``zone``."""
         return datetime.now(ZoneInfo(zone or self.settings.timezone)).date()
 
     def compose_digests(self, kind: str, day: date, timezone: str | None = None) -> dict[str, int]:

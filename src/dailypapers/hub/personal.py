@@ -110,7 +110,7 @@ class Personal(HubBase):
         return paper
 
     def reading_list(self, user: User) -> list[tuple[Paper, datetime, datetime | None]]:
-        """(paper, when saved, when read) of the reading list, the newest first."""
+        """(paper, when saved, when read) of the reading list, the newest first. Raises nothing."""
         with self.store.read() as tx:
             rows = tx.library.saved(user.id)
             found = tx.papers.by_pk([pk for pk, _, _ in rows])
@@ -127,7 +127,7 @@ class Personal(HubBase):
         return paper
 
     def marks(self, user: User | None, papers: list[Paper]) -> Marks:
-        """What ``user`` did to ``papers`` (nothing, for no one): one read."""
+        """What ``user`` did to ``papers`` (nothing, for no one): one read. Raises nothing."""
         if user is None or not papers:
             return Marks()
         pks = [paper.pk for paper in papers]
@@ -253,7 +253,7 @@ class Personal(HubBase):
         return model
 
     def signals(self, user: User) -> Signals:
-        """What ``user`` did that tells what they like."""
+        """What ``user`` did that tells what they like. Raises nothing."""
         with self.store.read() as tx:
             return tx.library.signals(user.id)
 

@@ -18,7 +18,7 @@ class Scheduling(HubBase):
         self, name: str, fire: datetime, holder: str, lease_until: datetime, now: datetime
     ) -> bool:
         """Become the one runner of job ``name`` for fire time ``fire``: False when that fire
-        was handled already, or another worker holds a live lease on the job."""
+        was handled already, or another worker holds a live lease on the job. Raises nothing."""
         with self.store.read() as tx:
             last = tx.jobs.last_fire(name)
         if last is not None and last >= fire:
@@ -27,7 +27,8 @@ class Scheduling(HubBase):
             return tx.jobs.take(name, fire, holder, lease_until, now)
 
     def renew_job(self, name: str, holder: str, lease_until: datetime) -> bool:
-        """Extend ``holder``'s lease on job ``name``; False when it is no longer theirs."""
+        """Extend ``holder``'s lease on job ``name``; False when it is no longer theirs. Raises
+        nothing."""
         with self.store.transaction() as tx:
             return tx.jobs.renew(name, holder, lease_until)
 
@@ -41,11 +42,11 @@ class Scheduling(HubBase):
         hold_until: datetime | None = None,
     ) -> None:
         """Let go of job ``name``; ``fire`` marks that fire time handled (None: it runs again,
-        not before ``hold_until``)."""
+        not before ``hold_until``). Raises nothing."""
         with self.store.transaction() as tx:
             tx.jobs.finish(name, holder, fire, outcome, now, hold_until)
 
     def job_states(self) -> list[dict[str, object]]:
-        """Every scheduled job's last fire, holder, lease and outcome."""
+        """Every scheduled job's last fire, holder, lease and outcome. Raises nothing."""
         with self.store.read() as tx:
             return tx.jobs.states()

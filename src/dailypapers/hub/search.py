@@ -94,7 +94,7 @@ class Searching(HubBase):
 
     def version(self) -> tuple[int, int, int]:
         """What every list and search shows moves with this: the store's change sequence and
-        the watermarks of the indexes as this process sees them."""
+        the watermarks of the indexes as this process sees them. Raises nothing."""
         with self.store.read() as tx:
             seq = tx.papers.change_seq()
         return seq, self.lexical.watermark, self.vectors.watermark
@@ -102,7 +102,7 @@ class Searching(HubBase):
     def unindexed(self, semantic: bool = False) -> int:
         """Papers written since the lexical index (and the vector one, when ``semantic``) last
         caught up with the store: new or changed papers a search may not show yet. A request
-        never waits for the indexes; a page says this instead."""
+        never waits for the indexes; a page says this instead. Raises nothing."""
         watermark = self.lexical.watermark
         if semantic:
             watermark = min(watermark, self.vectors.watermark)
@@ -313,7 +313,8 @@ class Searching(HubBase):
         return convex_fusion(lexical, meaning)[:depth], {}
 
     def newest(self, category: str, limit: int = 50) -> list[Paper]:
-        """The newest papers of an arXiv category (any of a paper's categories counts)."""
+        """The newest papers of an arXiv category (any of a paper's categories counts). Raises
+        nothing."""
         hits = self.lexical.newest(LexicalFilters(categories=(category,)), limit)
         return self.papers_in_order([hit.key for hit in hits if hit.key is not None])
 
