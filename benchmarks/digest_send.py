@@ -77,7 +77,9 @@ def build(hub: Hub, subscribers: int) -> None:
             hub.vote(member, paper.id)
         hub.follow(member, "search", SEARCHES[number % len(SEARCHES)])
         prototypes.append(member.id)
-    hub.afterwards.idle(timeout=120)  # their models trained, as a moment after their votes
+    # Their models are trained a moment after their votes, as after a member's requests.
+    if not hub.afterwards.idle(timeout=120):
+        raise SystemExit("the prototypes' models were not trained within 2 minutes")
     now = datetime.now(UTC)
     with hub.store.engine.begin() as conn:
         models = {row.user_id: row for row in conn.execute(select(reader_models))}

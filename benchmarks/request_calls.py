@@ -30,7 +30,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 
-def request(app: Callable[..., Any], target: str) -> Any:
+async def request(app: Callable[..., Any], target: str) -> int:
     """One GET of ``target`` through ``app``, answering its status."""
     path, _, query = target.partition("?")
     scope = {
@@ -56,11 +56,8 @@ def request(app: Callable[..., Any], target: str) -> Any:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    async def call() -> Any:
-        await app(scope, receive, send)
-        return sent[0]["status"]
-
-    return call()
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
 
 
 async def calls_per_request(app: Callable[..., Any], url: str, count: int) -> int:
