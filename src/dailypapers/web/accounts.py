@@ -7,19 +7,40 @@ open the form), so that no other site can sign a browser in to an account of its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from dailypapers.errors import Conflict, DailyPapersError, InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.models import User
-from dailypapers.web.auth import client_address, session_id, sign_in, sign_out
-from dailypapers.web.deps import CsrfChecked, HubDep, Page, PageRenderer, Poster, Viewer
+from dailypapers.web.auth import session_id, sign_in, sign_out
+from dailypapers.web.deps import CsrfChecked, HubDep, Page, PageRenderer, Poster, Viewer, limited
 from dailypapers.web.forms import Field, back, flash
 
 router = APIRouter(include_in_schema=False)
+
+
+class SignUp(BaseModel):
+    name: str = ""
+    email: str = ""
+    password: str = ""
+    next: str = ""  # the page to go on to
+
+
+class SignIn(BaseModel):
+    login: str = ""  # a name or an email address
+    password: str = ""
+    next: str = ""
+
+
+SignUpForm = Annotated[SignUp, Form()]
+SignInForm = Annotated[SignIn, Form()]
+# The form's CSRF token first, then the client address's count of attempts.
+SIGN_UP = [CsrfChecked, limited("signup")]
+SIGN_IN = [CsrfChecked, limited("signin")]
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -27,27 +48,19 @@ def signup_form(page: Page, next: str = "") -> Response:
     return page.render("signup.html", forms=True, next=next, error=None, values={})
 
 
-@router.post("/signup", response_class=HTMLResponse, dependencies=[CsrfChecked])
-def signup(
-    request: Request,
-    hub: HubDep,
-    page: Page,
-    name: Field = "",
-    email: Field = "",
-    password: Field = "",
-    next: Field = "",
-) -> Response:
-    hub.limit("signup", client_address(request))
+@router.post("/signup", response_class=HTMLResponse, dependencies=SIGN_UP)
+def signup(request: Request, hub: HubDep, page: Page, form: SignUpForm) -> Response:
     try:
-        user = hub.create_user(name, email, password)
+        user = hub.create_user(form.name, form.email, form.password)
     except (InvalidInput, Conflict) as exc:
-        values = {"name": name, "email": email}
+        values = {"name": form.name, "email": form.email}
+        error = str(exc)
         return page.render(
-            "signup.html", exc.status, forms=True, next=next, error=str(exc), values=values
+            "signup.html", exc.status, forms=True, next=form.next, error=error, values=values
         )
     sign_in(request, hub, user)
     flash(request, f"Welcome, {user.name}!")
-    return back(next)
+    return back(form.next)
 
 
 @router.get("/signin", response_class=HTMLResponse)
@@ -55,22 +68,15 @@ def signin_form(page: Page, next: str = "") -> Response:
     return page.render("signin.html", forms=True, next=next, error=None, login="")
 
 
-@router.post("/signin", response_class=HTMLResponse, dependencies=[CsrfChecked])
-def signin(
-    request: Request,
-    hub: HubDep,
-    page: Page,
-    login: Field = "",
-    password: Field = "",
-    next: Field = "",
-) -> Response:
-    hub.limit("signin", client_address(request))
+@router.post("/signin", response_class=HTMLResponse, dependencies=SIGN_IN)
+def signin(request: Request, hub: HubDep, page: Page, form: SignInForm) -> Response:
     try:
-        user = hub.authenticate(login, password)
+        user = hub.authenticate(form.login, form.password)
     except DailyPapersError as exc:
-        return page.render("signin.html", 400, forms=True, next=next, error=str(exc), login=login)
+        error, login = str(exc), form.login
+        return page.render("signin.html", 400, forms=True, next=form.next, error=error, login=login)
     sign_in(request, hub, user)
-    return back(next)
+    return back(form.next)
 
 
 @router.post("/signout", dependencies=[CsrfChecked])
@@ -83,12 +89,7 @@ def signout(request: Request, hub: HubDep) -> Response:
 
 
 def profile_page(
-    page: PageRenderer,
-    hub: Hub,
-    viewer: User | None,
-    name: str,
-    status: int = 200,
-    **extra: Any,
+    page: PageRenderer, hub: Hub, viewer: User | None, name: str, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     """A member's profile; to the member themself, with their tokens and sessions too."""
     found = hub.profile(name)
@@ -152,12 +153,7 @@ def end_all_sessions(request: Request, hub: HubDep, user: Poster) -> Response:
 
 @router.post("/settings/password", response_class=HTMLResponse)
 def change_password(
-    request: Request,
-    hub: HubDep,
-    page: Page,
-    user: Poster,
-    current: Field = "",
-    new: Field = "",
+    request: Request, hub: HubDep, page: Page, user: Poster, current: Field = "", new: Field = ""
 ) -> Response:
     try:
         ended = hub.change_password(user, current, new, session_id(request, hub))

@@ -36,6 +36,8 @@ OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, *NEEDS_TOKEN["security"]]}
 
 register_paper_ids()
 router = APIRouter(prefix="/api", tags=["papers"])
+# A reader's own (For you, the reading list, follows, collections): every route takes a token.
+own = APIRouter(prefix="/api", tags=["papers", "for you"], responses=WRITE)
 _FIRST = "$response.body#/0/paper/id"  # the first paper of a list, for what is done to one
 
 
@@ -92,10 +94,7 @@ def search_papers(
 
 
 @router.get("/papers/{paper_id:paper}/comments", responses=READ, operation_id="paperComments")
-def paper_comments(
-    paper_id: str,
-    hub: HubDep,
-) -> list[Item]:
+def paper_comments(paper_id: str, hub: HubDep) -> list[Item]:
     """A paper's comments, oldest first."""
     return [wire.comment_json(c) for c in hub.comments(hub.paper(paper_id))]
 
@@ -106,13 +105,10 @@ def paper_comments(
     operation_id="postComment",
     responses={
         **answer(
-            201,
-            "The comment",
-            comments=link("paperComments", paper_id="$request.path.paper_id"),
+            201, "The comment", comments=link("paperComments", paper_id="$request.path.paper_id")
         ),
         **WRITE,
     },
-    openapi_extra=NEEDS_TOKEN,
 )
 def post_comment(
     paper_id: str,
@@ -125,28 +121,15 @@ def post_comment(
     return wire.comment_json(hub.comment(user, paper_id, text, parentId))
 
 
-@router.post(
-    "/papers/{paper_id:paper}/upvote",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    operation_id="upvote",
-)
-def upvote(
-    paper_id: str,
-    hub: HubDep,
-    user: ApiMember,
-) -> Item:
+@router.post("/papers/{paper_id:paper}/upvote", responses=WRITE, operation_id="upvote")
+def upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Upvote a paper (idempotent: a second upvote changes nothing)."""
     cast = hub.vote(user, paper_id, True)
     return {"id": cast.paper_id, "upvotes": cast.upvotes, "voted": True}
 
 
-@router.delete("/papers/{paper_id:paper}/upvote", responses=WRITE, openapi_extra=NEEDS_TOKEN)
-def remove_upvote(
-    paper_id: str,
-    hub: HubDep,
-    user: ApiMember,
-) -> Item:
+@router.delete("/papers/{paper_id:paper}/upvote", responses=WRITE)
+def remove_upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take an upvote back (idempotent)."""
     cast = hub.vote(user, paper_id, False)
     return {"id": cast.paper_id, "upvotes": cast.upvotes, "voted": False}
@@ -165,7 +148,6 @@ def remove_upvote(
         **WRITE,
         **problems(409, 502),
     },
-    openapi_extra=NEEDS_TOKEN,
 )
 def submit(
     id: Annotated[str, Body(embed=True, min_length=1, description="arXiv id or paper URL")],
@@ -180,7 +162,7 @@ def submit(
 # -- a reader's own: For you, reading list, feedback, follows, collections ------------------
 
 
-@router.get("/recommendations", responses=WRITE, openapi_extra=NEEDS_TOKEN, tags=["for you"])
+@own.get("/recommendations")
 def recommendations(
     hub: HubDep,
     user: ApiMember,
@@ -195,11 +177,8 @@ def recommendations(
     ]
 
 
-@router.get("/reading-list", responses=WRITE, openapi_extra=NEEDS_TOKEN, tags=["for you"])
-def reading_list(
-    hub: HubDep,
-    user: ApiMember,
-) -> list[Item]:
+@own.get("/reading-list")
+def reading_list(hub: HubDep, user: ApiMember) -> list[Item]:
     """The token owner's saved papers, newest first, with when they were saved and read."""
     saved = hub.reading_list(user)
     return [
@@ -208,45 +187,21 @@ def reading_list(
     ]
 
 
-@router.post(
-    "/papers/{paper_id:paper}/save",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
-    operation_id="save",
-)
-def save(
-    paper_id: str,
-    hub: HubDep,
-    user: ApiMember,
-) -> Item:
+@own.post("/papers/{paper_id:paper}/save", operation_id="save")
+def save(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Save a paper to the reading list (idempotent)."""
     paper = hub.save(user, paper_id, True)
     return {"id": paper.id, "saved": True}
 
 
-@router.delete(
-    "/papers/{paper_id:paper}/save",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
-)
-def unsave(
-    paper_id: str,
-    hub: HubDep,
-    user: ApiMember,
-) -> Item:
+@own.delete("/papers/{paper_id:paper}/save")
+def unsave(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take a paper off the reading list."""
     paper = hub.save(user, paper_id, False)
     return {"id": paper.id, "saved": False}
 
 
-@router.post(
-    "/papers/{paper_id:paper}/read",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
-)
+@own.post("/papers/{paper_id:paper}/read")
 def mark_read(
     hub: HubDep,
     user: ApiMember,
@@ -259,12 +214,7 @@ def mark_read(
     return {"id": paper.id, "read": read}
 
 
-@router.post(
-    "/papers/{paper_id:paper}/feedback",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
-)
+@own.post("/papers/{paper_id:paper}/feedback")
 def feedback(
     paper_id: str,
     value: Annotated[
@@ -278,24 +228,18 @@ def feedback(
     return {"id": paper.id, "feedback": value}
 
 
-@router.get("/follows", responses=WRITE, openapi_extra=NEEDS_TOKEN, tags=["for you"])
-def follows(
-    hub: HubDep,
-    user: ApiMember,
-) -> list[Item]:
+@own.get("/follows")
+def follows(hub: HubDep, user: ApiMember) -> list[Item]:
     """What the token owner follows."""
     return [wire.follow_json(f) for f in hub.follows(user)]
 
 
-@router.post(
+@own.post(
     "/follows",
     status_code=201,
     responses={
-        **answer(201, "The follow", unfollow=link("unfollow", follow_id="$response.body#/id")),
-        **WRITE,
+        **answer(201, "The follow", unfollow=link("unfollow", follow_id="$response.body#/id"))
     },
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
 )
 def follow(
     kind: Annotated[Literal["author", "category", "search"], Body(embed=True)],
@@ -307,34 +251,20 @@ def follow(
     return wire.follow_json(hub.follow(user, kind, value))
 
 
-@router.delete(
-    "/follows/{follow_id}",
-    status_code=204,
-    responses=WRITE,
-    tags=["for you"],
-    openapi_extra=NEEDS_TOKEN,
-    operation_id="unfollow",
-)
-def unfollow(
-    follow_id: Id,
-    hub: HubDep,
-    user: ApiMember,
-) -> Response:
+@own.delete("/follows/{follow_id}", status_code=204, operation_id="unfollow")
+def unfollow(follow_id: Id, hub: HubDep, user: ApiMember) -> Response:
     """Stop following."""
     hub.unfollow(user, follow_id)
     return Response(status_code=204)
 
 
-@router.get("/collections", responses=WRITE, openapi_extra=NEEDS_TOKEN, tags=["for you"])
-def my_collections(
-    hub: HubDep,
-    user: ApiMember,
-) -> list[Item]:
+@own.get("/collections")
+def my_collections(hub: HubDep, user: ApiMember) -> list[Item]:
     """The token owner's collections, private ones too."""
     return [wire.collection_json(c) for c in hub.collections(user.name, user)]
 
 
-@router.post(
+@own.post(
     "/collections",
     status_code=201,
     responses={
@@ -346,11 +276,8 @@ def my_collections(
             ),
             collect=link("collect", slug="$response.body#/slug"),
         ),
-        **WRITE,
         **problems(409),
     },
-    tags=["for you"],
-    openapi_extra=NEEDS_TOKEN,
 )
 def create_collection(
     name: Annotated[str, Body(embed=True, min_length=1, max_length=100)],
@@ -369,12 +296,7 @@ def create_collection(
     openapi_extra=OPTIONAL_TOKEN,
     operation_id="collection",
 )
-def collection(
-    request: Request,
-    owner: str,
-    slug: str,
-    hub: HubDep,
-) -> Item:
+def collection(request: Request, owner: str, slug: str, hub: HubDep) -> Item:
     """A public collection and its papers (a private one only with its owner's token)."""
     viewer = api_user(request, hub) if request.headers.get("authorization") else None
     found, papers = hub.collection(owner, slug, viewer)
@@ -384,7 +306,7 @@ def collection(
     }
 
 
-@router.post(
+@own.post(
     "/collections/{slug}/papers",
     status_code=201,
     responses={
@@ -392,11 +314,8 @@ def collection(
             201,
             "The collection, with the paper in it",
             uncollect=link("uncollect", slug="$request.path.slug", paper_id="$request.body#/id"),
-        ),
-        **WRITE,
+        )
     },
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
     operation_id="collect",
 )
 def collect(
@@ -409,27 +328,13 @@ def collect(
     return wire.collection_json(hub.collect(user, slug, id, True))
 
 
-@router.delete(
-    "/collections/{slug}/papers/{paper_id:paper}",
-    responses=WRITE,
-    openapi_extra=NEEDS_TOKEN,
-    tags=["for you"],
-    operation_id="uncollect",
-)
-def uncollect(
-    slug: str,
-    paper_id: str,
-    hub: HubDep,
-    user: ApiMember,
-) -> Item:
+@own.delete("/collections/{slug}/papers/{paper_id:paper}", operation_id="uncollect")
+def uncollect(slug: str, paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take a paper out of a collection."""
     return wire.collection_json(hub.collect(user, slug, paper_id, False))
 
 
 @router.get("/papers/{paper_id:paper}", responses=READ, operation_id="paper")
-def paper(
-    paper_id: str,
-    hub: HubDep,
-) -> Item:
+def paper(paper_id: str, hub: HubDep) -> Item:
     """One paper, in the shape of Hugging Face's ``/api/papers/{id}``."""
     return wire.paper_json(hub.paper(paper_id))

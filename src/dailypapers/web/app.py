@@ -22,13 +22,13 @@ from dailypapers.hub import Hub
 from dailypapers.web import accounts, api, feeds, handlers, mail, pages, personal
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
-from dailypapers.web.schema import SECURITY_SCHEMES
 from dailypapers.web.templating import Templates
 
 STATIC = Path(__file__).parent / "static"
 # In the order their paths are tried.
 ROUTERS = (
     api.router,
+    api.own,
     mail.api_router,
     feeds.router,
     personal.router,
@@ -69,7 +69,6 @@ def create_app(
         redoc_url=None,
         lifespan=_background(hub, background_index, worker, fetch),
     )
-    app.openapi = _with_security_schemes(app)  # type: ignore[method-assign]
     # Middleware added last runs first: security headers, then the session, then kept responses.
     app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s)
     app.add_middleware(
@@ -114,17 +113,3 @@ def _background(
                 runner.stop()
 
     return lifespan
-
-
-def _with_security_schemes(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """``app.openapi`` naming the bearer scheme the writes take, made once."""
-    plain = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = plain()
-            schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    return openapi

@@ -1,6 +1,7 @@
 """What a route asks for, as FastAPI dependencies: the hub and the settings of the app it runs
 in, and the page it answers; who is asking (a member or no one); the signed-in member; a form a
-member posted, its CSRF token checked; and the owner of an API token.
+member posted, its CSRF token checked; a button pressed on a paper's card; and the owner of an
+API token.
 
 ``create_app`` puts the hub, the settings and the templates on ``app.state``; a route names
 what it needs in its signature (``hub: HubDep, page: Page, user: Member``) and gets it, so the
@@ -13,15 +14,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, Form, Request, Security
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.config import Settings
 from dailypapers.errors import Unauthorized
 from dailypapers.hub import Hub
 from dailypapers.models import User
-from dailypapers.web.auth import SESSION_TOKEN, api_user, check_csrf, current_user
+from dailypapers.web.auth import SESSION_TOKEN, api_user, check_csrf, client_address, current_user
+from dailypapers.web.forms import Field, back, wants_json
+from dailypapers.web.schema import BEARER, BEARER_HELP
 from dailypapers.web.templating import Templates
 
 
@@ -50,11 +54,7 @@ class PageRenderer:
         self.templates = templates
 
     def render(
-        self,
-        name: str,
-        status: int = 200,
-        headers: dict[str, str] | None = None,
-        **context: Any,
+        self, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
     ) -> HTMLResponse:
         """Template ``name`` with ``context``, answered with ``status``."""
         return self.templates.page(self.request, name, status, headers, **context)
@@ -107,7 +107,49 @@ Poster = Annotated[User, Depends(_poster)]
 who is signed out is sent to sign in, a forged form is refused)."""
 
 
-def _api_member(request: Request, hub: HubDep) -> User:
+def limited(action: str) -> Any:
+    """A dependency that counts the request against its client address's limit for
+    ``action`` (RateLimited past it), for routes that list it in ``dependencies``."""
+
+    def count(request: Request, hub: HubDep) -> None:
+        hub.limit(action, client_address(request))
+
+    return Depends(count)
+
+
+class Button:
+    """A button pressed on a paper's card (upvote, save, read, more or less like this,
+    collect): who pressed it, its form's CSRF token checked, the paper its path names, and the
+    page to go back to."""
+
+    __slots__ = ("hub", "ident", "next", "request", "user")
+
+    def __init__(
+        self, request: Request, ident: str, hub: HubDep, user: Poster, next: Field = ""
+    ) -> None:
+        self.request, self.ident, self.hub, self.user, self.next = request, ident, hub, user, next
+
+    def answer(self, paper_id: str, fallback: str = "", **state: object) -> Response:
+        """The new ``state`` as JSON for the page's script (which saves the reload), else a
+        redirect back (to ``fallback`` or the paper when the form named no page)."""
+        if wants_json(self.request):
+            return JSONResponse({"id": paper_id, **state})
+        return back(self.next, fallback or f"/papers/{paper_id}")
+
+
+Pressed = Annotated[Button, Depends()]
+
+
+# Declares the scheme in /openapi.json; the header itself is read by ``auth.api_user``, whose
+# refusal says what to send.
+_bearer = HTTPBearer(scheme_name=BEARER, description=BEARER_HELP, auto_error=False)
+
+
+def _api_member(
+    request: Request,
+    hub: HubDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> User:
     return api_user(request, hub)
 
 

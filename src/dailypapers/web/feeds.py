@@ -154,12 +154,7 @@ def respond(
 
 
 @router.get("/daily.{fmt}", **FEED)
-def daily(
-    request: Request,
-    fmt: Format,
-    hub: HubDep,
-    settings: SettingsDep,
-) -> Response:
+def daily(request: Request, fmt: Format, hub: HubDep, settings: SettingsDep) -> Response:
     """The papers of the last week of daily lists, newest day first."""
     papers = hub.recent_lists(DAILY_DAYS)
     return respond(
@@ -197,11 +192,7 @@ def trending(
 
 @router.get("/search.{fmt}", **FEED)
 def search(
-    request: Request,
-    fmt: Format,
-    hub: HubDep,
-    settings: SettingsDep,
-    q: str = "",
+    request: Request, fmt: Format, hub: HubDep, settings: SettingsDep, q: str = ""
 ) -> Response:
     """The newest of the papers most relevant to a search: follow a topic."""
     if not q.strip():
@@ -221,11 +212,7 @@ def search(
 
 @router.get("/category/{name}.{fmt}", **FEED)
 def category(
-    request: Request,
-    name: str,
-    fmt: Format,
-    hub: HubDep,
-    settings: SettingsDep,
+    request: Request, name: str, fmt: Format, hub: HubDep, settings: SettingsDep
 ) -> Response:
     """The newest papers of one arXiv category (cs.LG, hep-th, ...)."""
     papers = hub.newest(name, FEED_SIZE)

@@ -22,6 +22,7 @@ from fastapi.responses import (
     RedirectResponse,
     Response,
 )
+from pydantic import BaseModel
 
 from dailypapers.accounts import check_email
 from dailypapers.errors import DailyPapersError, InvalidInput
@@ -56,6 +57,27 @@ def zones() -> list[str]:
 def topics_of(text: str) -> list[str]:
     """The topics typed into a form, comma-separated (the hub trims and checks them)."""
     return text.split(",")
+
+
+class DigestForm(BaseModel):
+    """What a digest's form asks (each page shows the fields it needs): the address, how
+    often, about what (comma-separated), in which time zone."""
+
+    email: str = ""
+    frequency: str = "daily"
+    topics: str = ""
+    timezone: str = ""
+
+    @property
+    def chosen(self) -> list[str]:
+        return topics_of(self.topics)
+
+    @property
+    def zone(self) -> str | None:
+        return self.timezone.strip() or None
+
+
+DigestFields = Annotated[DigestForm, Form()]
 
 
 def check_inbox(email: str) -> str:
@@ -130,27 +152,19 @@ def subscribe_page(
     hub: HubDep,
     page: Page,
     viewer: Viewer,
-    email: Field = "",
-    frequency: Field = "daily",
-    topics: Field = "",
+    form: DigestFields,
     next: Field = "",
 ) -> Response:
     # No CSRF token, on purpose: the box is on pages kept and shared between signed-out
     # readers (cache.py), so it can carry nothing per visitor. Double opt-in makes a forged
     # post harmless: at most one rate-limited confirmation that nobody follows.
-    chosen = topics_of(topics)
+    email, frequency, chosen = form.email, form.frequency, form.chosen
     try:
-        hub.subscribe(
-            email,
-            frequency,
-            chosen,
-            user=viewer,
-            client=client_address(request),
-        )
+        hub.subscribe(email, frequency, chosen, user=viewer, client=client_address(request))
     except InvalidInput as exc:
         if wants_json(request):
             raise
-        values = {"email": email, "frequency": frequency, "topics": topics}
+        values = {"email": email, "frequency": frequency, "topics": form.topics}
         return page.render("subscribe.html", exc.status, error=str(exc), values=values, next=next)
     background.add_task(send_now, hub)
     if wants_json(request):
@@ -178,10 +192,7 @@ def confirm(hub: HubDep, page: Page, token: Field = "") -> Response:
     # the address has it.
     subscription = hub.confirm(token)
     return page.render(
-        "confirm.html",
-        token=token,
-        subscription=subscription,
-        manage=manage_url(hub, subscription),
+        "confirm.html", token=token, subscription=subscription, manage=manage_url(hub, subscription)
     )
 
 
@@ -201,11 +212,7 @@ def unsubscribe(request: Request, hub: HubDep, page: Page, token: Field = "") ->
 
 
 def manage_page(
-    page: PageRenderer,
-    subscription: Subscription,
-    token: str,
-    status: int = 200,
-    **extra: Any,
+    page: PageRenderer, subscription: Subscription, token: str, status: int = 200, **extra: Any
 ) -> Response:
     return page.render(
         "subscription.html",
@@ -224,20 +231,11 @@ def manage(hub: HubDep, page: Page, token: str = "") -> Response:
 
 
 @router.post("/subscription", response_class=HTMLResponse)
-def save(
-    hub: HubDep,
-    page: Page,
-    token: Field = "",
-    frequency: Field = "daily",
-    topics: Field = "",
-    timezone: Field = "",
-) -> Response:
+def save(hub: HubDep, page: Page, form: DigestFields, token: Field = "") -> Response:
     # Authorised by the signed token in the form, like the other links in a message.
     subscription = hub.subscription_for(token)
     try:
-        changed = hub.change_subscription(
-            subscription, frequency, topics_of(topics), timezone.strip() or None
-        )
+        changed = hub.change_subscription(subscription, form.frequency, form.chosen, form.zone)
     except InvalidInput as exc:
         return manage_page(page, subscription, token, exc.status, error=str(exc))
     saved = "Saved: " + describe(changed)
@@ -248,11 +246,7 @@ def save(
 
 
 def settings_page(
-    page: PageRenderer,
-    hub: Hub,
-    user: User,
-    status: int = 200,
-    **extra: Any,
+    page: PageRenderer, hub: Hub, user: User, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     linked = hub.subscription_of(user)
     live = linked if linked is not None and linked.status in ("pending", "active") else None
@@ -286,16 +280,13 @@ def save_email_settings(
     hub: HubDep,
     page: Page,
     user: Poster,
+    form: DigestFields,
     action: Annotated[Literal["subscribe", "save", "unsubscribe"], Form()] = "save",
-    email: Field = "",
-    frequency: Field = "daily",
-    topics: Field = "",
-    timezone: Field = "",
 ) -> Response:
-    chosen, zone = topics_of(topics), timezone.strip() or None
+    frequency, chosen, zone = form.frequency, form.chosen, form.zone
     try:
         if action == "subscribe":
-            address = email.strip() or user.email
+            address = form.email.strip() or user.email
             hub.subscribe(address, frequency, chosen, zone, user, client_address(request))
             background.add_task(send_now, hub)
             address = check_email(address)  # as it is stored and mailed
@@ -304,19 +295,14 @@ def save_email_settings(
         else:
             done = change_own(hub, user, action, frequency, chosen, zone)
     except InvalidInput as exc:
-        values = {"email": email, "frequency": frequency, "topics": topics, "timezone": zone}
+        values = {**form.model_dump(), "timezone": zone}
         return settings_page(page, hub, user, exc.status, error=str(exc), values=values)
     flash(request, done)
     return RedirectResponse("/settings/email", status_code=303)
 
 
 def change_own(
-    hub: Hub,
-    user: User,
-    action: str,
-    frequency: str,
-    topics: list[str],
-    zone: str | None,
+    hub: Hub, user: User, action: str, frequency: str, topics: list[str], zone: str | None
 ) -> str:
     """Change or end the member's own digest; what to tell them."""
     linked = hub.subscription_of(user)

@@ -12,14 +12,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers import wire
 from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidInput, NotFound
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import User
-from dailypapers.web.deps import HubDep, Member, Page, Poster, SettingsDep, Viewer
-from dailypapers.web.forms import Field, back, flash, wants_json
+from dailypapers.web.deps import HubDep, Member, Page, Poster, Pressed, SettingsDep, Viewer
+from dailypapers.web.forms import Field, flash
 from dailypapers.web.schema import Day
 
 PAGE_SIZE = 50
@@ -78,10 +78,7 @@ def daily(
 
 @router.get("/trending", response_class=HTMLResponse)
 def trending(
-    hub: HubDep,
-    page: Page,
-    viewer: Viewer,
-    window: Literal["day", "week", "month"] = "week",
+    hub: HubDep, page: Page, viewer: Viewer, window: Literal["day", "week", "month"] = "week"
 ) -> Response:
     result = hub.trending(window)
     return page.render(
@@ -185,19 +182,9 @@ def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Vi
 
 
 @router.post("/papers/{ident:path}/upvote")
-def upvote(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    user: Poster,
-    on: Field = "1",
-    next: Field = "",
-) -> Response:
-    voted = on == "1"
-    cast = hub.vote(user, ident, voted)
-    if wants_json(request):
-        return JSONResponse({"id": cast.paper_id, "upvotes": cast.upvotes, "voted": voted})
-    return back(next, f"/papers/{cast.paper_id}")
+def upvote(button: Pressed, on: Field = "1") -> Response:
+    cast = button.hub.vote(button.user, button.ident, on == "1")
+    return button.answer(cast.paper_id, upvotes=cast.upvotes, voted=on == "1")
 
 
 @router.post("/papers/{ident:path}/comments")

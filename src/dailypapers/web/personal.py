@@ -11,14 +11,14 @@ import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers import wire
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Paper
 from dailypapers.web import feeds
-from dailypapers.web.deps import HubDep, Member, Page, Poster, SettingsDep, Viewer
-from dailypapers.web.forms import Field, back, flash, wants_json
+from dailypapers.web.deps import HubDep, Member, Page, Poster, Pressed, SettingsDep, Viewer
+from dailypapers.web.forms import Field, back, flash
 
 EXPORTS = ("bib", "csv")
 
@@ -40,70 +40,33 @@ def export(papers: list[Paper], fmt: str, name: str, base_url: str) -> Response:
 router = APIRouter(include_in_schema=False)
 
 
-def toggled(
-    request: Request,
-    next: str,
-    paper: Paper,
-    pressed: bool,
-) -> Response:
-    if wants_json(request):
-        return JSONResponse({"id": paper.id, "pressed": pressed})
-    return back(next, f"/papers/{paper.id}")
-
-
 # -- buttons on cards -------------------------------------------------------------------------
 
 
 @router.post("/papers/{ident:path}/save")
-def save(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    user: Poster,
-    on: Field = "1",
-    next: Field = "",
-) -> Response:
-    return toggled(request, next, hub.save(user, ident, on == "1"), on == "1")
+def save(button: Pressed, on: Field = "1") -> Response:
+    paper = button.hub.save(button.user, button.ident, on == "1")
+    return button.answer(paper.id, pressed=on == "1")
 
 
 @router.post("/papers/{ident:path}/feedback")
-def feedback(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    user: Poster,
-    value: Annotated[int, Form()] = 0,
-    next: Field = "",
-) -> Response:
-    return toggled(request, next, hub.feedback(user, ident, value), value != 0)
+def feedback(button: Pressed, value: Annotated[int, Form()] = 0) -> Response:
+    paper = button.hub.feedback(button.user, button.ident, value)
+    return button.answer(paper.id, pressed=value != 0)
 
 
 @router.post("/papers/{ident:path}/read")
-def read(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    user: Poster,
-    read: Field = "1",
-    next: Field = "",
-) -> Response:
-    paper = hub.mark_read(user, ident, read == "1")
-    return toggled(request, next or "/reading-list", paper, read == "1")
+def read(button: Pressed, read: Field = "1") -> Response:
+    paper = button.hub.mark_read(button.user, button.ident, read == "1")
+    return button.answer(paper.id, "/reading-list", pressed=read == "1")
 
 
 @router.post("/papers/{ident:path}/collect")
-def collect(
-    request: Request,
-    ident: str,
-    hub: HubDep,
-    user: Poster,
-    collection: Field = "",
-    on: Field = "1",
-    next: Field = "",
-) -> Response:
-    chosen = hub.collect(user, collection, ident, on == "1")
-    flash(request, f"Added to {chosen.name}." if on == "1" else f"Taken out of {chosen.name}.")
-    return toggled(request, next, hub.paper(ident), on == "1")
+def collect(button: Pressed, collection: Field = "", on: Field = "1") -> Response:
+    hub, added = button.hub, on == "1"
+    chosen = hub.collect(button.user, collection, button.ident, added)
+    flash(button.request, f"Added to {chosen.name}." if added else f"Taken out of {chosen.name}.")
+    return button.answer(hub.paper(button.ident).id, pressed=added)
 
 
 # -- For you ----------------------------------------------------------------------------------
@@ -111,10 +74,7 @@ def collect(
 
 @router.get("/for-you", response_class=HTMLResponse)
 def for_you(
-    hub: HubDep,
-    page: Page,
-    user: Member,
-    window: Literal["day", "week"] = "week",
+    hub: HubDep, page: Page, user: Member, window: Literal["day", "week"] = "week"
 ) -> Response:
     result = hub.for_you(user, days=1 if window == "day" else 7)
     papers = [pick.paper for pick in result.picks]
@@ -134,19 +94,13 @@ def for_you(
 def reading_list(hub: HubDep, page: Page, user: Member) -> Response:
     saved = hub.reading_list(user)
     return page.render(
-        "reading_list.html",
-        saved=saved,
-        marks=hub.marks(user, [paper for paper, _, _ in saved]),
+        "reading_list.html", saved=saved, marks=hub.marks(user, [paper for paper, _, _ in saved])
     )
 
 
 @router.get("/reading-list.{fmt}")
 def reading_list_export(
-    request: Request,
-    fmt: Literal["bib", "csv"],
-    hub: HubDep,
-    settings: SettingsDep,
-    user: Member,
+    request: Request, fmt: Literal["bib", "csv"], hub: HubDep, settings: SettingsDep, user: Member
 ) -> Response:
     base = settings.base_url.rstrip("/")
     papers = [paper for paper, _, _ in hub.reading_list(user)]
@@ -176,12 +130,7 @@ def follow(
 
 
 @router.post("/follows/{follow_id}/delete")
-def unfollow(
-    request: Request,
-    follow_id: int,
-    hub: HubDep,
-    user: Poster,
-) -> Response:
+def unfollow(request: Request, follow_id: int, hub: HubDep, user: Poster) -> Response:
     hub.unfollow(user, follow_id)
     return RedirectResponse("/following", 303)
 
@@ -203,11 +152,7 @@ def collections(name: str, hub: HubDep, page: Page, viewer: Viewer) -> Response:
 
 @router.post("/collections", response_class=HTMLResponse)
 def create_collection(
-    hub: HubDep,
-    page: Page,
-    user: Poster,
-    name: Field = "",
-    public: Field = "",
+    hub: HubDep, page: Page, user: Poster, name: Field = "", public: Field = ""
 ) -> Response:
     try:
         made = hub.create_collection(user, name, public == "1")
@@ -258,24 +203,14 @@ def collection(
 
 @router.post("/collections/{slug}/settings")
 def collection_settings(
-    request: Request,
-    slug: str,
-    hub: HubDep,
-    user: Poster,
-    name: Field = "",
-    public: Field = "",
+    request: Request, slug: str, hub: HubDep, user: Poster, name: Field = "", public: Field = ""
 ) -> Response:
     hub.update_collection(user, slug, name or None, public == "1")
     return RedirectResponse(f"/users/{user.name}/collections/{slug}", 303)
 
 
 @router.post("/collections/{slug}/delete")
-def delete_collection(
-    request: Request,
-    slug: str,
-    hub: HubDep,
-    user: Poster,
-) -> Response:
+def delete_collection(request: Request, slug: str, hub: HubDep, user: Poster) -> Response:
     hub.delete_collection(user, slug)
     flash(request, "The collection is deleted.")
     return RedirectResponse(f"/users/{user.name}/collections", 303)

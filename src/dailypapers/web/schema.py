@@ -41,15 +41,10 @@ def problems(*statuses: int) -> Responses:
 
 READ = problems(400, 404, 422)
 WRITE = problems(400, 401, 404, 413, 422, 429)
-# The scheme the writes take, named in the schema so clients can send it without reading prose.
+# The scheme the writes take, named in the schema so clients can send it without reading prose
+# (``deps.ApiMember`` declares it).
 BEARER = "bearerToken"
-SECURITY_SCHEMES = {
-    BEARER: {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "A personal API token, from the profile page or `dailypapers token create`",
-    }
-}
+BEARER_HELP = "A personal API token, from the profile page or `dailypapers token create`"
 NEEDS_TOKEN: dict[str, Any] = {"security": [{BEARER: []}]}
 FEED_MEDIA = {"application/atom+xml": {"schema": {"type": "string"}}}
 FEED_MEDIA["application/rss+xml"] = {"schema": {"type": "string"}}
