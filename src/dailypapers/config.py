@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,197 +26,133 @@ CONFIG_FILE = "dailypapers.toml"
 SECRET_FILE = "secret_key"
 SERVED_FILE = "served_url"
 # Secrets that appear in examples and docs; a server started with one of them is not private.
+T = TypeVar("T")
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "xxx"})
 
 
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+def setting(default: T, help: str) -> T:
+    """A setting's default and what it is for (the README's table and ``--help`` say it)."""
+    found: T = field(default=default, metadata={"help": help})
+    return found
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every setting of a dailypapers installation."""
 
-    data_dir: Path = field(
-        default=Path("dailypapers-data"),
-        metadata=_help(
-            "Directory holding the SQLite database, indexes, secret and dailypapers.toml."
-        ),
+    data_dir: Path = setting(
+        Path("dailypapers-data"),
+        "Directory holding the SQLite database, indexes, secret and dailypapers.toml.",
     )
-    database_url: str = field(
-        default="",
-        metadata=_help(
-            "SQLAlchemy URL of the database; empty means a SQLite file in the data dir. "
-            "Example: postgresql+psycopg://user:pass@host/dailypapers"
-        ),
+    database_url: str = setting(
+        "",
+        "SQLAlchemy URL of the database; empty means a SQLite file in the data dir. "
+        "Example: postgresql+psycopg://user:pass@host/dailypapers",
     )
-    base_url: str = field(
-        default="http://127.0.0.1:8000",
-        metadata=_help(
-            "Public URL of the site, used in links, feeds and emails; when unset, "
-            "http://HOST:PORT of `serve` (the address it last served at, recorded in the data "
-            "dir, for the other commands)."
-        ),
+    base_url: str = setting(
+        "http://127.0.0.1:8000",
+        "Public URL of the site, used in links, feeds and emails; when unset, "
+        "http://HOST:PORT of `serve` (the address it last served at, recorded in the data "
+        "dir, for the other commands).",
     )
-    secret_key: str = field(
-        default="",
-        metadata=_help(
-            "Key that signs sessions and links. `dailypapers init` generates one into "
-            "DATA_DIR/secret_key (mode 0600); the server refuses to start without a real one."
-        ),
+    secret_key: str = setting(
+        "",
+        "Key that signs sessions and links. `dailypapers init` generates one into "
+        "DATA_DIR/secret_key (mode 0600); the server refuses to start without a real one.",
     )
-    host: str = field(default="127.0.0.1", metadata=_help("Address `serve` listens on."))
-    port: int = field(default=8000, metadata=_help("Port `serve` listens on."))
-    workers: int = field(
-        default=1,
-        metadata=_help(
-            "Processes `serve` runs; each serves requests, and one at a time keeps the search "
-            "indexes current."
-        ),
+    host: str = setting("127.0.0.1", "Address `serve` listens on.")
+    port: int = setting(8000, "Port `serve` listens on.")
+    workers: int = setting(
+        1,
+        "Processes `serve` runs; each serves requests, and one at a time keeps the search "
+        "indexes current.",
     )
-    arxiv_oai_url: str = field(
-        default="https://export.arxiv.org/oai2", metadata=_help("arXiv OAI-PMH endpoint.")
+    arxiv_oai_url: str = setting("https://export.arxiv.org/oai2", "arXiv OAI-PMH endpoint.")
+    arxiv_api_url: str = setting("https://export.arxiv.org/api/query", "arXiv API endpoint.")
+    hf_url: str = setting("https://huggingface.co", "Hugging Face site for the daily list.")
+    arxiv_delay: float = setting(
+        3.0, "Seconds between requests to arXiv (its published limit is one per 3 s)."
     )
-    arxiv_api_url: str = field(
-        default="https://export.arxiv.org/api/query", metadata=_help("arXiv API endpoint.")
+    fetch_retries: int = setting(4, "Retries of a transient fetch failure, with backoff.")
+    trending_gravity: float = setting(
+        1.8,
+        "Trending is upvotes / (age in hours + offset) ^ gravity: how fast age pulls a paper down.",
     )
-    hf_url: str = field(
-        default="https://huggingface.co", metadata=_help("Hugging Face site for the daily list.")
+    trending_offset_hours: float = setting(2.0, "The trending formula's offset, in hours.")
+    submissions_per_day: int = setting(10, "Papers one member may submit per day (UTC).")
+    limit_signin: int = setting(20, "Sign-in attempts allowed per client address per 10 minutes.")
+    limit_signup: int = setting(5, "Accounts one client address may create per hour.")
+    limit_votes: int = setting(120, "Upvotes and un-votes one member may cast per minute.")
+    limit_comments: int = setting(10, "Comments one member may post per minute.")
+    limit_submits: int = setting(
+        5,
+        "Submission attempts one member may make per minute (each may ask arXiv), "
+        "besides the daily quota.",
     )
-    arxiv_delay: float = field(
-        default=3.0,
-        metadata=_help("Seconds between requests to arXiv (its published limit is one per 3 s)."),
+    session_days: int = setting(30, "Days a sign-in lasts before the member signs in again.")
+    smtp_url: str = setting(
+        "",
+        "SMTP server that sends digests and confirmations: smtp://user:pass@host:587"
+        "?starttls=true, smtps://user:pass@host:465, or smtp://127.0.0.1:8025 for a "
+        "server on this machine. Empty: the site sends no email and shows no subscribe box.",
     )
-    fetch_retries: int = field(
-        default=4, metadata=_help("Retries of a transient fetch failure, with backoff.")
+    mail_from: str = setting(
+        "",
+        "From address of messages, e.g. 'Daily Papers <papers@example.org>'; empty means "
+        "papers@ the base URL's host. Unsubscribe requests by mail go to it too.",
     )
-    trending_gravity: float = field(
-        default=1.8,
-        metadata=_help(
-            "Trending is upvotes / (age in hours + offset) ^ gravity: how fast age pulls a "
-            "paper down."
-        ),
+    timezone: str = setting(
+        "UTC",
+        "The site's time zone (IANA name): new subscriptions start in it, and `digest "
+        "send` takes today in it.",
     )
-    trending_offset_hours: float = field(
-        default=2.0, metadata=_help("The trending formula's offset, in hours.")
+    digest_size: int = setting(12, "Trending papers in a digest, at most.")
+    smtp_connections: int = setting(
+        2,
+        "SMTP connections a sender uses at once. Each has one message in flight, which a "
+        "crash at that moment may send twice (with the same Message-ID).",
     )
-    submissions_per_day: int = field(
-        default=10, metadata=_help("Papers one member may submit per day (UTC).")
+    bounce_limit: int = setting(3, "Hard bounces in a row after which a subscription is paused.")
+    limit_subscribe: int = setting(
+        10, "Subscription requests one client address may make per hour."
     )
-    limit_signin: int = field(
-        default=20, metadata=_help("Sign-in attempts allowed per client address per 10 minutes.")
+    limit_confirmations: int = setting(
+        3, "Confirmation messages sent to one address per day, at most."
     )
-    limit_signup: int = field(
-        default=5, metadata=_help("Accounts one client address may create per hour.")
+    schedule_arxiv: str = setting(
+        "30 1 * * 1-5",
+        "When the worker harvests arXiv (cron, UTC): after its announcement at 20:00 "
+        "US Eastern, Sunday to Thursday. Any schedule left empty switches its job off.",
     )
-    limit_votes: int = field(
-        default=120, metadata=_help("Upvotes and un-votes one member may cast per minute.")
+    arxiv_sets: str = setting(
+        "cs", "OAI sets the worker harvests, comma-separated (cs, math, physics:hep-th, ...)."
     )
-    limit_comments: int = field(
-        default=10, metadata=_help("Comments one member may post per minute.")
+    schedule_hf: str = setting(
+        "15 * * * *",
+        "When the worker fetches Hugging Face's daily list (cron, UTC); it fills during "
+        "the day, so hourly.",
     )
-    limit_submits: int = field(
-        default=5,
-        metadata=_help(
-            "Submission attempts one member may make per minute (each may ask arXiv), "
-            "besides the daily quota."
-        ),
+    schedule_daily_digest: str = setting(
+        "0 6 * * 1-5",
+        "When daily digests go out (cron, in each subscriber's time zone): weekdays 06:00.",
     )
-    session_days: int = field(
-        default=30, metadata=_help("Days a sign-in lasts before the member signs in again.")
+    schedule_weekly_digest: str = setting(
+        "0 6 * * 1", "When weekly digests go out (cron, in each subscriber's time zone)."
     )
-    smtp_url: str = field(
-        default="",
-        metadata=_help(
-            "SMTP server that sends digests and confirmations: smtp://user:pass@host:587"
-            "?starttls=true, smtps://user:pass@host:465, or smtp://127.0.0.1:8025 for a "
-            "server on this machine. Empty: the site sends no email and shows no subscribe box."
-        ),
+    schedule_send: str = setting(
+        "* * * * *",
+        "When the worker sends what waits in the outbox (cron): confirmations, and "
+        "messages a server deferred.",
     )
-    mail_from: str = field(
-        default="",
-        metadata=_help(
-            "From address of messages, e.g. 'Daily Papers <papers@example.org>'; empty means "
-            "papers@ the base URL's host. Unsubscribe requests by mail go to it too."
-        ),
+    max_line_bytes: int = setting(
+        4 * 1024 * 1024,
+        "Longest line a JSON Lines import reads, in bytes; a longer one is rejected (read "
+        "past in pieces, in bounded memory) and the import goes on with the next.",
     )
-    timezone: str = field(
-        default="UTC",
-        metadata=_help(
-            "The site's time zone (IANA name): new subscriptions start in it, and `digest "
-            "send` takes today in it."
-        ),
-    )
-    digest_size: int = field(default=12, metadata=_help("Trending papers in a digest, at most."))
-    smtp_connections: int = field(
-        default=2,
-        metadata=_help(
-            "SMTP connections a sender uses at once. Each has one message in flight, which a "
-            "crash at that moment may send twice (with the same Message-ID)."
-        ),
-    )
-    bounce_limit: int = field(
-        default=3,
-        metadata=_help("Hard bounces in a row after which a subscription is paused."),
-    )
-    limit_subscribe: int = field(
-        default=10,
-        metadata=_help("Subscription requests one client address may make per hour."),
-    )
-    limit_confirmations: int = field(
-        default=3,
-        metadata=_help("Confirmation messages sent to one address per day, at most."),
-    )
-    schedule_arxiv: str = field(
-        default="30 1 * * 1-5",
-        metadata=_help(
-            "When the worker harvests arXiv (cron, UTC): after its announcement at 20:00 "
-            "US Eastern, Sunday to Thursday. Any schedule left empty switches its job off."
-        ),
-    )
-    arxiv_sets: str = field(
-        default="cs",
-        metadata=_help(
-            "OAI sets the worker harvests, comma-separated (cs, math, physics:hep-th, ...)."
-        ),
-    )
-    schedule_hf: str = field(
-        default="15 * * * *",
-        metadata=_help(
-            "When the worker fetches Hugging Face's daily list (cron, UTC); it fills during "
-            "the day, so hourly."
-        ),
-    )
-    schedule_daily_digest: str = field(
-        default="0 6 * * 1-5",
-        metadata=_help(
-            "When daily digests go out (cron, in each subscriber's time zone): weekdays 06:00."
-        ),
-    )
-    schedule_weekly_digest: str = field(
-        default="0 6 * * 1",
-        metadata=_help("When weekly digests go out (cron, in each subscriber's time zone)."),
-    )
-    schedule_send: str = field(
-        default="* * * * *",
-        metadata=_help(
-            "When the worker sends what waits in the outbox (cron): confirmations, and "
-            "messages a server deferred."
-        ),
-    )
-    max_line_bytes: int = field(
-        default=4 * 1024 * 1024,
-        metadata=_help(
-            "Longest line a JSON Lines import reads, in bytes; a longer one is rejected (read "
-            "past in pieces, in bounded memory) and the import goes on with the next."
-        ),
-    )
-    import_batch: int = field(
-        default=20_000,
-        metadata=_help(
-            "Records per import transaction; each batch commits whole or not at all. Larger "
-            "batches import faster (index pages are rewritten once per batch) and use more memory."
-        ),
+    import_batch: int = setting(
+        20_000,
+        "Records per import transaction; each batch commits whole or not at all. Larger "
+        "batches import faster (index pages are rewritten once per batch) and use more memory.",
     )
 
     @property
