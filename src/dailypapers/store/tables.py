@@ -35,6 +35,24 @@ from sqlalchemy.types import TypeDecorator
 metadata = MetaData()
 
 
+def _ref(name: str, target: str, primary_key: bool) -> Column[int]:
+    # A row that belongs to another goes with it.
+    refers = ForeignKey(target, ondelete="CASCADE")
+    if primary_key:
+        return Column(name, Integer, refers, primary_key=True)
+    return Column(name, Integer, refers, nullable=False)
+
+
+def _user(primary_key: bool = False) -> Column[int]:
+    """``user_id``: the member a row belongs to."""
+    return _ref("user_id", "users.id", primary_key)
+
+
+def _paper(primary_key: bool = False) -> Column[int]:
+    """``paper_pk``: the paper a row is about."""
+    return _ref("paper_pk", "papers.pk", primary_key)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone, so store naive UTC)."""
 
@@ -116,7 +134,7 @@ listings = Table(
     "listings",
     metadata,
     Column("day", Date, primary_key=True),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    _paper(primary_key=True),
     Column("rank", Integer),
     Column("submitter", Text),
     Index("ix_listings_paper_pk", "paper_pk"),
@@ -140,8 +158,8 @@ users = Table(
 upvotes = Table(
     "upvotes",
     metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    _user(primary_key=True),
+    _paper(primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_upvotes_paper_pk", "paper_pk"),
     Index("ix_upvotes_user_id", "user_id", "created_at"),
@@ -151,8 +169,8 @@ comments = Table(
     "comments",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _paper(),
+    _user(),
     Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -175,7 +193,7 @@ embeddings = Table(
     metadata,
     # The store is the source of truth for vectors too: the vector index is rebuilt from here
     # without embedding again, and a paper is re-embedded only when its text's hash changes.
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
+    _paper(primary_key=True),
     Column("model", String(64), primary_key=True),
     Column("content_hash", String(32), nullable=False),
     Column("vector", LargeBinary, nullable=False),
@@ -185,7 +203,7 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _user(),
     Column("name", String(100), nullable=False),
     # SHA-256 of the token: a stolen database gives no usable tokens.
     Column("token_hash", String(64), nullable=False, unique=True),
@@ -203,7 +221,7 @@ sessions = Table(
     # One row per sign-in; the cookie carries a random token, the row only its SHA-256, so a
     # stolen database holds no usable session. Signing out sets ended_at.
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _user(),
     Column("token_hash", String(64), nullable=False, unique=True),
     # The browser's User-Agent, as the profile lists it.
     Column("client", String(200), nullable=False, server_default=""),
@@ -218,8 +236,8 @@ submissions = Table(
     "submissions",
     metadata,
     # One submission per paper: the key is the paper.
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _paper(primary_key=True),
+    _user(),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_submissions_user_id", "user_id", "created_at"),
 )
@@ -237,8 +255,8 @@ rate_limits = Table(
 saves = Table(
     "saves",
     metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    _user(),
+    _paper(),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("read_at", UTCDateTime()),
     PrimaryKeyConstraint("user_id", "paper_pk"),
@@ -247,8 +265,8 @@ saves = Table(
 feedback = Table(
     "feedback",
     metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    _user(),
+    _paper(),
     # +1 "more like this", -1 "less like this".
     Column("value", SmallInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -259,7 +277,7 @@ follows = Table(
     "follows",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _user(),
     # author (as written on papers), category (arXiv), or search (a query).
     Column("kind", String(16), nullable=False),
     Column("value", String(300), nullable=False),
@@ -271,7 +289,7 @@ collections = Table(
     "collections",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    _user(),
     Column("name", String(100), nullable=False),
     Column("slug", String(100), nullable=False),
     Column("public", Boolean, nullable=False, server_default=text("false")),
@@ -285,7 +303,7 @@ collection_papers = Table(
     Column(
         "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), nullable=False
     ),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    _paper(),
     Column("added_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("collection_id", "paper_pk"),
 )
@@ -293,7 +311,7 @@ collection_papers = Table(
 reader_models = Table(
     "reader_models",
     metadata,
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    _user(primary_key=True),
     # The member's signal count this model was trained at (users.signals).
     Column("signals", BigInteger, nullable=False),
     Column("weights", LargeBinary, nullable=False),
@@ -373,7 +391,7 @@ digest_papers = Table(
         ForeignKey("subscriptions.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE"), nullable=False),
+    _paper(),
     Column("outbox_id", Integer, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
     PrimaryKeyConstraint("subscription_id", "paper_pk"),
 )
