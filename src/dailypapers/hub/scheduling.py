@@ -33,18 +33,17 @@ class Scheduling(HubBase):
             return tx.jobs.renew(name, holder, lease_until)
 
     def finish_job(
-        self,
-        name: str,
-        holder: str,
-        fire: datetime | None,
-        outcome: str,
-        now: datetime,
-        hold_until: datetime | None = None,
+        self, name: str, holder: str, fire: datetime, outcome: str, now: datetime
     ) -> None:
-        """Let go of job ``name``; ``fire`` marks that fire time handled (None: it runs again,
-        not before ``hold_until``). Raises nothing."""
+        """Let go of job ``name``, its fire time ``fire`` handled. Raises nothing."""
         with self.store.transaction() as tx:
-            tx.jobs.finish(name, holder, fire, outcome, now, hold_until)
+            tx.jobs.finish(name, holder, fire, outcome, now)
+
+    def fail_job(self, name: str, holder: str, error: str, now: datetime, retry: datetime) -> None:
+        """Let go of job ``name``, its fire time not handled: it runs again, not before
+        ``retry``. Raises nothing."""
+        with self.store.transaction() as tx:
+            tx.jobs.finish(name, holder, None, error, now, retry)
 
     def job_states(self) -> list[dict[str, object]]:
         """Every scheduled job's last fire, holder, lease and outcome. Raises nothing."""

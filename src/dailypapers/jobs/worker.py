@@ -184,9 +184,8 @@ class Worker:
                     log.exception("%s crashed, will retry", job.name)
                 # Times follow the tick's clock (a test's, or the real one).
                 finished = now + timedelta(seconds=time.monotonic() - started)
-                hub.finish_job(
-                    job.name, self.holder, None, f"failed: {exc}", finished, finished + RETRY_FAILED
-                )
+                retry = finished + RETRY_FAILED
+                hub.fail_job(job.name, self.holder, f"failed: {exc}", finished, retry)
                 ran.append((job.name, {"error": str(exc)}))
                 continue
             seconds = time.monotonic() - started
