@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 
@@ -69,12 +69,7 @@ def parse_hf_daily(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Reje
         raise InvalidInput(f"{source}: expected a JSON array or object, got {type(data).__name__}")
     places: Counter[date] = Counter()
     for number, item in enumerate(items, 1):
-        try:
-            yield _daily_record(item, places)
-        except _BadRecord as exc:
-            yield Rejection(source, f"entry {number}", str(exc))
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            yield Rejection(source, f"entry {number}", f"malformed item: {exc!r}")
+        yield _guarded(source, f"entry {number}", "item", _daily_record, item, places)
 
 
 def parse_hf_feed(
@@ -90,12 +85,7 @@ def parse_hf_feed(
         if isinstance(obj, Rejection):
             yield obj
             continue
-        try:
-            yield _feed_record(obj)
-        except _BadRecord as exc:
-            yield Rejection(source, f"line {number}", str(exc))
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            yield Rejection(source, f"line {number}", f"malformed record: {exc!r}")
+        yield _guarded(source, f"line {number}", "record", _feed_record, obj)
 
 
 def parse_hf_daily_archive(
@@ -113,12 +103,19 @@ def parse_hf_daily_archive(
         if isinstance(obj, Rejection):
             yield obj
             continue
-        try:
-            yield _archive_record(obj, places)
-        except _BadRecord as exc:
-            yield Rejection(source, f"line {number}", str(exc))
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            yield Rejection(source, f"line {number}", f"malformed record: {exc!r}")
+        yield _guarded(source, f"line {number}", "record", _archive_record, obj, places)
+
+
+def _guarded(
+    source: str, where: str, what: str, read: Callable[..., PaperRecord], *args: Any
+) -> PaperRecord | Rejection:
+    """``read(*args)``, or the Rejection that says why the ``what`` at ``where`` was not one."""
+    try:
+        return read(*args)
+    except _BadRecord as exc:
+        return Rejection(source, where, str(exc))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return Rejection(source, where, f"malformed {what}: {exc!r}")
 
 
 def feed_abstract(content_text: str | None) -> str | None:

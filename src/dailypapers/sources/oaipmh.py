@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
@@ -181,22 +181,13 @@ def _arxiv_record(meta: ET.Element) -> PaperRecord:
         name = " ".join(part for part in parts if part)
         if name:
             authors.append(name)
-    comments = _text(meta, f"{ARXIV}comments")
-    abstract = _text(meta, f"{ARXIV}abstract")
     return PaperRecord(
-        title=_title(meta, ARXIV),
         arxiv_id=arxiv_id,
         version=version,
-        abstract=abstract,
         authors=tuple(authors) or None,
-        categories=_categories(meta, ARXIV),
         published=_day(meta, f"{ARXIV}created"),
         updated=_day(meta, f"{ARXIV}updated"),
-        comments=comments,
-        journal_ref=_text(meta, f"{ARXIV}journal-ref"),
-        doi=_text(meta, f"{ARXIV}doi"),
-        license=_text(meta, f"{ARXIV}license"),
-        withdrawn=is_withdrawn(comments, abstract),
+        **_written_alike(meta, ARXIV),
     )
 
 
@@ -208,24 +199,31 @@ def _raw_record(meta: ET.Element) -> PaperRecord:
     if not versions:
         raise _BadRecord("arXivRaw record has no <version>")
     authors = _text(meta, f"{ARXIV_RAW}authors")
-    comments = _text(meta, f"{ARXIV_RAW}comments")
-    abstract = _text(meta, f"{ARXIV_RAW}abstract")
     return PaperRecord(
-        title=_title(meta, ARXIV_RAW),
         arxiv_id=arxiv_id,
         version=versions[-1].version,
-        abstract=abstract,
         authors=(split_authors(authors) or None) if authors else None,
-        categories=_categories(meta, ARXIV_RAW),
         published=versions[0].created,
         updated=versions[-1].created,
         versions=tuple(versions),
-        comments=comments,
-        journal_ref=_text(meta, f"{ARXIV_RAW}journal-ref"),
-        doi=_text(meta, f"{ARXIV_RAW}doi"),
-        license=_text(meta, f"{ARXIV_RAW}license"),
-        withdrawn=is_withdrawn(comments, abstract),
+        **_written_alike(meta, ARXIV_RAW),
     )
+
+
+def _written_alike(meta: ET.Element, ns: str) -> dict[str, Any]:
+    """The fields the arXiv and arXivRaw formats write alike, as PaperRecord's arguments."""
+    comments = _text(meta, f"{ns}comments")
+    abstract = _text(meta, f"{ns}abstract")
+    return {
+        "title": _title(meta, ns),
+        "abstract": abstract,
+        "categories": _categories(meta, ns),
+        "comments": comments,
+        "journal_ref": _text(meta, f"{ns}journal-ref"),
+        "doi": _text(meta, f"{ns}doi"),
+        "license": _text(meta, f"{ns}license"),
+        "withdrawn": is_withdrawn(comments, abstract),
+    }
 
 
 def _raw_version(element: ET.Element) -> Version:
