@@ -10,7 +10,7 @@ token is a single indexed read; when they were last used is written apart, a bat
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
@@ -18,12 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict
 from dailypapers.models import ApiToken, SignIn, User
-from dailypapers.store.rows import chunks, is_key
+from dailypapers.store.rows import chunks, is_key, utc_now
 from dailypapers.store.tables import api_tokens, sessions, users
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def user_from_row(row: Any) -> User:
@@ -68,7 +64,7 @@ class Accounts:
                     email=email,
                     password_hash=password_hash,
                     is_admin=is_admin,
-                    created_at=_now(),
+                    created_at=utc_now(),
                 )
                 .returning(users.c.id)
             ).scalar_one()
@@ -112,7 +108,11 @@ class Accounts:
         token_id = self.conn.execute(
             insert(api_tokens)
             .values(
-                user_id=user_id, name=name, token_hash=token_hash, prefix=prefix, created_at=_now()
+                user_id=user_id,
+                name=name,
+                token_hash=token_hash,
+                prefix=prefix,
+                created_at=utc_now(),
             )
             .returning(api_tokens.c.id)
         ).scalar_one()
@@ -144,7 +144,7 @@ class Accounts:
         result = self.conn.execute(
             update(api_tokens)
             .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None), condition)
-            .values(revoked_at=_now())
+            .values(revoked_at=utc_now())
         )
         return int(result.rowcount)
 

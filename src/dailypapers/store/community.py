@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from dailypapers.errors import Conflict, InvalidInput, NotFound, RateLimited
 from dailypapers.models import Allowance, Comment, User
 from dailypapers.store.library import bump_signals
-from dailypapers.store.rows import insert_ignore, is_key, present_among, set_present
+from dailypapers.store.rows import insert_ignore, is_key, present_among, set_present, utc_now
 from dailypapers.store.tables import (
     comments,
     listings,
@@ -28,10 +28,6 @@ from dailypapers.store.tables import (
     users,
 )
 from dailypapers.store.upsert import bump_seq
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Community:
@@ -54,7 +50,7 @@ class Community:
         race, so the count is the number of rows, exactly.
         """
         key = {"user_id": user_id, "paper_pk": paper_pk}
-        changed = set_present(self.conn, upvotes, key, on, created_at=_now())
+        changed = set_present(self.conn, upvotes, key, on, created_at=utc_now())
         count = self.conn.execute(
             select(func.count()).select_from(upvotes).where(upvotes.c.paper_pk == paper_pk)
         ).scalar_one()
@@ -97,7 +93,7 @@ class Community:
                 user_id=user_id,
                 parent_id=parent_id,
                 text=text,
-                created_at=_now(),
+                created_at=utc_now(),
             )
             .returning(comments.c.id)
         ).scalar_one()
@@ -132,7 +128,7 @@ class Community:
         self.check_quota(user.id, day, quota)
         try:
             self.conn.execute(
-                insert(submissions).values(paper_pk=paper_pk, user_id=user.id, created_at=_now())
+                insert(submissions).values(paper_pk=paper_pk, user_id=user.id, created_at=utc_now())
             )
         except IntegrityError as exc:
             raise Conflict("this paper was just submitted by someone else") from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Collection, Follow
-from dailypapers.store.rows import chunks, is_key, present_among, set_present
+from dailypapers.store.rows import chunks, is_key, present_among, set_present, utc_now
 from dailypapers.store.tables import (
     collection_papers,
     collections,
@@ -29,10 +29,6 @@ from dailypapers.store.tables import (
 )
 
 FOLLOW_KINDS = ("author", "category", "search")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def bump_signals(conn: Connection, user_id: int) -> None:
@@ -100,7 +96,7 @@ class Library:
 
     def set_saved(self, user_id: int, paper_pk: int, on: bool) -> bool:
         key = {"user_id": user_id, "paper_pk": paper_pk}
-        changed = set_present(self.conn, saves, key, on, created_at=_now())
+        changed = set_present(self.conn, saves, key, on, created_at=utc_now())
         if changed:
             bump_signals(self.conn, user_id)
         return changed
@@ -110,7 +106,7 @@ class Library:
         result = self.conn.execute(
             update(saves)
             .where(saves.c.user_id == user_id, saves.c.paper_pk == paper_pk)
-            .values(read_at=_now() if read else None)
+            .values(read_at=utc_now() if read else None)
         )
         return bool(result.rowcount)
 
@@ -145,7 +141,7 @@ class Library:
         if value:
             self.conn.execute(
                 insert(feedback).values(
-                    user_id=user_id, paper_pk=paper_pk, value=value, created_at=_now()
+                    user_id=user_id, paper_pk=paper_pk, value=value, created_at=utc_now()
                 )
             )
         bump_signals(self.conn, user_id)
@@ -173,7 +169,7 @@ class Library:
             return _follow(existing)
         follow_id = self.conn.execute(
             insert(follows)
-            .values(user_id=user_id, kind=kind, value=value, created_at=_now())
+            .values(user_id=user_id, kind=kind, value=value, created_at=utc_now())
             .returning(follows.c.id)
         ).scalar_one()
         bump_signals(self.conn, user_id)
@@ -208,7 +204,7 @@ class Library:
         try:
             collection_id = self.conn.execute(
                 insert(collections)
-                .values(user_id=user_id, name=name, slug=slug, public=public, created_at=_now())
+                .values(user_id=user_id, name=name, slug=slug, public=public, created_at=utc_now())
                 .returning(collections.c.id)
             ).scalar_one()
         except IntegrityError as exc:
@@ -248,7 +244,7 @@ class Library:
 
     def set_in_collection(self, user_id: int, collection_id: int, paper_pk: int, on: bool) -> bool:
         key = {"collection_id": collection_id, "paper_pk": paper_pk}
-        changed = set_present(self.conn, collection_papers, key, on, added_at=_now())
+        changed = set_present(self.conn, collection_papers, key, on, added_at=utc_now())
         if changed:
             bump_signals(self.conn, user_id)
         return changed
@@ -342,6 +338,6 @@ class Library:
                 weights=weights,
                 positives=positives,
                 negatives=negatives,
-                trained_at=_now(),
+                trained_at=utc_now(),
             )
         )

@@ -15,40 +15,18 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 
 from dailypapers.models import Delivery, OutboxItem, Subscription
-from dailypapers.store.rows import chunks, insert_ignore
+from dailypapers.store.rows import chunks, from_row, insert_ignore
 from dailypapers.store.tables import digest_papers, outbox, subscriptions
 
 ACTIVE = "active"
 
 
 def _subscription(row: Any) -> Subscription:
-    return Subscription(
-        id=row.id,
-        email=row.email,
-        user_id=row.user_id,
-        frequency=row.frequency,
-        topics=tuple(row.topics or ()),
-        timezone=row.timezone,
-        status=row.status,
-        created_at=row.created_at,
-        confirmed_at=row.confirmed_at,
-        bounces=row.bounces,
-        note=row.note,
-    )
+    return from_row(Subscription, row, topics=tuple(row.topics or ()))
 
 
 def _item(row: Any) -> OutboxItem:
-    return OutboxItem(
-        row.id,
-        row.subscription_id,
-        row.period,
-        row.recipient,
-        row.message_id,
-        bytes(row.message),
-        row.attempts,
-        row.subscription_status,
-        row.subscription_bounces,
-    )
+    return from_row(OutboxItem, row, message=bytes(row.message))
 
 
 class Outbox:
@@ -276,7 +254,7 @@ class Outbox:
         query = (
             select(
                 outbox,
-                subscriptions.c.bounces.label("subscription_bounces"),
+                subscriptions.c.bounces.label("bounces"),
                 subscriptions.c.status.label("subscription_status"),
             )
             .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)

@@ -1,9 +1,12 @@
-"""SQL the store's modules share: insert-or-skip, rows present or not, IN lists in chunks."""
+"""SQL the store's modules share: insert-or-skip, rows present or not, IN lists in chunks, rows
+as the models' dataclasses, and the time rows are stamped with."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,6 +16,25 @@ IN_CHUNK = 900
 # The largest key an Integer column holds on every backend (PostgreSQL's integer): a number a
 # request names beyond it is no row's, and SQLite's driver cannot even bind one past 2**63.
 MAX_KEY = 2**31 - 1
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    """The time a row is stamped with: now, in UTC."""
+    return datetime.now(UTC)
+
+
+_FIELDS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def from_row(cls: type[T], row: Any, **given: Any) -> T:
+    """The dataclass ``cls`` from the columns of ``row`` that bear its fields' names, but for
+    the fields ``given`` (a value a column holds in another type)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(field.name for field in fields(cls))  # type: ignore[arg-type]
+    values = {name: getattr(row, name) for name in names if name not in given}
+    return cls(**values, **given)
 
 
 def is_key(value: int) -> bool:
