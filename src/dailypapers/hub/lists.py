@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -71,30 +72,32 @@ class Trending:
 
 
 def parse_week(text: str) -> tuple[date, date]:
-    match = _WEEK.match(text.strip())
-    if match is not None:
-        _check_year(int(match[1]), text, "week")
-    try:
-        if match is None:
-            raise ValueError
-        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        raise InvalidInput(f"week must look like 2026-W09, got {text!r}") from None
+    monday = _period_start(
+        text, _WEEK, "week", "2026-W09", lambda y, w: date.fromisocalendar(y, w, 1)
+    )
     return monday, monday + timedelta(days=6)
 
 
 def parse_month(text: str) -> tuple[date, date]:
-    match = _MONTH.match(text.strip())
+    first = _period_start(text, _MONTH, "month", "2026-02", lambda y, m: date(y, m, 1))
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _period_start(
+    text: str, pattern: re.Pattern[str], kind: str, example: str, start: Callable[[int, int], date]
+) -> date:
+    """The first day of the week or month ``text`` names (its year and number matched by
+    ``pattern``); InvalidInput, with an ``example``, for anything else."""
+    match = pattern.match(text.strip())
     if match is not None:
-        _check_year(int(match[1]), text, "month")
+        _check_year(int(match[1]), text, kind)
     try:
         if match is None:
             raise ValueError
-        first = date(int(match[1]), int(match[2]), 1)
+        return start(int(match[1]), int(match[2]))
     except ValueError:
-        raise InvalidInput(f"month must look like 2026-02, got {text!r}") from None
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+        raise InvalidInput(f"{kind} must look like {example}, got {text!r}") from None
 
 
 def _name(kind: str, day: date) -> str:

@@ -18,7 +18,7 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -31,7 +31,7 @@ from dailypapers.hub.lists import Trending, check_day
 from dailypapers.models import Collection, Follow, Paper, User
 from dailypapers.ranking.interest import Interest, train
 from dailypapers.search.lexical import LexicalFilters
-from dailypapers.store import FOLLOW_KINDS, Signals
+from dailypapers.store import FOLLOW_KINDS, Signals, Transaction
 
 WINDOW_DAYS = 7
 # Seconds a window's candidates and their vectors are kept for the next reader.
@@ -93,12 +93,7 @@ class Personal(HubBase):
 
     def save(self, user: User, ident: str, on: bool = True) -> Paper:
         """Put a paper on ``user``'s reading list (or take it off); NotFound for an unknown one."""
-        paper = self.paper(ident)
-        with self.store.transaction() as tx:
-            changed = tx.library.set_saved(user.id, paper.pk, on)
-        if changed:
-            self.afterwards.retrain_soon(user.id, self.retrain_member)
-        return paper
+        return self._learn(user, ident, lambda tx, pk: tx.library.set_saved(user.id, pk, on))
 
     def mark_read(self, user: User, ident: str, read: bool = True) -> Paper:
         """Mark a paper of the reading list read (or unread); NotFound when it is not on it."""
@@ -119,9 +114,14 @@ class Personal(HubBase):
     def feedback(self, user: User, ident: str, value: int) -> Paper:
         """More like this (1), less like this (-1), or neither (0); NotFound for an unknown
         paper, InvalidInput for another value."""
+        return self._learn(user, ident, lambda tx, pk: tx.library.set_feedback(user.id, pk, value))
+
+    def _learn(self, user: User, ident: str, change: Callable[[Transaction, int], bool]) -> Paper:
+        """``change(tx, paper_pk)`` to what ``user`` likes, for paper ``ident``: when it changed
+        anything, their model of taste retrains soon."""
         paper = self.paper(ident)
         with self.store.transaction() as tx:
-            changed = tx.library.set_feedback(user.id, paper.pk, value)
+            changed = change(tx, paper.pk)
         if changed:
             self.afterwards.retrain_soon(user.id, self.retrain_member)
         return paper

@@ -33,6 +33,7 @@ import tantivy
 
 from dailypapers.closing import Closing
 from dailypapers.errors import InvalidInput, StoreError
+from dailypapers.files import write_json
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
 FORMAT = 3
@@ -309,19 +310,7 @@ class LexicalIndex(Closing):
         return state
 
     def _write_state(self, watermark: int) -> None:
-        path = self.path / STATE_FILE
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump({"format": FORMAT, "watermark": watermark}, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        # The rename is durable only once the directory entry is.
-        dir_fd = os.open(self.path, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_json(self.path / STATE_FILE, {"format": FORMAT, "watermark": watermark})
 
     # -- reading ---------------------------------------------------------------------------------
 

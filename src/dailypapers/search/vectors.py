@@ -23,6 +23,7 @@ import numpy.typing as npt
 from usearch.index import Index
 
 from dailypapers.errors import InvalidInput
+from dailypapers.files import replace_durably, write_json
 
 INDEX_FILE = "vectors.usearch"
 STATE_FILE = "vectors.json"
@@ -148,15 +149,14 @@ class VectorIndex:
         final = self.path / INDEX_FILE
         temporary = final.with_suffix(".tmp")
         self._index.save(str(temporary))
-        _fsync(temporary)
-        os.replace(temporary, final)
+        replace_durably(temporary, final)
         state: dict[str, int | str | bool] = {
             "watermark": watermark,
             "dim": self.dim,
             "dtype": self._dtype,
             "partial": self.partial,
         }
-        _write_json(self.path / STATE_FILE, state)
+        write_json(self.path / STATE_FILE, state)
         self.watermark = watermark
 
     def stale(self) -> bool:
@@ -188,20 +188,3 @@ def exact_search(
     similarity = normalised @ (query / np.linalg.norm(query))
     order = np.argsort(-similarity)[:limit]
     return [VectorHit(int(keys[i]), float(similarity[i])) for i in order]
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _write_json(path: Path, data: dict[str, int | str | bool]) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data))
-    _fsync(temporary)
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

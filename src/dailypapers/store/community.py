@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -65,13 +65,7 @@ class Community:
 
     def upvoted_by(self, user_id: int, limit: int) -> list[int]:
         """The papers the member upvoted, newest vote first."""
-        query = (
-            select(upvotes.c.paper_pk)
-            .where(upvotes.c.user_id == user_id)
-            .order_by(upvotes.c.created_at.desc())
-            .limit(limit)
-        )
-        return list(self.conn.execute(query).scalars())
+        return self._newest(upvotes, user_id, limit)
 
     # -- comments --------------------------------------------------------------------------------
 
@@ -152,10 +146,14 @@ class Community:
 
     def submitted_by(self, user_id: int, limit: int) -> list[int]:
         """The papers the member submitted, newest first."""
+        return self._newest(submissions, user_id, limit)
+
+    def _newest(self, table: Table, user_id: int, limit: int) -> list[int]:
+        """The papers of the member's rows in ``table``, the newest row first."""
         query = (
-            select(submissions.c.paper_pk)
-            .where(submissions.c.user_id == user_id)
-            .order_by(submissions.c.created_at.desc())
+            select(table.c.paper_pk)
+            .where(table.c.user_id == user_id)
+            .order_by(table.c.created_at.desc())
             .limit(limit)
         )
         return list(self.conn.execute(query).scalars())
