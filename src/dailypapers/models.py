@@ -110,8 +110,8 @@ class PaperRecord(_PicklesByInit):
 
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
-    """A record a parser could not accept: which file, where in it, and why."""
+class Remark:
+    """What an import says about one record: which file, where in it, and what."""
 
     source: str
     where: str
@@ -122,15 +122,13 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
-class Notice:
+class Rejection(Remark):
+    """A record a parser could not accept: which file, where in it, and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(Remark):
     """Something an import changed in a record it kept (a link left out): where, and what."""
-
-    source: str
-    where: str
-    reason: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"source": self.source, "where": self.where, "reason": self.reason}
 
 
 @dataclass(slots=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dailypapers.errors import InvalidInput
+
+T = TypeVar("T")
 
 QRELS_HEADER = ("query-id", "corpus-id", "score")
 
@@ -57,26 +59,29 @@ def load_beir(directory: Path, split: str = "test") -> BeirDataset:
 
 def load_corpus(path: Path) -> dict[str, BeirDoc]:
     """``corpus.jsonl``: one ``{"_id", "title", "text"}`` object a line; the title may be absent."""
-    corpus: dict[str, BeirDoc] = {}
-    for line_no, obj in _jsonl(path):
-        doc_id = _string(obj, "_id", path, line_no)
-        if doc_id in corpus:
-            raise InvalidInput(f"{path}:{line_no}: duplicate _id {doc_id!r}")
+
+    def doc(obj: dict[str, Any], line_no: int, doc_id: str) -> BeirDoc:
         title = _string(obj, "title", path, line_no, required=False)
-        text = _string(obj, "text", path, line_no)
-        corpus[doc_id] = BeirDoc(id=doc_id, title=title, text=text)
-    return corpus
+        return BeirDoc(id=doc_id, title=title, text=_string(obj, "text", path, line_no))
+
+    return _by_id(path, doc)
 
 
 def load_queries(path: Path) -> dict[str, str]:
     """``queries.jsonl``: one ``{"_id", "text"}`` object a line."""
-    queries: dict[str, str] = {}
+    return _by_id(path, lambda obj, line_no, _: _string(obj, "text", path, line_no))
+
+
+def _by_id(path: Path, read: Callable[[dict[str, Any], int, str], T]) -> dict[str, T]:
+    """The objects of a JSON Lines file by their ``_id``, each as ``read(obj, line, id)``;
+    InvalidInput when an id comes twice."""
+    found: dict[str, T] = {}
     for line_no, obj in _jsonl(path):
-        query_id = _string(obj, "_id", path, line_no)
-        if query_id in queries:
-            raise InvalidInput(f"{path}:{line_no}: duplicate _id {query_id!r}")
-        queries[query_id] = _string(obj, "text", path, line_no)
-    return queries
+        key = _string(obj, "_id", path, line_no)
+        if key in found:
+            raise InvalidInput(f"{path}:{line_no}: duplicate _id {key!r}")
+        found[key] = read(obj, line_no, key)
+    return found
 
 
 def load_qrels(path: Path) -> dict[str, dict[str, int]]:
