@@ -10,9 +10,9 @@ from typing import BinaryIO
 
 from dailypapers.errors import InvalidInput
 from dailypapers.ids import split_version
-from dailypapers.models import PaperRecord, Rejection, normalize_space
+from dailypapers.models import PaperRecord, Rejection
 from dailypapers.sources.streams import read_document
-from dailypapers.sources.xmldoc import parse_xml
+from dailypapers.sources.xmldoc import child_text, child_value, parse_xml
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -78,7 +78,7 @@ def _items(feed: ET.Element, source: str) -> list[PaperRecord | Rejection]:
     entries = feed.findall(f"{ATOM}entry")
     for entry in entries:
         if "/api/errors" in (entry.findtext(f"{ATOM}id") or ""):
-            message = _text(entry, f"{ATOM}summary") or _text(entry, f"{ATOM}id")
+            message = child_text(entry, f"{ATOM}summary") or child_text(entry, f"{ATOM}id")
             raise InvalidInput(f"{source}: arXiv API error: {message}")
     items: list[PaperRecord | Rejection] = []
     for number, entry in enumerate(entries, start=1):
@@ -90,7 +90,7 @@ def _items(feed: ET.Element, source: str) -> list[PaperRecord | Rejection]:
 
 
 def _record(entry: ET.Element) -> PaperRecord:
-    raw_id = _text(entry, f"{ATOM}id")
+    raw_id = child_text(entry, f"{ATOM}id")
     if raw_id is None:
         raise _BadEntry("entry has no <id>")
     _, marker, tail = raw_id.partition("/abs/")
@@ -100,23 +100,23 @@ def _record(entry: ET.Element) -> PaperRecord:
         arxiv_id, version = split_version(tail)
     except InvalidInput as exc:
         raise _BadEntry(f"bad <id>: {exc}") from exc
-    title = _text(entry, f"{ATOM}title")
+    title = child_text(entry, f"{ATOM}title")
     if title is None:
         raise _BadEntry(f"{raw_id}: entry has no title")
-    names = (_text(author, f"{ATOM}name") for author in entry.findall(f"{ATOM}author"))
+    names = (child_text(author, f"{ATOM}name") for author in entry.findall(f"{ATOM}author"))
     authors = [name for name in names if name is not None]
     return PaperRecord(
         title=title,
         arxiv_id=arxiv_id,
         version=version,
-        abstract=_text(entry, f"{ATOM}summary"),
+        abstract=child_text(entry, f"{ATOM}summary"),
         authors=tuple(authors) or None,
         categories=_categories(entry),
         published=_datetime(entry, f"{ATOM}published"),
         updated=_datetime(entry, f"{ATOM}updated"),
-        comments=_text(entry, f"{ARXIV}comment"),
-        journal_ref=_text(entry, f"{ARXIV}journal_ref"),
-        doi=_text(entry, f"{ARXIV}doi"),
+        comments=child_text(entry, f"{ARXIV}comment"),
+        journal_ref=child_text(entry, f"{ARXIV}journal_ref"),
+        doi=child_text(entry, f"{ARXIV}doi"),
         pdf_url=next(
             (
                 link.get("href")
@@ -139,27 +139,18 @@ def _categories(entry: ET.Element) -> tuple[str, ...] | None:
     return tuple(ordered) or None
 
 
-def _text(element: ET.Element, tag: str) -> str | None:
-    """Whitespace-normalised text of a child, None when absent or empty."""
-    found = element.find(tag)
-    if found is None:
-        return None
-    return normalize_space("".join(found.itertext())) or None
-
-
 def _datetime(entry: ET.Element, tag: str) -> datetime | None:
-    text = _text(entry, tag)
-    if text is None:
-        return None
     try:
-        value = datetime.fromisoformat(text)
+        value = child_value(entry, tag, datetime.fromisoformat, "a date")
     except ValueError as exc:
-        raise _BadEntry(f"<{tag.split('}')[-1]}> is not a date: {text!r}") from exc
+        raise _BadEntry(str(exc)) from exc
+    if value is None:
+        return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _paging_number(feed: ET.Element, name: str, source: str, default: int) -> int:
-    text = _text(feed, f"{OPENSEARCH}{name}")
+    text = child_text(feed, f"{OPENSEARCH}{name}")
     if text is None:
         return default
     try:

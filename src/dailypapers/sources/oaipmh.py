@@ -14,7 +14,7 @@ from dailypapers.ids import split_version
 from dailypapers.models import PaperRecord, Rejection, Version, normalize_space
 from dailypapers.sources.arxiv_text import is_withdrawn, parse_arxiv_date, split_authors
 from dailypapers.sources.streams import read_document
-from dailypapers.sources.xmldoc import parse_xml
+from dailypapers.sources.xmldoc import child_text, child_value, parse_xml
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
@@ -81,7 +81,7 @@ def parse_oai_page(body: bytes, source: str) -> OaiPage:
     if errors and all(e.get("code") == "noRecordsMatch" for e in errors):
         return page
     if errors:
-        described = "; ".join(_error_text(e) for e in errors)
+        described = "; ".join(_errorchild_text(e) for e in errors)
         codes = tuple(e.get("code") or "" for e in errors)
         raise OaiError(f"{source}: OAI-PMH error {described}", codes)
     container = next(
@@ -119,7 +119,7 @@ def parse_oai_pmh(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejec
     yield from page.rejections
 
 
-def _error_text(error: ET.Element) -> str:
+def _errorchild_text(error: ET.Element) -> str:
     text = normalize_space("".join(error.itertext()))
     return f"{error.get('code')}: {text}" if text else str(error.get("code"))
 
@@ -145,11 +145,11 @@ def _attribute_number(element: ET.Element, name: str, source: str) -> int | None
 def _read_record(element: ET.Element, page: OaiPage) -> PaperRecord | str | None:
     """Note the header on the page; return the record, a rejection reason, or None (no metadata)."""
     header = element if element.tag == f"{OAI}header" else element.find(f"{OAI}header")
-    identifier = _text(header, f"{OAI}identifier") if header is not None else None
+    identifier = child_text(header, f"{OAI}identifier") if header is not None else None
     if header is not None:
         if identifier is not None:
             page.identifiers.append(identifier)
-        stamp = _datestamp(_text(header, f"{OAI}datestamp"))
+        stamp = _datestamp(child_text(header, f"{OAI}datestamp"))
         if stamp is not None and (page.latest_datestamp is None or stamp > page.latest_datestamp):
             page.latest_datestamp = stamp
         if header.get("status") == "deleted":
@@ -177,7 +177,9 @@ def _arxiv_record(meta: ET.Element) -> PaperRecord:
     arxiv_id, version = _id(meta, ARXIV)
     authors = []
     for author in meta.findall(f"{ARXIV}authors/{ARXIV}author"):
-        parts = (_text(author, f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix"))
+        parts = (
+            child_text(author, f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix")
+        )
         name = " ".join(part for part in parts if part)
         if name:
             authors.append(name)
@@ -198,7 +200,7 @@ def _raw_record(meta: ET.Element) -> PaperRecord:
     )
     if not versions:
         raise _BadRecord("arXivRaw record has no <version>")
-    authors = _text(meta, f"{ARXIV_RAW}authors")
+    authors = child_text(meta, f"{ARXIV_RAW}authors")
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=versions[-1].version,
@@ -212,16 +214,16 @@ def _raw_record(meta: ET.Element) -> PaperRecord:
 
 def _written_alike(meta: ET.Element, ns: str) -> dict[str, Any]:
     """The fields the arXiv and arXivRaw formats write alike, as PaperRecord's arguments."""
-    comments = _text(meta, f"{ns}comments")
-    abstract = _text(meta, f"{ns}abstract")
+    comments = child_text(meta, f"{ns}comments")
+    abstract = child_text(meta, f"{ns}abstract")
     return {
         "title": _title(meta, ns),
         "abstract": abstract,
         "categories": _categories(meta, ns),
         "comments": comments,
-        "journal_ref": _text(meta, f"{ns}journal-ref"),
-        "doi": _text(meta, f"{ns}doi"),
-        "license": _text(meta, f"{ns}license"),
+        "journal_ref": child_text(meta, f"{ns}journal-ref"),
+        "doi": child_text(meta, f"{ns}doi"),
+        "license": child_text(meta, f"{ns}license"),
         "withdrawn": is_withdrawn(comments, abstract),
     }
 
@@ -230,7 +232,7 @@ def _raw_version(element: ET.Element) -> Version:
     label = element.get("version", "")
     if not re.fullmatch(r"v\d+", label):
         raise _BadRecord(f'<version> has no version="vN" attribute (got {label!r})')
-    stamp = _text(element, f"{ARXIV_RAW}date")
+    stamp = child_text(element, f"{ARXIV_RAW}date")
     if stamp is None:
         return Version(int(label[1:]))
     try:
@@ -241,7 +243,7 @@ def _raw_version(element: ET.Element) -> Version:
 
 
 def _id(meta: ET.Element, ns: str) -> tuple[str, int | None]:
-    raw = _text(meta, f"{ns}id")
+    raw = child_text(meta, f"{ns}id")
     if raw is None:
         raise _BadRecord("no <id>")
     try:
@@ -251,26 +253,23 @@ def _id(meta: ET.Element, ns: str) -> tuple[str, int | None]:
 
 
 def _title(meta: ET.Element, ns: str) -> str:
-    title = _text(meta, f"{ns}title")
+    title = child_text(meta, f"{ns}title")
     if title is None:
         raise _BadRecord("no <title>")
     return title
 
 
 def _categories(meta: ET.Element, ns: str) -> tuple[str, ...] | None:
-    terms = (_text(meta, f"{ns}categories") or "").split()
+    terms = (child_text(meta, f"{ns}categories") or "").split()
     return tuple(dict.fromkeys(terms)) or None
 
 
 def _day(meta: ET.Element, tag: str) -> datetime | None:
-    text = _text(meta, tag)
-    if text is None:
-        return None
     try:
-        day = date.fromisoformat(text)
+        day = child_value(meta, tag, date.fromisoformat, "a YYYY-MM-DD date")
     except ValueError as exc:
-        raise _BadRecord(f"<{tag.split('}')[-1]}> is not a YYYY-MM-DD date: {text!r}") from exc
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        raise _BadRecord(str(exc)) from exc
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
 def _datestamp(text: str | None) -> date | None:
@@ -281,11 +280,3 @@ def _datestamp(text: str | None) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-def _text(element: ET.Element, tag: str) -> str | None:
-    """Whitespace-normalised text of a child, None when absent or empty."""
-    found = element.find(tag)
-    if found is None:
-        return None
-    return normalize_space("".join(found.itertext())) or None
