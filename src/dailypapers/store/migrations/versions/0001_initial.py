@@ -57,10 +57,7 @@ def _papers_and_lists() -> None:
         "listings",
         sa.Column("day", sa.Date, primary_key=True),
         sa.Column(
-            "paper_pk",
-            sa.Integer,
-            sa.ForeignKey("papers.pk", ondelete="CASCADE"),
-            primary_key=True,
+            "paper_pk", sa.Integer, sa.ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column("rank", sa.Integer),
         sa.Column("submitter", sa.Text),
@@ -92,10 +89,7 @@ def _members() -> None:
             "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column(
-            "paper_pk",
-            sa.Integer,
-            sa.ForeignKey("papers.pk", ondelete="CASCADE"),
-            primary_key=True,
+            "paper_pk", sa.Integer, sa.ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )

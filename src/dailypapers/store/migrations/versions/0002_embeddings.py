@@ -17,10 +17,7 @@ def upgrade() -> None:
     op.create_table(
         "embeddings",
         sa.Column(
-            "paper_pk",
-            sa.Integer,
-            sa.ForeignKey("papers.pk", ondelete="CASCADE"),
-            primary_key=True,
+            "paper_pk", sa.Integer, sa.ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column("model", sa.String(64), primary_key=True),
         sa.Column("content_hash", sa.String(32), nullable=False),

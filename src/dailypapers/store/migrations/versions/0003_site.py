@@ -31,10 +31,7 @@ def upgrade() -> None:
     op.create_table(
         "submissions",
         sa.Column(
-            "paper_pk",
-            sa.Integer,
-            sa.ForeignKey("papers.pk", ondelete="CASCADE"),
-            primary_key=True,
+            "paper_pk", sa.Integer, sa.ForeignKey("papers.pk", ondelete="CASCADE"), primary_key=True
         ),
         sa.Column(
             "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
