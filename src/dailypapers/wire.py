@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -257,8 +258,15 @@ def _md_link(label: str, url: str | None) -> str | None:
     return f"[{label}]({target})"
 
 
-def paper_markdown(paper: Paper, base_url: str) -> str:
-    """The paper page as markdown (what ``HfApi.read_paper`` reads)."""
+def paper_markdown(
+    paper: Paper,
+    base_url: str,
+    comments: Sequence[Comment] = (),
+    similar: Sequence[Paper] = (),
+) -> str:
+    """The paper page as markdown (what ``HfApi.read_paper`` reads): the paper, its BibTeX, and
+    the page's discussion and similar papers when given."""
+    base = base_url.rstrip("/")
     lines = [f"# {md_text(paper.title)}", ""]
     if paper.authors:
         lines += [f"**Authors:** {md_text(', '.join(paper.authors))}", ""]
@@ -280,10 +288,35 @@ def paper_markdown(paper: Paper, base_url: str) -> str:
         lines += [f"**Categories:** {md_text(', '.join(paper.categories))}", ""]
     lines += [
         f"**Upvotes:** {paper.total_upvotes} · **Comments:** {paper.num_comments} · "
-        f"[Discuss]({base_url.rstrip('/')}/papers/{paper.id})",
+        f"[Discuss]({base}/papers/{paper.id})",
         "",
     ]
     if paper.abstract:
         lines += ["## Abstract", "", md_text(paper.abstract), ""]
     lines += ["## BibTeX", "", "```bibtex", bibtex(paper).rstrip(), "```", ""]
+    if comments:
+        lines += ["## Discussion", ""]
+        for comment in comments:
+            reply = f" (reply to comment {comment.parent_id})" if comment.parent_id else ""
+            when = comment.created_at.date().isoformat()
+            # Quoted, so that what a comment writes (a heading, a rule) stays inside it.
+            quoted = [f"> {line}".rstrip() for line in md_text(comment.text).splitlines()]
+            lines += [f"**{md_text(comment.author)}**, {when}{reply}:", "", *quoted, ""]
+    if similar:
+        lines += ["## Similar papers", ""]
+        lines += [f"- [{md_text(other.title)}]({base}/papers/{other.id})" for other in similar]
+        lines.append("")
     return "\n".join(lines)
+
+
+def paper_page_json(
+    paper: Paper, comments: Sequence[Comment], similar: Sequence[Paper]
+) -> dict[str, Any]:
+    """The paper page as JSON: the paper in the API's shape, its discussion oldest first, the
+    papers nearest in meaning, and its BibTeX."""
+    return {
+        "paper": paper_json(paper),
+        "comments": [comment_json(comment) for comment in comments],
+        "similar": [daily_item_json(other) for other in similar],
+        "bibtex": bibtex(paper),
+    }

@@ -165,6 +165,36 @@ def test_comments_are_escaped_and_formatted(site: Site) -> None:
     assert site.hub.paper(paper).num_comments == 2
 
 
+def test_a_papers_page_its_markdown_and_its_json_show_one_discussion(site: Site) -> None:
+    member = site.member()
+    paper = "2601.22801"
+    page = member.get(f"/papers/{paper}")
+    text = "## Not a heading of the page\nSee [this](https://example.org) and <b>that</b>."
+    posted = member.post(
+        f"/papers/{paper}/comments", data={"text": text, "csrf": csrf_of(page.text)}
+    )
+    assert posted.status_code == 303
+    reader = site.client()
+    shown = reader.get(f"/papers/{paper}").text
+    twin = reader.get(f"/papers/{paper}.json")
+    assert twin.status_code == 200 and twin.headers["content-type"] == "application/json"
+    data = twin.json()
+    assert data["paper"] == reader.get(f"/api/papers/{paper}").json()
+    assert [c["text"] for c in data["comments"]] == [text]
+    assert data["comments"][0]["author"]["user"] == member.name  # type: ignore[attr-defined]
+    assert data["bibtex"].startswith("@") and data["bibtex"].split(",")[0] in shown
+    similar = [item["paper"]["id"] for item in data["similar"]]
+    assert similar and all(f'href="/papers/{other}"' in shown for other in similar)
+    markdown = reader.get(f"/papers/{paper}.md").text
+    assert "## Discussion" in markdown and "> ## Not a heading of the page" in markdown
+    assert "[this](https" not in markdown and "<b>" not in markdown  # the comment's text, as text
+    assert "## Similar papers" in markdown
+    assert all(f"/papers/{other})" in markdown for other in similar)
+    missing = reader.get("/papers/2601.99999.json")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+
+
 def test_submit_a_paper_through_the_recorded_arxiv(site: Site) -> None:
     member = site.member()
     form = member.get("/submit")

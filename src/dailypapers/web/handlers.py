@@ -28,7 +28,7 @@ def wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return (
         path.startswith(("/api/", "/feeds/", "/openapi.json"))
-        or path.endswith(".md")
+        or path.endswith((".md", ".json"))
         or ("application/json" in accept and "text/html" not in accept)
     )
 

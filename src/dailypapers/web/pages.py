@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dailypapers import wire
 from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidInput, NotFound
@@ -166,11 +166,20 @@ def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
     }
 
 
+# The renderings of a paper's page besides HTML, by the suffix of its address.
+TWINS = (".md", ".json")
+
+
 @router.get("/papers/{ident:path}", response_class=HTMLResponse)
 def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Viewer) -> Response:
-    stem, markdown = (ident[: -len(".md")], True) if ident.endswith(".md") else (ident, False)
-    if markdown:  # the twin for programs and language models: the paper, as Markdown
-        text = wire.paper_markdown(hub.paper(stem), settings.base_url)
+    twin = next((suffix for suffix in TWINS if ident.endswith(suffix)), "")
+    if twin:  # for programs and language models: what the page shows, as Markdown or JSON
+        context = paper_context(hub, ident[: -len(twin)], None)
+        paper, comments = context["paper"], context["comments"]
+        similar = [hit.paper for hit in context["similar"]]
+        if twin == ".json":
+            return JSONResponse(wire.paper_page_json(paper, comments, similar))
+        text = wire.paper_markdown(paper, settings.base_url, comments, similar)
         return Response(text, media_type="text/markdown; charset=utf-8")
     found = hub.paper(ident)
     if found.id != ident:  # a versioned id or a URL: the one address of the page
