@@ -66,14 +66,16 @@ class HubBase(Closing):
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
-        """A hub over an up-to-date schema (pending migrations are applied on start)."""
+        """A hub over an up-to-date schema (pending migrations are applied on start). Raises
+        nothing beyond StoreError, when the database cannot be opened or migrated."""
         hub = cls(settings, transport=transport)
         hub.store.migrate()
         return hub
 
     @classmethod
     def init(cls, settings: Settings) -> tuple[Self, bool]:
-        """Create the data dir, its secret key and the schema; (hub, whether anything was new)."""
+        """Create the data dir, its secret key and the schema; (hub, whether anything was new).
+        Raises nothing beyond StoreError and the OSError of a data dir it cannot write."""
         created_secret = not settings.secret_path.exists()
         settings = write_secret(settings)
         hub = cls(settings)
@@ -98,14 +100,16 @@ class HubBase(Closing):
 
     @property
     def lexical(self) -> LexicalIndex:
-        """The lexical index in DATA_DIR/index/lexical, opened on first use."""
+        """The lexical index in DATA_DIR/index/lexical, opened on first use. Raises nothing (an
+        index it cannot read or write is a StoreError)."""
         if self._lexical is None:
             self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
         return self._lexical
 
     @property
     def vectors(self) -> VectorIndex:
-        """The vector index in DATA_DIR/index/vectors, opened on first use."""
+        """The vector index in DATA_DIR/index/vectors, opened on first use. Raises nothing (an
+        index it cannot read or write is a StoreError)."""
         if self._vectors is None:
             self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
         return self._vectors

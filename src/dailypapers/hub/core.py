@@ -32,7 +32,8 @@ class Hub(Ingesting, Searching, Lists, Community, Personal, Mailing, Scheduling)
     unreachable."""
 
     def load_demo(self, progress: Progress | None = None) -> ImportSummary:
-        """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md)."""
+        """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md). Raises
+        nothing."""
         with demo.open_dataset() as stream:
             summary = self.ingest(
                 parser_for("hf-daily")(stream, demo.DATASET_NAME),

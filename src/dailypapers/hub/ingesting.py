@@ -150,7 +150,8 @@ class Ingesting(HubBase):
         page_date: date | None = None,
         progress: Progress | None = None,
     ) -> ImportSummary:
-        """Import every file; a file that cannot be read at all is one rejection, the rest go on."""
+        """Import every file; a file that cannot be read at all is one rejection, the rest go on.
+        Raises nothing: what is wrong with the input is in the summary."""
         summary = ImportSummary()
         with _rarer_collections():
             for path in paths:

@@ -324,7 +324,8 @@ class Mailing(HubBase):
 
     def compose_digests(self, kind: str, day: date, timezone: str | None = None) -> dict[str, int]:
         """Queue ``kind`` digests for ``day`` for every active subscriber of that frequency (in
-        ``timezone``, if given) who has none yet: {"composed": n, "skipped": m (nothing new)}."""
+        ``timezone``, if given) who has none yet: {"composed": n, "skipped": m (nothing new)}.
+        InvalidInput for an unknown ``kind`` or a ``day`` out of range."""
         check_day(day)
         period = period_key(kind, day)
         run = self._run(kind, day)
@@ -501,7 +502,9 @@ class Mailing(HubBase):
     def send_due(self, limit: int | None = None, wait: bool = True) -> dict[str, int]:
         """Send what waits in the outbox and is due: {"sent", "retried", "failed"}, over
         ``smtp_connections`` connections at once. Without ``wait``, leave it to a sender already
-        at work (a web request must not queue behind a whole digest run)."""
+        at work (a web request must not queue behind a whole digest run). A message the SMTP
+        server refuses is counted, not raised; Unavailable without ``smtp_url``, ConfigError for
+        a malformed one."""
         self._require_mail()
         server = parse_smtp_url(self.settings.smtp_url)
         sender = parseaddr(self.settings.sender)[1]
@@ -524,7 +527,8 @@ class Mailing(HubBase):
         """Compose ``kind`` digests for ``day`` and send everything due.
 
         Sending starts with the first page composed: a sender mostly waits for the SMTP
-        server's replies, which leaves the processor to the composer.
+        server's replies, which leaves the processor to the composer. Raises what
+        ``compose_digests`` and ``send_due`` raise.
         """
         self._require_mail()
         check_day(day)

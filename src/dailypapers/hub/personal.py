@@ -235,14 +235,15 @@ class Personal(HubBase):
     # -- the model -------------------------------------------------------------------------------
 
     def retrain_member(self, user_id: int) -> None:
-        """Train member ``user_id``'s model again (what they like moved), if they still exist."""
+        """Train member ``user_id``'s model again (what they like moved), if they still exist.
+        Raises nothing."""
         user = self.user(user_id)
         if user is not None:
             self.retrain(user)
 
     def retrain(self, user: User) -> Interest | None:
         """Train ``user``'s model on their signals and store it; None when nothing they liked
-        has a vector yet."""
+        has a vector yet. Raises nothing."""
         signals = self.signals(user)
         model = self._train(signals)
         if model is not None:
@@ -258,7 +259,8 @@ class Personal(HubBase):
             return tx.library.signals(user.id)
 
     def interest(self, user: User, signals: Signals | None = None) -> Interest | None:
-        """The reader's model: the stored one when it is current, else trained now."""
+        """The reader's model: the stored one when it is current, else trained now. Raises
+        nothing."""
         signals = signals or self.signals(user)
         with self.store.read() as tx:
             stored = tx.library.load_model(user.id)
@@ -308,7 +310,8 @@ class Personal(HubBase):
         The days end with the newest listed day (or today), as trending's window does, or with
         ``until``, a listed day (a digest of an earlier day). Papers in ``at_hand``
         are not read again (a digest run holds the window's); a ``model`` given is used as the
-        reader's (a digest run loads many at once).
+        reader's (a digest run loads many at once). InvalidInput for a ``since`` or ``until``
+        out of range.
         """
         if since is not None:
             check_day(since, "since")
@@ -380,7 +383,8 @@ class Personal(HubBase):
         return list(dict.fromkeys([*listed, *published]))[:MAX_CANDIDATES]
 
     def follow_matches(self, follow: Follow, since: date, until: date) -> list[int]:
-        """Keys of the papers of ``since`` to ``until`` that ``follow`` matches, best first."""
+        """Keys of the papers of ``since`` to ``until`` that ``follow`` matches, best first.
+        Raises nothing."""
         window = LexicalFilters(published_from=since, published_to=until)
         if follow.kind == "category":
             return self.lexical.keys(

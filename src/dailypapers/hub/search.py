@@ -88,7 +88,8 @@ class Searching(HubBase):
     """The search part of the hub."""
 
     def warm(self) -> None:
-        """Load the embedding model, if it is installed (the first load takes seconds)."""
+        """Load the embedding model, if it is installed (the first load takes seconds);
+        ConfigError when it is installed but cannot be loaded."""
         if embedding.available():
             self.embedder.load()
 
@@ -110,7 +111,8 @@ class Searching(HubBase):
             return tx.papers.count_changed_since(watermark)
 
     def refresh_indexes(self) -> None:
-        """See what another process has written to the indexes since they were opened here."""
+        """See what another process has written to the indexes since they were opened here.
+        Raises nothing."""
         if self._lexical is not None:
             self._lexical.refresh()
         if self._vectors is not None and self._vectors.stale():
@@ -343,6 +345,8 @@ class Searching(HubBase):
         """Search quality on a BEIR dataset, in a throwaway index (this hub's data is untouched).
 
         Corpus embeddings are cached in DATA_DIR/cache, so evaluating again does not re-embed.
+        InvalidInput for a malformed dataset, ConfigError for ``semantic`` or ``hybrid`` without
+        the embedding model.
         """
         data = load_beir(directory, split)
         embedder = self.embedder if mode != "lexical" else None
@@ -353,7 +357,7 @@ class Searching(HubBase):
 
     def seed_embeddings(self, by_hash: dict[str, Any]) -> int:
         """Store precomputed vectors (by content hash of the embedded text) for papers that lack
-        them, so that indexing embeds nothing for those; the number stored."""
+        them, so that indexing embeds nothing for those; the number stored. Raises nothing."""
         model = embedding.MODEL_NAME
         added = 0
         pending: list[tuple[int, str, bytes]] = []
