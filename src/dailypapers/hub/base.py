@@ -100,16 +100,14 @@ class HubBase(Closing):
 
     @property
     def lexical(self) -> LexicalIndex:
-        """The lexical index in DATA_DIR/index/lexical, opened on first use. Raises nothing (an
-        index it cannot read or write is a StoreError)."""
+        """The lexical index in DATA_DIR/index/lexical, opened on first use; raises nothing."""
         if self._lexical is None:
             self._lexical = LexicalIndex(self.settings.data_dir / "index" / "lexical")
         return self._lexical
 
     @property
     def vectors(self) -> VectorIndex:
-        """The vector index in DATA_DIR/index/vectors, opened on first use. Raises nothing (an
-        index it cannot read or write is a StoreError)."""
+        """The vector index in DATA_DIR/index/vectors, opened on first use; raises nothing."""
         if self._vectors is None:
             self._vectors = VectorIndex(self.settings.data_dir / "index" / "vectors")
         return self._vectors
