@@ -61,13 +61,16 @@ def test_search_and_paper(site: Site) -> None:
         (
             "/api/daily_papers",
             {"limit": 101},
-            422,
+            400,
             "limit: Input should be less than or equal to 100",
         ),
-        ("/api/daily_papers", {"date": "yesterday"}, 422, "date:"),
+        ("/api/daily_papers", {"date": "yesterday"}, 400, "date:"),
+        ("/api/daily_papers", {"date": "2025-13-40"}, 400, "date:"),
+        ("/api/daily_papers", {"p": -1}, 400, "p:"),
+        ("/api/daily_papers", {"sort": "random"}, 400, "sort:"),
         ("/api/daily_papers", {"week": "W9"}, 400, "week must look like"),
-        ("/api/papers/search", {"q": "x", "limit": 121}, 422, "limit"),
-        ("/api/papers/search", {}, 422, "q: Field required"),
+        ("/api/papers/search", {"q": "x", "limit": 121}, 400, "limit"),
+        ("/api/papers/search", {}, 400, "q: Field required"),
     ],
 )
 def test_errors_are_problem_json(

@@ -79,4 +79,4 @@ def test_feed_errors(site: Site) -> None:
     missing_query = client.get("/feeds/search.atom")
     assert missing_query.status_code == 400
     assert missing_query.headers["content-type"] == "application/problem+json"
-    assert client.get("/feeds/daily.json").status_code == 422
+    assert client.get("/feeds/daily.json").status_code == 400

@@ -461,7 +461,7 @@ def test_a_member_previews_their_digest(shared: Site) -> None:
     assert any(title in text.text for title in titles)
     weekly = client.get("/digest/preview?period=weekly&date=2026-02-09")
     assert "for the week to" in weekly.text
-    assert client.get("/digest/preview?period=hourly").status_code == 422
+    assert client.get("/digest/preview?period=hourly").status_code == 400
 
 
 # -- errors and limits ------------------------------------------------------------------------

@@ -66,7 +66,10 @@ def install(app: FastAPI, templates: Templates) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
-        return problem(request, 422, _validation_detail(exc), {})
+        # As Hugging Face's API answers: a bad parameter of the URL is a bad request (400); a
+        # body that does not validate is an unprocessable entity (422).
+        in_body = any(error.get("loc", ("body",))[0] == "body" for error in exc.errors())
+        return problem(request, 422 if in_body else 400, _validation_detail(exc), {})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
