@@ -225,7 +225,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Version):
         return {"version": value.version, "created": _plain(value.created)}
     if isinstance(value, Listing):
-        return {"date": _plain(value.date), "rank": value.rank, "submitter": value.submitter}
+        return {
+            field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value

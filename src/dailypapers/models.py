@@ -62,7 +62,9 @@ class Listing(_PicklesByInit):
 
     date: date
     rank: int | None = None
+    # The submitter's username, and the full name shown for them when the source gave one.
     submitter: str | None = None
+    submitter_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,7 +99,8 @@ def test_submitter_comments_and_project_page(sample: list[dict[str, Any]]) -> No
     item["numComments"] = 3
     item["paper"] = dict(item["paper"], projectPage="https://example.org/pyvision-rl")
     record = _only_records(_daily([item]))[0]
-    assert record.listing == Listing(date(2026, 2, 25), 1, "Shitian Zhao")
+    # The username is who the listing is by; the full name is shown beside it.
+    assert record.listing == Listing(date(2026, 2, 25), 1, "shitianzhao", "Shitian Zhao")
     assert (record.num_comments, record.project_page) == (3, "https://example.org/pyvision-rl")
     item["submittedBy"] = {"name": "shitianzhao"}
     assert _only_records(_daily([item]))[0].listing == Listing(date(2026, 2, 25), 1, "shitianzhao")
@@ -110,7 +111,9 @@ def test_a_single_paper_object(sample: list[dict[str, Any]]) -> None:
     [record] = _only_records(_daily(paper))
     assert record.arxiv_id == "2602.21193"
     # A bare paper says when it went on the daily list, but not at which place.
-    assert record.listing == Listing(date=date(2026, 2, 25), rank=None, submitter="AK")
+    assert record.listing == Listing(
+        date=date(2026, 2, 25), rank=None, submitter="akhaliq", submitter_name="AK"
+    )
     del paper["submittedOnDailyAt"]
     assert _only_records(_daily(paper))[0].listing is None
 

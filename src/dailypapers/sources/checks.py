@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dailypapers.models import Listing, Notice, PaperRecord, Rejection
+from dailypapers.models import Notice, PaperRecord, Rejection
 from dailypapers.text import clean, has_unwanted, web_url
 
 # Characters, at most. arXiv's longest abstracts are under 2,000 characters and its titles
@@ -74,10 +74,12 @@ def check(record: PaperRecord, source: str) -> tuple[PaperRecord | Rejection, li
             reason = f"{name} {shown!r} is not an http(s) link: left out, the record kept"
             notices.append(Notice(source, name_of(record), reason))
     listing = record.listing
-    if listing is not None and listing.submitter is not None:
-        submitter = clean(listing.submitter).strip()[:MAX_SUBMITTER] or None
-        if submitter != listing.submitter:
-            changes["listing"] = Listing(listing.date, listing.rank, submitter)
+    if listing is not None:
+        submitter, full_name = _who(listing.submitter), _who(listing.submitter_name)
+        if (submitter, full_name) != (listing.submitter, listing.submitter_name):
+            changes["listing"] = dataclasses.replace(
+                listing, submitter=submitter, submitter_name=full_name
+            )
     if changes:
         record = dataclasses.replace(record, **changes)
         if not record.title.strip():
@@ -145,3 +147,8 @@ def checked(
             yield result
         else:
             yield item
+
+
+def _who(value: str | None) -> str | None:
+    """A submitter's name as kept: no control characters, at most MAX_SUBMITTER long."""
+    return clean(value).strip()[:MAX_SUBMITTER] or None if value is not None else None

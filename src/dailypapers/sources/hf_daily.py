@@ -202,8 +202,12 @@ def _daily_record(item: Any, places: Counter[date]) -> PaperRecord:
         if in_list:
             places[day] += 1
             rank = places[day]
-        submitter = _person(item.get("submittedBy")) or _person(paper.get("submittedOnDailyBy"))
-        listing = Listing(date=day, rank=rank, submitter=submitter)
+        submitter, name = (
+            _person(item.get("submittedBy"))
+            or _person(paper.get("submittedOnDailyBy"))
+            or (None, None)
+        )
+        listing = Listing(date=day, rank=rank, submitter=submitter, submitter_name=name)
     return PaperRecord(
         title=title,
         arxiv_id=arxiv_id,
@@ -291,14 +295,17 @@ def _authors(raw: Any) -> tuple[str, ...] | None:
     return tuple(names) or None
 
 
-def _person(raw: Any) -> str | None:
+def _person(raw: Any) -> tuple[str, str | None] | None:
+    """(username, full name or None) of an HF user object: ``user`` or ``name`` is the username
+    (``fullname`` stands for it when neither is given)."""
     if not isinstance(raw, dict):
         return None
-    for key in ("fullname", "name", "user"):
-        value = raw.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+    said = {key: value.strip() for key, value in raw.items() if isinstance(value, str)}
+    fullname = said.get("fullname") or None
+    username = said.get("user") or said.get("name") or fullname
+    if not username:
+        return None
+    return username, fullname if fullname != username else None
 
 
 def _timestamp(raw: Any) -> datetime | None:

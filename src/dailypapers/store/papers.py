@@ -51,7 +51,9 @@ def read_papers(
         for listing in conn.execute(
             select(listings).where(listings.c.paper_pk.in_(chunk)).order_by(listings.c.day)
         ):
-            by_pk[listing.paper_pk].append(Listing(listing.day, listing.rank, listing.submitter))
+            by_pk[listing.paper_pk].append(
+                Listing(listing.day, listing.rank, listing.submitter, listing.submitter_name)
+            )
     return [_paper(row, tuple(by_pk[row.pk])) for row in rows]
 
 

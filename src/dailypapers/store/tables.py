@@ -136,7 +136,10 @@ listings = Table(
     Column("day", Date, primary_key=True),
     _paper(primary_key=True),
     Column("rank", Integer),
+    # The submitter's username (a member's name here, HF's ``user``), and their full name
+    # when the source gives one apart from it (HF's ``fullname``).
     Column("submitter", Text),
+    Column("submitter_name", Text),
     Index("ix_listings_paper_pk", "paper_pk"),
     Index("ix_listings_submitter", "submitter"),
 )

@@ -301,6 +301,7 @@ class _Batch:
                     "paper_pk": pk_of.get(key, key),
                     "rank": listing.rank,
                     "submitter": listing.submitter,
+                    "submitter_name": listing.submitter_name,
                 }
                 for listing, key in self.new_listings
             ]
