@@ -7,13 +7,15 @@ link handed out is an http(s) one (``text.web_url``), whatever a row of an older
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
-from dailypapers.models import Collection, Comment, Follow, Paper, Subscription
+from dailypapers.models import Collection, Comment, Follow, Listing, Paper, Subscription
 from dailypapers.text import web_url
 
 
@@ -27,23 +29,83 @@ def _dayiso(day: date | None) -> str | None:
     return f"{day.isoformat()}T00:00:00.000Z" if day else None
 
 
-def _user(name: str | None) -> dict[str, Any] | None:
-    if not name:
-        return None
-    return {"_id": name, "user": name, "fullname": name, "avatarUrl": "", "type": "user"}
+# Who a listing is by when nobody on the site submitted it: an account that stands for its
+# source, so that every item names a submitter as Hugging Face's do.
+DAILY_LIST_ACCOUNT = "hf-daily"
+ARXIV_ACCOUNT = "arxiv"
+# ``/api/papers/{id}`` in HF's shape names the models, datasets and Spaces that cite a paper;
+# this hub links none, and says so in the types HF's client expects.
+NO_LINKED_REPOS: dict[str, Any] = {
+    "linkedModels": [],
+    "numTotalModels": 0,
+    "linkedDatasets": [],
+    "numTotalDatasets": 0,
+    "linkedSpaces": [],
+}
+
+
+def hex_id(*parts: str) -> str:
+    """A stable id of 24 hex digits (the length of HF's) for what ``parts`` name."""
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def avatar_url(name: str) -> str:
+    """The address of the identicon the site draws for member ``name``."""
+    return f"/avatars/{quote(name, safe='')}.svg"
+
+
+def thumbnail_url(paper: Paper) -> str:
+    """The address of the paper's thumbnail."""
+    return f"/thumbnails/{paper.id}.svg"
+
+
+def user_json(name: str, fullname: str | None = None) -> dict[str, Any]:
+    """A member (or a source's account) as HF's API shows a user: ``name`` is the username."""
+    return {
+        "_id": hex_id("user", name),
+        "avatarUrl": avatar_url(name),
+        "fullname": fullname or name,
+        "name": name,
+        "type": "user",
+        "isPro": False,
+        "user": name,
+    }
+
+
+def _submitter(listing: Listing | None) -> dict[str, Any]:
+    if listing is None:
+        return user_json(ARXIV_ACCOUNT)
+    if listing.submitter is None:
+        return user_json(DAILY_LIST_ACCOUNT)
+    return user_json(listing.submitter, listing.submitter_name)
+
+
+def _authors(paper: Paper) -> list[dict[str, Any]]:
+    seen: dict[str, int] = {}
+    authors = []
+    for name in paper.authors or ():
+        seen[name] = seen.get(name, 0) + 1  # a name twice on one paper is two authors
+        key = hex_id("author", paper.id, name, str(seen[name]))
+        authors.append({"_id": key, "name": name, "hidden": False})
+    return authors
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
-    """The ``/api/papers/{id}`` object: HF's fields first, then what this hub knows beyond them."""
+    """The ``/api/papers/{id}`` object: HF's fields first, then what this hub knows beyond them.
+
+    Where the source gave no value HF requires, the best true one stands in for it: the first
+    day on a list for an unknown publication date, the publication date for a paper on no list
+    (submitted by the account that stands for arXiv), an empty abstract for an unknown one.
+    """
     listed = paper.listings[0] if paper.listings else None
     return {
         "id": paper.id,
-        "authors": [{"name": name, "hidden": False} for name in paper.authors or ()],
-        "publishedAt": iso(paper.published),
-        "submittedOnDailyAt": _dayiso(listed.date if listed else None),
-        "submittedOnDailyBy": _user(listed.submitter if listed else None),
+        "authors": _authors(paper),
+        "publishedAt": iso(paper.published) or _dayiso(listed.date if listed else None),
+        "submittedOnDailyAt": _dayiso(listed.date if listed else paper.day),
+        "submittedOnDailyBy": _submitter(listed),
         "title": paper.title,
-        "summary": paper.abstract,
+        "summary": paper.abstract or "",
         "upvotes": paper.total_upvotes,
         "discussionId": paper.id,
         "numComments": paper.num_comments,
@@ -56,7 +118,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "authorCount": paper.author_count,
         "categories": list(paper.categories or ()),
         "updatedAt": iso(paper.updated),
-        "comments": paper.comments,
+        "arxivComments": paper.comments,
         "journalRef": paper.journal_ref,
         "doi": paper.doi,
         "license": paper.license,
@@ -71,21 +133,22 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 def daily_item_json(paper: Paper, day: date | None = None) -> dict[str, Any]:
     """One item of ``/api/daily_papers``: the paper, and its place on the list of ``day``.
 
-    Without ``day``, the paper's first listing (or its date) stands for it.
+    Without ``day``, the paper's first listing (or its date) stands for it. A paper on no list
+    (found by a search) is submitted by the account that stands for arXiv.
     """
     listing = next((item for item in paper.listings if item.date == day), None)
     if listing is None and paper.listings:
         listing = paper.listings[0]
     listed_on = _dayiso(listing.date if listing else paper.day)
-    submitter = _user(listing.submitter if listing else None)
     return {
         "paper": paper_json(paper),
         "publishedAt": listed_on,
         "submittedOnDailyAt": listed_on,
         "title": paper.title,
-        "summary": paper.abstract,
+        "summary": paper.abstract or "",
+        "thumbnail": thumbnail_url(paper),
         "numComments": paper.num_comments,
-        "submittedBy": submitter,
+        "submittedBy": _submitter(listing),
         "githubRepo": web_url(paper.github_repo),
         "projectPage": web_url(paper.project_page),
         "isAuthorParticipating": False,
@@ -96,7 +159,7 @@ def comment_json(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.id,
         "paperId": comment.paper_id,
-        "author": _user(comment.author),
+        "author": user_json(comment.author),
         "text": comment.text,
         "createdAt": iso(comment.created_at),
         "parentId": comment.parent_id,

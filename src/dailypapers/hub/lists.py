@@ -12,8 +12,10 @@ from dailypapers.hub.base import HubBase
 from dailypapers.models import Paper
 from dailypapers.ranking import WINDOWS, trending
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# The week and month numbers may drop their leading zero ("2026-W7", "2026-2"), as clients of
+# HF's API write them.
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 LIST_SORTS = ("upvotes", "publishedAt", "trending")
 # The days anyone may ask about: every paper and list falls between them, and the day before
 # and after each is still a date (Python's dates end at years 1 and 9999).
@@ -149,7 +151,8 @@ class Lists(HubBase):
         submitter: str | None = None,
         sort: str = "upvotes",
     ) -> PaperList:
-        """The papers of a day (default: the latest with papers), an ISO week, or a month.
+        """The papers of a day (default: the latest with papers), an ISO week, or a month; with
+        a ``submitter`` and none of those, every paper they submitted (kind ``"submitter"``).
 
         ``sort``: upvotes (the daily list's order), publishedAt (newest first), or trending.
         InvalidInput for an unknown sort, a malformed week or month, a day out of range, or more
@@ -167,6 +170,8 @@ class Lists(HubBase):
             kind, (first, last) = "week", parse_week(week)
         elif month is not None:
             kind, (first, last) = "month", parse_month(month)
+        elif submitter is not None and day is None:
+            kind, first, last = "submitter", FIRST_DAY, LAST_DAY
         else:
             kind = "day"
             latest = self.latest_day()

@@ -66,14 +66,16 @@ def daily_papers(
     p: Annotated[int, Query(ge=0, description="page, from 0")] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> list[Item]:
-    """The daily list: a day's papers (default: the latest day), a week's or a month's.
+    """The daily list: a day's papers (default: the latest day), a week's or a month's; a
+    ``submitter``'s, without a period, of every day, newest first.
 
     ``sort=publishedAt`` lists a day by its ranking and longer periods newest first;
     ``trending`` ranks by the site's trending formula.
     """
-    # A day is listed in the order of its list, as on the page.
+    # A day is listed in the order of its list, as on the page; a submitter's papers of every
+    # day, newest first.
     day_list = sort == "publishedAt" and week is None and month is None
-    order = "upvotes" if day_list else sort
+    order = "upvotes" if day_list and (date is not None or submitter is None) else sort
     listing = hub.paper_list(date, week, month, submitter, order)
     chosen = listing.papers[p * limit : (p + 1) * limit]
     day = listing.first if listing.kind == "day" else None
@@ -337,4 +339,4 @@ def uncollect(slug: str, paper_id: str, hub: HubDep, user: ApiMember) -> Item:
 @router.get("/papers/{paper_id:paper}", responses=READ, operation_id="paper")
 def paper(paper_id: str, hub: HubDep) -> Item:
     """One paper, in the shape of Hugging Face's ``/api/papers/{id}``."""
-    return wire.paper_json(hub.paper(paper_id))
+    return {**wire.paper_json(hub.paper(paper_id)), **wire.NO_LINKED_REPOS}

@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.hub import Hub
-from dailypapers.web import accounts, api, feeds, handlers, mail, pages, personal
+from dailypapers.web import accounts, api, feeds, handlers, images, mail, pages, personal
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from dailypapers.web.templating import Templates
@@ -31,6 +31,7 @@ ROUTERS = (
     api.own,
     mail.api_router,
     feeds.router,
+    images.router,
     personal.router,
     mail.router,
     accounts.router,
