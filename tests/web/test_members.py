@@ -179,7 +179,10 @@ def test_a_papers_page_its_markdown_and_its_json_show_one_discussion(site: Site)
     twin = reader.get(f"/papers/{paper}.json")
     assert twin.status_code == 200 and twin.headers["content-type"] == "application/json"
     data = twin.json()
-    assert data["paper"] == reader.get(f"/api/papers/{paper}").json()
+    api = reader.get(f"/api/papers/{paper}").json()
+    assert data["paper"] == {
+        k: v for k, v in api.items() if not k.startswith(("linked", "numTotal"))
+    }
     assert [c["text"] for c in data["comments"]] == [text]
     assert data["comments"][0]["author"]["user"] == member.name  # type: ignore[attr-defined]
     assert data["bibtex"].startswith("@") and data["bibtex"].split(",")[0] in shown
