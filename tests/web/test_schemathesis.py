@@ -3,11 +3,12 @@
 
 The site runs on uvicorn on loopback with the demo's papers, mail on (an SMTP server on loopback)
 and arXiv replayed from recordings (an id it has no recording of gets arXiv's recorded answer to
-an unknown id). Checks: no server error, no status the schema does not document, a wrong method
-answered 405 with the methods the path takes, content types and headers as documented, and
-schema-violating requests refused. Left out is ``positive_data_acceptance``: the schema cannot
-say every rule a valid request meets (one of date, week and month; days from 1900 to 2999; what
-an arXiv id looks like inside a body), so such requests get the documented 400 or 422.
+an unknown id). Checks: no server error, no status the schema does not document, every answer
+in the shape its schema gives (``web/shapes.py``), a wrong method answered 405 with the methods
+the path takes, content types and headers as documented, and schema-violating requests refused.
+Left out is ``positive_data_acceptance``: the schema cannot say every rule a valid request meets
+(one of date, week and month; days from 1900 to 2999; what an arXiv id looks like inside a
+body), so such requests get the documented 400 or 422.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from dailypapers import wire
 from dailypapers.hub import MAX_COMMENT, embedding_available
+from dailypapers.web import shapes
 from dailypapers.web.auth import api_user
 from dailypapers.web.deps import ApiMember, HubDep
 from dailypapers.web.schema import (
@@ -20,6 +21,7 @@ from dailypapers.web.schema import (
     READ,
     WRITE,
     Day,
+    ShapedRoute,
     answer,
     link,
     problems,
@@ -35,9 +37,9 @@ OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, *NEEDS_TOKEN["security"]]}
 
 
 register_paper_ids()
-router = APIRouter(prefix="/api", tags=["papers"])
+router = APIRouter(prefix="/api", tags=["papers"], route_class=ShapedRoute)
 # A reader's own (For you, the reading list, follows, collections): every route takes a token.
-own = APIRouter(prefix="/api", tags=["papers", "for you"], responses=WRITE)
+own = APIRouter(prefix="/api", tags=["papers", "for you"], responses=WRITE, route_class=ShapedRoute)
 _FIRST = "$response.body#/0/paper/id"  # the first paper of a list, for what is done to one
 
 
@@ -47,6 +49,7 @@ _FIRST = "$response.body#/0/paper/id"  # the first paper of a list, for what is 
         **answer(
             200,
             "The list's papers, in HF's daily_papers shape",
+            list[shapes.DailyItem],
             paper=link("paper", paper_id=_FIRST),
             comments=link("paperComments", paper_id=_FIRST),
             comment=link("postComment", paper_id=_FIRST),
@@ -82,7 +85,9 @@ def daily_papers(
     return [wire.daily_item_json(paper, day) for paper in chosen]
 
 
-@router.get("/papers/search", responses=READ)
+@router.get(
+    "/papers/search", responses={**answer(200, "Matching papers", list[shapes.DailyItem]), **READ}
+)
 def search_papers(
     q: Annotated[str, Query(min_length=1, description="words, or what the paper is about")],
     hub: HubDep,
@@ -95,7 +100,11 @@ def search_papers(
     return [wire.daily_item_json(hit.paper) for hit in hits]
 
 
-@router.get("/papers/{paper_id:paper}/comments", responses=READ, operation_id="paperComments")
+@router.get(
+    "/papers/{paper_id:paper}/comments",
+    responses={**answer(200, "The comments, oldest first", list[shapes.Comment]), **READ},
+    operation_id="paperComments",
+)
 def paper_comments(paper_id: str, hub: HubDep) -> list[Item]:
     """A paper's comments, oldest first."""
     return [wire.comment_json(c) for c in hub.comments(hub.paper(paper_id))]
@@ -107,7 +116,10 @@ def paper_comments(paper_id: str, hub: HubDep) -> list[Item]:
     operation_id="postComment",
     responses={
         **answer(
-            201, "The comment", comments=link("paperComments", paper_id="$request.path.paper_id")
+            201,
+            "The comment",
+            shapes.Comment,
+            comments=link("paperComments", paper_id="$request.path.paper_id"),
         ),
         **WRITE,
     },
@@ -123,14 +135,21 @@ def post_comment(
     return wire.comment_json(hub.comment(user, paper_id, text, parentId))
 
 
-@router.post("/papers/{paper_id:paper}/upvote", responses=WRITE, operation_id="upvote")
+@router.post(
+    "/papers/{paper_id:paper}/upvote",
+    responses={**answer(200, "The paper's upvotes", shapes.Vote), **WRITE},
+    operation_id="upvote",
+)
 def upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Upvote a paper (idempotent: a second upvote changes nothing)."""
     cast = hub.vote(user, paper_id, True)
     return {"id": cast.paper_id, "upvotes": cast.upvotes, "voted": True}
 
 
-@router.delete("/papers/{paper_id:paper}/upvote", responses=WRITE)
+@router.delete(
+    "/papers/{paper_id:paper}/upvote",
+    responses={**answer(200, "The paper's upvotes", shapes.Vote), **WRITE},
+)
 def remove_upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take an upvote back (idempotent)."""
     cast = hub.vote(user, paper_id, False)
@@ -144,6 +163,7 @@ def remove_upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
         **answer(
             201,
             "The paper, on today's list",
+            shapes.DailyItem,
             paper=link("paper", paper_id="$response.body#/paper/id"),
             upvote=link("upvote", paper_id="$response.body#/paper/id"),
         ),
@@ -164,7 +184,7 @@ def submit(
 # -- a reader's own: For you, reading list, feedback, follows, collections ------------------
 
 
-@own.get("/recommendations")
+@own.get("/recommendations", responses=answer(200, "The picks", list[shapes.Recommendation]))
 def recommendations(
     hub: HubDep,
     user: ApiMember,
@@ -179,7 +199,7 @@ def recommendations(
     ]
 
 
-@own.get("/reading-list")
+@own.get("/reading-list", responses=answer(200, "The saved papers", list[shapes.SavedItem]))
 def reading_list(hub: HubDep, user: ApiMember) -> list[Item]:
     """The token owner's saved papers, newest first, with when they were saved and read."""
     saved = hub.reading_list(user)
@@ -189,21 +209,25 @@ def reading_list(hub: HubDep, user: ApiMember) -> list[Item]:
     ]
 
 
-@own.post("/papers/{paper_id:paper}/save", operation_id="save")
+@own.post(
+    "/papers/{paper_id:paper}/save",
+    responses=answer(200, "Saved", shapes.Saved),
+    operation_id="save",
+)
 def save(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Save a paper to the reading list (idempotent)."""
     paper = hub.save(user, paper_id, True)
     return {"id": paper.id, "saved": True}
 
 
-@own.delete("/papers/{paper_id:paper}/save")
+@own.delete("/papers/{paper_id:paper}/save", responses=answer(200, "Not saved", shapes.Saved))
 def unsave(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take a paper off the reading list."""
     paper = hub.save(user, paper_id, False)
     return {"id": paper.id, "saved": False}
 
 
-@own.post("/papers/{paper_id:paper}/read")
+@own.post("/papers/{paper_id:paper}/read", responses=answer(200, "Marked", shapes.Read))
 def mark_read(
     hub: HubDep,
     user: ApiMember,
@@ -216,7 +240,7 @@ def mark_read(
     return {"id": paper.id, "read": read}
 
 
-@own.post("/papers/{paper_id:paper}/feedback")
+@own.post("/papers/{paper_id:paper}/feedback", responses=answer(200, "Noted", shapes.Feedback))
 def feedback(
     paper_id: str,
     value: Annotated[
@@ -230,7 +254,7 @@ def feedback(
     return {"id": paper.id, "feedback": value}
 
 
-@own.get("/follows")
+@own.get("/follows", responses=answer(200, "The follows", list[shapes.Follow]))
 def follows(hub: HubDep, user: ApiMember) -> list[Item]:
     """What the token owner follows."""
     return [wire.follow_json(f) for f in hub.follows(user)]
@@ -240,7 +264,12 @@ def follows(hub: HubDep, user: ApiMember) -> list[Item]:
     "/follows",
     status_code=201,
     responses={
-        **answer(201, "The follow", unfollow=link("unfollow", follow_id="$response.body#/id"))
+        **answer(
+            201,
+            "The follow",
+            shapes.Follow,
+            unfollow=link("unfollow", follow_id="$response.body#/id"),
+        )
     },
 )
 def follow(
@@ -260,7 +289,7 @@ def unfollow(follow_id: Id, hub: HubDep, user: ApiMember) -> Response:
     return Response(status_code=204)
 
 
-@own.get("/collections")
+@own.get("/collections", responses=answer(200, "The collections", list[shapes.Collection]))
 def my_collections(hub: HubDep, user: ApiMember) -> list[Item]:
     """The token owner's collections, private ones too."""
     return [wire.collection_json(c) for c in hub.collections(user.name, user)]
@@ -273,6 +302,7 @@ def my_collections(hub: HubDep, user: ApiMember) -> list[Item]:
         **answer(
             201,
             "The collection",
+            shapes.Collection,
             collection=link(
                 "collection", owner="$response.body#/owner", slug="$response.body#/slug"
             ),
@@ -293,7 +323,11 @@ def create_collection(
 
 @router.get(
     "/users/{owner}/collections/{slug}",
-    responses={**READ, **problems(401)},
+    responses={
+        **answer(200, "The collection and its papers", shapes.CollectionItems),
+        **READ,
+        **problems(401),
+    },
     tags=["for you"],
     openapi_extra=OPTIONAL_TOKEN,
     operation_id="collection",
@@ -315,6 +349,7 @@ def collection(request: Request, owner: str, slug: str, hub: HubDep) -> Item:
         **answer(
             201,
             "The collection, with the paper in it",
+            shapes.Collection,
             uncollect=link("uncollect", slug="$request.path.slug", paper_id="$request.body#/id"),
         )
     },
@@ -330,13 +365,21 @@ def collect(
     return wire.collection_json(hub.collect(user, slug, id, True))
 
 
-@own.delete("/collections/{slug}/papers/{paper_id:paper}", operation_id="uncollect")
+@own.delete(
+    "/collections/{slug}/papers/{paper_id:paper}",
+    responses=answer(200, "The collection", shapes.Collection),
+    operation_id="uncollect",
+)
 def uncollect(slug: str, paper_id: str, hub: HubDep, user: ApiMember) -> Item:
     """Take a paper out of a collection."""
     return wire.collection_json(hub.collect(user, slug, paper_id, False))
 
 
-@router.get("/papers/{paper_id:paper}", responses=READ, operation_id="paper")
+@router.get(
+    "/papers/{paper_id:paper}",
+    responses={**answer(200, "The paper", shapes.PaperInfo), **READ},
+    operation_id="paper",
+)
 def paper(paper_id: str, hub: HubDep) -> Item:
     """One paper, in the shape of Hugging Face's ``/api/papers/{id}``."""
     return {**wire.paper_json(hub.paper(paper_id)), **wire.NO_LINKED_REPOS}

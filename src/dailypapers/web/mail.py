@@ -28,10 +28,11 @@ from dailypapers.accounts import check_email
 from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import Hub, check_topics
 from dailypapers.models import Subscription, User
+from dailypapers.web import shapes
 from dailypapers.web.auth import client_address
 from dailypapers.web.deps import HubDep, Member, Page, PageRenderer, Poster, Viewer
 from dailypapers.web.forms import Field, back, flash, wants_json
-from dailypapers.web.schema import Day, problems
+from dailypapers.web.schema import Day, ShapedRoute, answer, problems
 
 log = logging.getLogger("dailypapers.web")
 
@@ -106,12 +107,19 @@ def send_now(hub: Hub) -> None:
 
 
 # ``POST /api/subscriptions``: the subscribe box for programs.
-api_router = APIRouter(prefix="/api", tags=["email"])
+api_router = APIRouter(prefix="/api", tags=["email"], route_class=ShapedRoute)
 # The pages: subscribing, confirming, managing and ending a digest, and previewing one.
 router = APIRouter(include_in_schema=False)
 
 
-@api_router.post("/subscriptions", status_code=202, responses=SUBSCRIBE_ERRORS)
+@api_router.post(
+    "/subscriptions",
+    status_code=202,
+    responses={
+        **answer(202, "The request, as the hub reads it", shapes.PendingSubscription),
+        **SUBSCRIBE_ERRORS,
+    },
+)
 def subscribe(
     request: Request,
     background: BackgroundTasks,

@@ -8,9 +8,11 @@ client (or Schemathesis) reading the schema knows every answer it can get.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
+from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -56,9 +58,23 @@ def link(operation_id: str, **parameters: str) -> dict[str, Any]:
     return {"operationId": operation_id, "parameters": parameters}
 
 
-def answer(status: int, description: str, **links: dict[str, Any]) -> Responses:
-    """A success ``status`` of an operation, with the links from it."""
-    return {status: {"description": description, "links": links}}
+def answer(status: int, description: str, model: Any = None, **links: dict[str, Any]) -> Responses:
+    """A success ``status`` of an operation: its shape (a ``shapes`` model), and the links from
+    it."""
+    entry: dict[str, Any] = {"description": description, "links": links}
+    if model is not None:
+        entry["model"] = model
+    return {status: entry}
+
+
+class ShapedRoute(APIRoute):
+    """A route whose answers' shapes are the models its ``responses`` name: they document the
+    JSON ``wire.py`` builds, and are not run over it on every request (nor is the route's
+    return annotation)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        options["response_model"] = None
+        super().__init__(path, endpoint, **options)
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,0 +1,166 @@
+"""What the API answers, as pydantic models for ``/openapi.json``: Hugging Face's item, paper and
+user shapes (``wire.py`` writes them), and the hub's own answers.
+
+The models document; they do not run on each request (``wire.py`` builds the JSON, and the
+tests hold the two to each other with Schemathesis): a field that may be absent from a
+source's data is typed as nullable rather than left out.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class User(_Shape):
+    """A member, or the account that stands for a listing's source (``hf-daily``, ``arxiv``)."""
+
+    id_: str = Field(alias="_id", description="stable, 24 hex digits")
+    avatarUrl: str = Field(description="the identicon the site draws for the member")
+    fullname: str
+    name: str = Field(description="the username")
+    type: str
+    isPro: bool
+    user: str = Field(description="the username, as HF's client reads it")
+
+
+class Author(_Shape):
+    id_: str = Field(alias="_id", description="stable, 24 hex digits")
+    name: str
+    hidden: bool
+
+
+class Listing(_Shape):
+    date: str
+    rank: int | None
+    submitter: str | None
+
+
+class Paper(_Shape):
+    """HF's ``/api/papers/{id}`` fields, then the arXiv metadata the hub keeps."""
+
+    id: str
+    authors: list[Author]
+    publishedAt: str | None = Field(
+        description="arXiv's publication time, else the paper's first day on a list"
+    )
+    submittedOnDailyAt: str | None
+    submittedOnDailyBy: User
+    title: str
+    summary: str = Field(description="the abstract; empty when none is known")
+    upvotes: int
+    discussionId: str
+    numComments: int
+    githubRepo: str | None
+    projectPage: str | None
+    withdrawnAt: str | None
+    arxivId: str | None
+    version: int | None
+    authorCount: int | None
+    categories: list[str]
+    updatedAt: str | None
+    arxivComments: str | None = Field(description="arXiv's comments field")
+    journalRef: str | None
+    doi: str | None
+    license: str | None
+    pdfUrl: str | None
+    listings: list[Listing]
+
+
+class PaperInfo(Paper):
+    """A paper with the repositories HF links to it: none here, in the types HF's client reads."""
+
+    linkedModels: list[dict[str, object]]
+    numTotalModels: int
+    linkedDatasets: list[dict[str, object]]
+    numTotalDatasets: int
+    linkedSpaces: list[dict[str, object]]
+
+
+class DailyItem(_Shape):
+    """An item of ``/api/daily_papers``: a paper and its place on a list."""
+
+    paper: Paper
+    publishedAt: str | None = Field(description="the day the paper went on the list")
+    submittedOnDailyAt: str | None
+    title: str
+    summary: str
+    thumbnail: str
+    numComments: int
+    submittedBy: User
+    githubRepo: str | None
+    projectPage: str | None
+    isAuthorParticipating: bool
+
+
+class Recommendation(DailyItem):
+    reason: str
+    score: float
+
+
+class SavedItem(DailyItem):
+    savedAt: str | None
+    readAt: str | None
+
+
+class Comment(_Shape):
+    id: int
+    paperId: str
+    author: User
+    text: str
+    createdAt: str | None
+    parentId: int | None
+
+
+class Vote(_Shape):
+    id: str
+    upvotes: int
+    voted: bool
+
+
+class Saved(_Shape):
+    id: str
+    saved: bool
+
+
+class Read(_Shape):
+    id: str
+    read: bool
+
+
+class Feedback(_Shape):
+    id: str
+    feedback: int
+
+
+class Follow(_Shape):
+    id: int
+    kind: str
+    value: str
+    createdAt: str | None
+
+
+class Collection(_Shape):
+    owner: str
+    slug: str
+    name: str
+    public: bool
+    papers: int
+    createdAt: str | None
+
+
+class CollectionItems(Collection):
+    items: list[DailyItem]
+
+
+class PendingSubscription(_Shape):
+    """The answer to a subscription request, the same whether or not the address had one."""
+
+    email: str
+    frequency: str
+    topics: list[str]
+    status: str
+    detail: str
