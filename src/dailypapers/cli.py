@@ -216,6 +216,13 @@ def _running_commands(command: Command, common: argparse.ArgumentParser) -> None
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
+    agent = command("mcp", "answer an AI agent's MCP client on stdin and stdout")
+    agent.add_argument(
+        "--token",
+        default=os.environ.get("DAILYPAPERS_TOKEN"),
+        help="API token of the member the personal tools act for (DAILYPAPERS_TOKEN)",
+    )
+
     show = command("show", "show one paper")
     show.add_argument("id", metavar="ID", help="arXiv id, arXiv/HF URL, or local id")
     show.add_argument("--json", action="store_true", help="HF /api/papers/{id} JSON")
@@ -435,6 +442,11 @@ def run(args: argparse.Namespace) -> int:
             return _subscriptions(hub, args)
         if args.command == "worker":
             return _worker(hub, args)
+        if args.command == "mcp":
+            from dailypapers.web import agents
+
+            agents.build(hub, settings.base_url, args.token).run("stdio")
+            return 0
         if args.command == "serve":
             return _serve(hub, settings, args.with_worker)
     raise InvalidInput(f"unknown command {args.command!r}")

@@ -14,12 +14,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.hub import Hub
-from dailypapers.web import accounts, api, feeds, handlers, images, mail, pages, personal
+from dailypapers.web import accounts, agents, api, feeds, handlers, images, mail, pages, personal
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from dailypapers.web.templating import Templates
@@ -62,13 +63,14 @@ def create_app(
     readers may be (``cache.py``)."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
+    mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
     app = FastAPI(
         title="dailypapers",
         version=__version__,
         summary="A Daily Papers hub; its JSON API speaks Hugging Face's papers API.",
         docs_url=None,
         redoc_url=None,
-        lifespan=_background(hub, background_index, worker, fetch),
+        lifespan=_background(hub, background_index, worker, fetch, mcp),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
     app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s)
@@ -88,13 +90,15 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (*ROUTERS, health):
         app.include_router(router)
+    app.router.routes.extend(mcp.routes)  # /mcp, for AI agents (``agents.py``)
     return app
 
 
 def _background(
-    hub: Hub, index: bool, worker: bool, fetch: bool
+    hub: Hub, index: bool, worker: bool, fetch: bool, mcp: Starlette
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """What runs beside the site while it serves: the worker, or the indexer, or nothing."""
+    """What runs beside the site while it serves: the MCP server's session manager, and the
+    worker, or the indexer, or neither."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,7 +112,8 @@ def _background(
         if runner is not None:
             runner.start()
         try:
-            yield
+            async with mcp.router.lifespan_context(mcp):
+                yield
         finally:
             if runner is not None:
                 runner.stop()
