@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -250,3 +253,39 @@ def test_a_paper_is_in_hfs_shape_and_its_images_are_drawn(live: LiveServer) -> N
     assert avatar.text == client.get(item["submittedBy"]["avatarUrl"]).text  # the same drawing
     assert avatar.text != client.get("/avatars/someone-else.svg").text
     assert client.get("/thumbnails/2401.99999.svg").status_code == 404
+
+
+def _hf(live: LiveServer, *arguments: str) -> str:
+    """huggingface_hub's own ``hf`` command, pointed at the site."""
+    environment = {
+        **os.environ,
+        "HF_ENDPOINT": live.url,
+        "HF_HUB_OFFLINE": "0",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+        "NO_COLOR": "1",
+    }
+    environment.pop("HF_TOKEN", None)
+    command = [sys.executable, "-c", "from huggingface_hub.cli.hf import main; main()"]
+    done = subprocess.run(
+        [*command, "papers", *arguments], capture_output=True, text=True, env=environment,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_hf_command_reads_the_site(live: LiveServer, akhaliq: str) -> None:
+    listed = json.loads(_hf(live, "ls", "--date", "2026-02-02", "--limit", "3", "--json"))
+    assert [paper["id"] for paper in listed][:1] == ["2601.23265"] and len(listed) == 3
+    week = json.loads(_hf(live, "ls", "--week", "2026-W07", "--sort", "trending", "--json"))
+    days = {datetime.date.fromisoformat(paper["submitted_at"][:10]) for paper in week}
+    assert days and all(day.isocalendar()[:2] == (2026, 7) for day in days)
+    theirs = json.loads(_hf(live, "ls", "--submitter", akhaliq, "--json"))
+    assert theirs and theirs[0]["submitted_by"]["fullname"] == "AK"
+    info = json.loads(_hf(live, "info", "2601.23265", "--json"))
+    assert info["title"].startswith("PaperBanana") and info["num_total_models"] == 0
+    found = json.loads(_hf(live, "search", "PaperBanana", "--json"))
+    assert found[0]["id"] == "2601.23265"
+    markdown = _hf(live, "read", "2601.23265")
+    assert markdown.startswith("# PaperBanana") and "```bibtex" in markdown
