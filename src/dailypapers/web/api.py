@@ -21,7 +21,6 @@ from dailypapers.web.schema import (
     READ,
     WRITE,
     Day,
-    ShapedRoute,
     answer,
     link,
     problems,
@@ -37,9 +36,9 @@ OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, *NEEDS_TOKEN["security"]]}
 
 
 register_paper_ids()
-router = APIRouter(prefix="/api", tags=["papers"], route_class=ShapedRoute)
+router = APIRouter(prefix="/api", tags=["papers"])
 # A reader's own (For you, the reading list, follows, collections): every route takes a token.
-own = APIRouter(prefix="/api", tags=["papers", "for you"], responses=WRITE, route_class=ShapedRoute)
+own = APIRouter(prefix="/api", tags=["papers", "for you"], responses=WRITE)
 _FIRST = "$response.body#/0/paper/id"  # the first paper of a list, for what is done to one
 
 

@@ -32,11 +32,11 @@ ROUTERS = (
     api.own,
     mail.api_router,
     feeds.router,
-    images.router,
     personal.router,
     mail.router,
     accounts.router,
     pages.router,
+    images.router,
 )
 
 health = APIRouter(include_in_schema=False)

@@ -32,7 +32,7 @@ from dailypapers.web import shapes
 from dailypapers.web.auth import client_address
 from dailypapers.web.deps import HubDep, Member, Page, PageRenderer, Poster, Viewer
 from dailypapers.web.forms import Field, back, flash, wants_json
-from dailypapers.web.schema import Day, ShapedRoute, answer, problems
+from dailypapers.web.schema import Day, answer, problems
 
 log = logging.getLogger("dailypapers.web")
 
@@ -107,7 +107,7 @@ def send_now(hub: Hub) -> None:
 
 
 # ``POST /api/subscriptions``: the subscribe box for programs.
-api_router = APIRouter(prefix="/api", tags=["email"], route_class=ShapedRoute)
+api_router = APIRouter(prefix="/api", tags=["email"])
 # The pages: subscribing, confirming, managing and ending a digest, and previewing one.
 router = APIRouter(include_in_schema=False)
 

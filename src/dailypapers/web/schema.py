@@ -8,11 +8,9 @@ client (or Schemathesis) reading the schema knows every answer it can get.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -65,16 +63,6 @@ def answer(status: int, description: str, model: Any = None, **links: dict[str, 
     if model is not None:
         entry["model"] = model
     return {status: entry}
-
-
-class ShapedRoute(APIRoute):
-    """A route whose answers' shapes are the models its ``responses`` name: they document the
-    JSON ``wire.py`` builds, and are not run over it on every request (nor is the route's
-    return annotation)."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
-        options["response_model"] = None
-        super().__init__(path, endpoint, **options)
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,9 +1,9 @@
 """What the API answers, as pydantic models for ``/openapi.json``: Hugging Face's item, paper and
 user shapes (``wire.py`` writes them), and the hub's own answers.
 
-The models document; they do not run on each request (``wire.py`` builds the JSON, and the
-tests hold the two to each other with Schemathesis): a field that may be absent from a
-source's data is typed as nullable rather than left out.
+The models document: an operation names its shape in ``responses`` (``schema.answer``), and
+the JSON ``wire.py`` builds is not run through them on each request (the tests hold the two to
+each other with Schemathesis). A field a source may leave out is typed as nullable.
 """
 
 from __future__ import annotations
