@@ -66,26 +66,23 @@ def build(hub: Hub, base_url: str, token: str | None = None) -> MCPServer:
         name="dailypapers", instructions=INSTRUCTIONS, version=__version__
     )
 
-    async def call(work: Callable[[], T]) -> T:
-        # The hub blocks on the database: off the event loop, and its errors said as the tool's.
-        try:
-            return await anyio.to_thread.run_sync(work)
-        except DailyPapersError as exc:
-            raise ToolError(str(exc)) from exc
+    _add_reading_tools(server, hub, base_url)
+    _add_member_tools(server, hub, base_url, token)
+    return server
 
+
+async def call(work: Callable[[], T]) -> T:
+    """``work`` done off the event loop (the hub blocks on the database); the hub's errors are
+    the tool's, said to the agent."""
+    try:
+        return await anyio.to_thread.run_sync(work)
+    except DailyPapersError as exc:
+        raise ToolError(str(exc)) from exc
+
+
+def _add_reading_tools(server: MCPServer, hub: Hub, base_url: str) -> None:
     def briefs(papers: list[Paper]) -> list[dict[str, Any]]:
         return [paper_brief(paper, base_url) for paper in papers]
-
-    def member(ctx: Context) -> User:
-        header = (ctx.headers or {}).get("authorization", "")
-        scheme, _, secret = header.partition(" ")
-        secret = secret.strip() if scheme.lower() == "bearer" else (token or "")
-        if not secret:
-            raise Unauthorized(
-                "this tool acts for a member: send their API token as 'Authorization: Bearer "
-                "TOKEN' (or start `dailypapers mcp --token TOKEN`)"
-            )
-        return hub.user_for_token(secret)
 
     @server.tool()
     async def search_papers(
@@ -143,6 +140,19 @@ def build(hub: Hub, base_url: str, token: str | None = None) -> MCPServer:
         hits = await call(lambda: _similar(hub, paper_id, count))
         return {"paper_id": paper_id, "papers": briefs([hit.paper for hit in hits])}
 
+
+def _add_member_tools(server: MCPServer, hub: Hub, base_url: str, token: str | None) -> None:
+    def member(ctx: Context) -> User:
+        header = (ctx.headers or {}).get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        secret = secret.strip() if scheme.lower() == "bearer" else (token or "")
+        if not secret:
+            raise Unauthorized(
+                "this tool acts for a member: send their API token as 'Authorization: Bearer "
+                "TOKEN' (or start `dailypapers mcp --token TOKEN`)"
+            )
+        return hub.user_for_token(secret)
+
     @server.tool()
     async def recommendations(ctx: Context, limit: int = 10) -> dict[str, Any]:
         """The member's For you picks, each with why it is there (needs their API token)."""
@@ -173,8 +183,6 @@ def build(hub: Hub, base_url: str, token: str | None = None) -> MCPServer:
         """Save a paper to the member's reading list (needs their API token)."""
         paper = await call(lambda: hub.save(member(ctx), paper_id, True))
         return {**paper_brief(paper, base_url), "saved": True}
-
-    return server
 
 
 def _similar(hub: Hub, paper_id: str, limit: int) -> list[Any]:
