@@ -162,6 +162,8 @@ class Paper:
     num_comments: int
     seq: int
     listings: tuple[Listing, ...] = ()
+    # Key phrases found in the title and abstract (search/keywords.py), best first.
+    keywords: tuple[str, ...] = ()
 
     @property
     def primary_category(self) -> str | None:

@@ -112,6 +112,8 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "githubRepo": web_url(paper.github_repo),
         "projectPage": web_url(paper.project_page),
         "withdrawnAt": iso(paper.updated) if paper.withdrawn else None,
+        # Key phrases found by this hub (search/keywords.py), not written by a model.
+        "ai_keywords": list(paper.keywords),
         # Beyond HF's shape: arXiv metadata the hub keeps.
         "arxivId": paper.arxiv_id,
         "version": paper.version,

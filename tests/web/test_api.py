@@ -145,3 +145,25 @@ def test_the_huggingface_hub_client_works_unchanged(
     with pytest.raises(huggingface_hub.errors.HfHubHTTPError) as missing:
         api.paper_info("2401.99999")
     assert missing.value.response.status_code == 404
+
+
+def test_key_phrases_tag_papers_and_find_them(site: Site) -> None:
+    client = site.client()
+    paper = client.get("/api/papers/2601.23265").json()
+    assert paper["ai_keywords"][0] == "PaperBanana"
+    assert "automating academic illustration" in paper["ai_keywords"]
+    page = client.get("/papers/2601.23265").text
+    assert "/search?q=kw%3A%22automating%20academic%20illustration%22&amp;sort=newest" in page
+    only = client.get(
+        "/api/papers/search",
+        params={"q": 'kw:"Automating  Academic Illustration"', "mode": "lexical"},
+    ).json()
+    assert [item["paper"]["id"] for item in only] == ["2601.23265"]
+    topic = "diffusion language models"
+    tagged = client.get(
+        "/api/papers/search", params={"q": f'kw:"{topic}"', "mode": "lexical", "limit": 100}
+    ).json()
+    assert len(tagged) >= 3
+    assert all(topic in [k.lower() for k in item["paper"]["ai_keywords"]] for item in tagged)
+    daily = client.get("/", params={"date": "2026-02-02"}).text
+    assert 'class="tag topic"' in daily  # on the cards too

@@ -4,7 +4,9 @@ name, rate limits, and the moment lists are ranked at."""
 from __future__ import annotations
 
 import time as clock
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
 
@@ -44,6 +46,16 @@ def not_here(ident: str) -> NotFound:
     return NotFound(f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it")
 
 
+@dataclass(slots=True)
+class PhraseCounts:
+    """The collection's document frequencies of candidate key phrases: ``documents`` papers
+    counted, up to key ``through_pk`` (papers after it are added as they are tagged)."""
+
+    frequency: Counter[str]
+    documents: int
+    through_pk: int
+
+
 class HubBase(Closing):
     """What every part of the hub shares; ``Hub`` (``core.py``) combines the parts."""
 
@@ -59,6 +71,8 @@ class HubBase(Closing):
         self._lexical: LexicalIndex | None = None
         self._vectors: VectorIndex | None = None
         self._embedder: Embedder | None = None
+        # How many papers have each candidate key phrase, counted once per process (search.py).
+        self._phrases: PhraseCounts | None = None
         # For you's candidates of the current window, shared by readers (personal.py).
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
         # What requests leave for later: last-use times, retraining (afterwards.py).

@@ -5,15 +5,16 @@ from __future__ import annotations
 import html
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dailypapers.errors import ConfigError, InvalidInput
-from dailypapers.hub.base import NO_MODEL, HubBase
+from dailypapers.hub.base import NO_MODEL, HubBase, PhraseCounts
 from dailypapers.hub.base import PAGE as INDEX_PAGE
 from dailypapers.ids import parse_reference
 from dailypapers.models import Paper
@@ -21,6 +22,7 @@ from dailypapers.search import embedding
 from dailypapers.search.beir import load_beir
 from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.fusion import convex_fusion
+from dailypapers.search.keywords import key_phrases, phrase_keys
 from dailypapers.search.lexical import LexicalDoc, LexicalFilters
 from dailypapers.search.vectors import VectorHit
 from dailypapers.text import clean
@@ -67,6 +69,7 @@ def lexical_doc(paper: Paper) -> LexicalDoc:
         abstract=paper.abstract,
         authors=paper.authors or (),
         categories=paper.categories or (),
+        keywords=paper.keywords,
         published=paper.day,
         upvotes=paper.total_upvotes,
         key=paper.pk,
@@ -214,6 +217,7 @@ class Searching(HubBase):
                 if index.watermark < seq:  # the last page was full and nothing came after it
                     index.commit(watermark=seq)
                 break
+            papers = self._tagged(papers)
             index.add(lexical_doc(paper) for paper in papers)
             seq, after_pk = papers[-1].seq, papers[-1].pk
             finished = len(papers) < INDEX_PAGE
@@ -224,6 +228,39 @@ class Searching(HubBase):
             if finished:
                 break
         return done
+
+    def _tagged(self, papers: list[Paper]) -> list[Paper]:
+        """``papers`` with their key phrases, found now and stored."""
+        counts = self._phrase_counts()
+        found: dict[int, list[str]] = {}
+        for paper in papers:
+            if paper.pk > counts.through_pk:  # new since the counts were made
+                counts.frequency.update(phrase_keys(paper.title, paper.abstract))
+                counts.documents += 1
+                counts.through_pk = paper.pk
+            found[paper.pk] = key_phrases(
+                paper.title, paper.abstract, counts.frequency, counts.documents
+            )
+        with self.store.transaction() as tx:
+            tx.papers.save_keywords(found)
+        return [replace(paper, keywords=tuple(found[paper.pk])) for paper in papers]
+
+    def _phrase_counts(self) -> PhraseCounts:
+        # Counted over the whole collection the first time a process tags papers (a second or
+        # so per ten thousand papers), then kept up with the papers it tags.
+        if self._phrases is None:
+            counts = PhraseCounts(Counter(), 0, 0)
+            while True:
+                with self.store.read() as tx:
+                    page = tx.papers.texts(counts.through_pk, INDEX_PAGE)
+                if not page:
+                    break
+                for pk, title, abstract in page:
+                    counts.frequency.update(phrase_keys(title, abstract))
+                    counts.documents += 1
+                    counts.through_pk = pk
+            self._phrases = counts
+        return self._phrases
 
     def search(
         self,

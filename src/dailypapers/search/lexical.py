@@ -10,7 +10,8 @@ parser (and so none can raise a syntax error):
 
 - plain words: BM25 over title + abstract, a small extra weight for title matches, and author names;
 - ``"exact phrase"`` (required), ``author:Name`` / ``author:"First Last"`` (required phrase in
-  authors), ``cat:cs.LG`` (required category, case-insensitive);
+  authors), ``cat:cs.LG`` (required category, case-insensitive), ``kw:"key phrase"`` (required
+  key phrase, case-insensitive: the papers tagged with it);
 - a word with no exact hits is matched by prefix when it ends the query (search as you type), else
   by edit distance 1 (typos).
 """
@@ -36,7 +37,7 @@ from dailypapers.errors import InvalidInput, StoreError
 from dailypapers.files import write_json
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
-FORMAT = 3
+FORMAT = 4
 STATE_FILE = "dailypapers-lexical.json"
 
 # Tuned on SciFact's train qrels (benchmarks/eval_lexical.py --split train): the title is also part
@@ -60,7 +61,7 @@ _NAME = "dp_name"
 _CATEGORY = "dp_category"
 
 _QUERY_TOKEN = re.compile(
-    r"""(?P<field>author|authors|cat|category):(?:"(?P<quoted>[^"]*)"?|(?P<value>[^\s"]+))
+    r"""(?P<field>author|authors|cat|category|kw|keyword):(?:"(?P<quoted>[^"]*)"?|(?P<value>[^\s"]+))
       | "(?P<phrase>[^"]*)"?
       | (?P<word>[^\s"]+)""",
     re.VERBOSE | re.IGNORECASE,
@@ -80,6 +81,7 @@ class LexicalDoc:
     categories: tuple[str, ...] = ()
     published: date | None = None
     upvotes: int = 0
+    keywords: tuple[str, ...] = ()
     # The store's key of the paper, kept so that a hit can be joined with its vector.
     key: int | None = None
 
@@ -140,6 +142,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("words", tokenizer_name=_WORDS, index_option="basic")
     builder.add_text_field("authors", tokenizer_name=_NAME)
     builder.add_text_field("categories", tokenizer_name=_CATEGORY, index_option="basic")
+    # Each key phrase one term, as a category is: ``kw:`` finds the papers tagged with it.
+    builder.add_text_field("keywords", tokenizer_name=_CATEGORY, index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("upvotes", indexed=True, fast=True)
     # Fast too: a window's keys are read from the column without fetching any document.
@@ -261,6 +265,8 @@ class LexicalIndex(Closing):
             fields["authors"] = list(doc.authors)
         if doc.categories:
             fields["categories"] = list(doc.categories)
+        if doc.keywords:
+            fields["keywords"] = list(doc.keywords)
         if doc.published is not None:
             fields["published"] = doc.published.toordinal()
         if doc.key is not None:
@@ -510,8 +516,10 @@ class LexicalIndex(Closing):
                     if names:
                         must.append(self._phrase("authors", names))
                 elif value.strip():
-                    cat = tantivy.Query.term_query(schema, "categories", value.strip().lower())
-                    must.append(tantivy.Query.const_score_query(cat, 0.0))
+                    name = "keywords" if match.group("field").lower()[0] == "k" else "categories"
+                    term = " ".join(value.split()).lower()
+                    tagged = tantivy.Query.term_query(schema, name, term)
+                    must.append(tantivy.Query.const_score_query(tagged, 0.0))
             elif match.group("phrase") is not None:
                 phrase = self._phrase_clause(match.group("phrase"))
                 if phrase is not None:

@@ -12,7 +12,15 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
 from dailypapers.store.rows import chunks
-from dailypapers.store.tables import change_seq, comments, embeddings, listings, papers, upvotes
+from dailypapers.store.tables import (
+    change_seq,
+    comments,
+    embeddings,
+    keywords,
+    listings,
+    papers,
+    upvotes,
+)
 from dailypapers.store.upsert import (
     BatchOutcome,
     HarvestProgress,
@@ -40,7 +48,11 @@ def read_papers(
     """The papers meeting ``condition``, with their vote and comment counts and listings."""
     votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
     notes = select(func.count()).where(comments.c.paper_pk == papers.c.pk).scalar_subquery()
-    query = select(papers, votes.label("n_votes"), notes.label("n_comments")).where(condition)
+    query = (
+        select(papers, votes.label("n_votes"), notes.label("n_comments"), keywords.c.phrases)
+        .select_from(papers.outerjoin(keywords, keywords.c.paper_pk == papers.c.pk))
+        .where(condition)
+    )
     if order is not None:
         query = query.order_by(*order)
     if limit is not None:
@@ -92,6 +104,7 @@ def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
         num_comments=int(row.n_comments),
         seq=int(row.seq),
         listings=paper_listings,
+        keywords=tuple(row.phrases) if row.phrases else (),
     )
 
 
@@ -194,6 +207,27 @@ class Papers:
             (row.pk, row.seq, row.title, row.abstract, row.content_hash, row.vector)
             for row in self.conn.execute(query)
         ]
+
+    def texts(self, after_pk: int, limit: int) -> list[tuple[int, str, str | None]]:
+        """(pk, title, abstract) of the papers after key ``after_pk``, in key order: the whole
+        collection, page by page."""
+        query = (
+            select(papers.c.pk, papers.c.title, papers.c.abstract)
+            .where(papers.c.pk > after_pk)
+            .order_by(papers.c.pk)
+            .limit(limit)
+        )
+        return [(row.pk, row.title, row.abstract) for row in self.conn.execute(query)]
+
+    def save_keywords(self, found: dict[int, list[str]]) -> None:
+        """Store papers' key phrases (by key), in place of what they had."""
+        keys = list(found)
+        for chunk in chunks(keys):
+            self.conn.execute(delete(keywords).where(keywords.c.paper_pk.in_(chunk)))
+        if keys:
+            self.conn.execute(
+                insert(keywords), [{"paper_pk": pk, "phrases": found[pk]} for pk in keys]
+            )
 
     def max_pk(self) -> int:
         return int(self.conn.execute(select(func.max(papers.c.pk))).scalar_one() or 0)

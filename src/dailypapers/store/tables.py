@@ -202,6 +202,14 @@ embeddings = Table(
     Column("vector", LargeBinary, nullable=False),
 )
 
+keywords = Table(
+    "keywords",
+    metadata,
+    # Derived, as vectors are: written by the indexer as it indexes a paper (search/keywords.py).
+    _paper(primary_key=True),
+    Column("phrases", JSON, nullable=False),
+)
+
 api_tokens = Table(
     "api_tokens",
     metadata,

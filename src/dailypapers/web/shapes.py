@@ -57,6 +57,7 @@ class Paper(_Shape):
     githubRepo: str | None
     projectPage: str | None
     withdrawnAt: str | None
+    ai_keywords: list[str] = Field(description="key phrases of the title and abstract")
     arxivId: str | None
     version: int | None
     authorCount: int | None
