@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -64,3 +65,42 @@ def test_only_plain_successes_are_kept(site: Site, monkeypatch: pytest.MonkeyPat
     # Pages that are not everyone's are never kept: forms, and anything but GET.
     assert "set-cookie" in reader.get("/signin").headers
     assert "set-cookie" in site.client().get("/signin").headers
+
+
+def _vary(headers: Any) -> set[str]:
+    return {name.strip().lower() for name in headers["vary"].split(",")}
+
+
+def test_http_caching_for_readers_and_not_for_members(site: Site) -> None:
+    reader = site.client()
+    first = reader.get("/?date=2026-02-04")
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('W/"') and _vary(first.headers) == {"cookie", "authorization"}
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    kept = reader.get("/?date=2026-02-04")  # from the kept copy: the same validators
+    assert (kept.headers["etag"], kept.headers["last-modified"]) == (etag, modified)
+    unchanged = reader.get("/?date=2026-02-04", headers={"if-none-match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["etag"] == etag
+    since = reader.get("/?date=2026-02-04", headers={"if-modified-since": modified})
+    assert since.status_code == 304
+    garbled = reader.get("/?date=2026-02-04", headers={"if-modified-since": "yesterday"})
+    assert garbled.status_code == 200
+    other = reader.get("/?date=2026-02-05", headers={"if-none-match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag  # tags name one URL
+    api = reader.get("/api/papers/2601.23265")
+    assert api.headers["etag"].startswith('W/"') and "public" in api.headers["cache-control"]
+    missing = reader.get("/api/papers/2401.99999")
+    assert missing.status_code == 404 and "etag" not in missing.headers
+    # A member's page is theirs: never public, never answered from a tag.
+    member = site.member()
+    own = member.get("/?date=2026-02-04", headers={"if-none-match": etag})
+    assert own.status_code == 200 and own.headers["cache-control"] == "private, no-cache"
+    assert "etag" not in own.headers and _vary(own.headers) == {"cookie", "authorization"}
+    # Once the store moves on (a vote), the reader's tag no longer holds.
+    paper = re.search(r'data-paper="([^"]+)"', first.text).group(1)  # type: ignore[union-attr]
+    page = member.get(f"/papers/{paper}")
+    member.post(f"/papers/{paper}/upvote", data={"csrf": csrf_of(page.text), "on": "1"})
+    after = reader.get("/?date=2026-02-04", headers={"if-none-match": etag})
+    assert after.status_code == 200 and after.headers["etag"] != etag
+    assert upvotes_of(after.text, paper) == upvotes_of(first.text, paper) + 1

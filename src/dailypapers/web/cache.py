@@ -8,15 +8,24 @@ change that late. Signed-in members (whose pages show their own votes) always ge
 
 This is ASGI middleware, inside the session middleware: a kept response is sent from the event
 loop without routing, validation or a worker thread, which is what keeps the tail latency low.
+
+It also speaks HTTP caching, so that a browser, a proxy or a CDN can keep these pages too: what
+signed-out readers get carries a weak ``ETag`` (the URL and the version), ``Last-Modified`` (when
+this process first saw the version) and ``Cache-Control: public`` with a short ``max-age``, and a
+conditional GET whose tag or date still holds is answered ``304 Not Modified`` without building
+the page; a member's copy of the same page is ``private, no-cache``. All of them ``Vary`` on the
+cookie and the ``Authorization`` header.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +34,15 @@ from dailypapers.web.auth import SESSION_FLASH, SESSION_TOKEN
 # Paths whose response depends only on the URL and the version (not on who asks).
 KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
 KEPT_PATHS = frozenset({"/", "/trending", "/search"})
+# How long a browser or proxy may show a signed-out page without asking again, and how much
+# longer it may show it while it asks: a vote reaches readers within the first.
+MAX_AGE_S = 30
+STALE_S = 300
+PUBLIC = f"public, max-age={MAX_AGE_S}, stale-while-revalidate={STALE_S}".encode()
+PRIVATE = b"private, no-cache"
+# The session middleware outside this one adds Cookie to Vary whenever the session is read, and
+# this middleware reads it for every page it may keep.
+VARY = b"Authorization"
 
 
 def keeps(path: str) -> bool:
@@ -42,6 +60,7 @@ class _Kept:
     version: Hashable
     body: bytes
     headers: list[tuple[bytes, bytes]]
+    etag: bytes
 
 
 class ResponseCache:
@@ -60,6 +79,8 @@ class ResponseCache:
         self.size = size
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._version: Hashable = None
+        self._since = 0.0  # wall-clock time this process first saw the version
+        self._modified = b""  # the same, as Last-Modified writes it
         self._checked = float("-inf")
         self.hits = 0
 
@@ -68,22 +89,35 @@ class ResponseCache:
         if now - self._checked >= self.recheck_s:
             self._checked = now
             # A database read: off the event loop.
-            self._version = await asyncio.to_thread(self._version_of)
+            version = await asyncio.to_thread(self._version_of)
+            if version != self._version:
+                self._version, self._since = version, int(time.time())
+                self._modified = formatdate(self._since, usegmt=True).encode()
         return self._version
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"
-            or not keeps(scope["path"])
-            or not _anyones(scope.get("session", {}))
-        ):
+        if scope["type"] != "http" or scope["method"] != "GET" or not keeps(scope["path"]):
             await self.app(scope, receive, send)
+            return
+        if not _anyones(scope.get("session", {})):
+            await self.app(scope, receive, _marked(send, [(b"cache-control", PRIVATE)]))
             return
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
         version = await self.version()
         kept = self._kept.get(key)
-        if kept is not None and kept.version == version:
+        current = kept is not None and kept.version == version
+        etag = kept.etag if current else _etag(key, version)  # type: ignore[union-attr]
+        validators = [
+            (b"etag", etag),
+            (b"last-modified", self._modified),
+            (b"cache-control", PUBLIC),
+        ]
+        if _still_fresh(scope, etag, self._since):
+            headers = [*validators, (b"vary", VARY)]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if kept is not None and current:
             self._kept.move_to_end(key)
             self.hits += 1
             await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
@@ -95,21 +129,79 @@ class ResponseCache:
         async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                # The validators go with a success that is everyone's (it sets no cookie), and
+                # are kept with it.
+                everyones = message.get("status") == 200 and not _sets_cookie(message)
+                message = start = _with(message, validators if everyones else [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    self._keep(key, version, start, b"".join(chunks))
+                    self._keep(key, version, start, b"".join(chunks), etag)
             await send(message)
 
         await self.app(scope, receive, capture)
 
-    def _keep(self, key: str, version: Hashable, start: Message, body: bytes) -> None:
+    def _keep(self, key: str, version: Hashable, start: Message, body: bytes, etag: bytes) -> None:
         headers = list(start.get("headers", []))
         # Only a plain 200 that sets no cookie is everyone's.
-        if start.get("status") != 200 or any(name == b"set-cookie" for name, _ in headers):
+        if start.get("status") != 200 or _sets_cookie(start):
             return
-        self._kept[key] = _Kept(version, body, headers)
+        self._kept[key] = _Kept(version, body, headers, etag)
         self._kept.move_to_end(key)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
+
+
+def _etag(key: str, version: Hashable) -> bytes:
+    # Weak: the page is assembled, and the same version may render it byte for byte otherwise.
+    digest = hashlib.sha256(f"{version!r} {key}".encode()).hexdigest()[:20]
+    return f'W/"{digest}"'.encode()
+
+
+def _still_fresh(scope: Scope, etag: bytes, since: float) -> bool:
+    """Whether a conditional GET's ``If-None-Match`` (or, without one, ``If-Modified-Since``)
+    says the client's copy is the current one."""
+    match = modified = None
+    for name, value in scope.get("headers", ()):
+        if name == b"if-none-match":
+            match = value
+        elif name == b"if-modified-since":
+            modified = value
+    if match is None and modified is None:
+        return False
+    if match is not None:
+        tags = {tag.strip().removeprefix(b"W/") for tag in match.split(b",")}
+        return etag.removeprefix(b"W/") in tags
+    if modified is None or since <= 0:
+        return False
+    try:
+        return parsedate_to_datetime(modified.decode("latin-1")).timestamp() >= int(since)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False  # a date nobody can read asks for the page
+
+
+def _sets_cookie(start: Message) -> bool:
+    return any(name.lower() == b"set-cookie" for name, _ in start.get("headers", []))
+
+
+def _with(start: Message, extra: list[tuple[bytes, bytes]]) -> Message:
+    """The response's start with ``extra`` headers and ``Vary``, unless the app set a
+    ``Cache-Control`` (or a ``Vary``) of its own."""
+    headers = list(start.get("headers", []))
+    names = {name.lower() for name, _ in headers}
+    if b"cache-control" not in names:
+        headers += [(name, value) for name, value in extra if name not in names]
+    if b"vary" not in names:
+        headers.append((b"vary", VARY))
+    return {**start, "headers": headers}
+
+
+def _marked(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` with ``extra`` headers on the response's start (``_with``)."""
+
+    async def marking(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = _with(message, extra)
+        await send(message)
+
+    return marking
