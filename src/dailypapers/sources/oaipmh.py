@@ -81,7 +81,7 @@ def parse_oai_page(body: bytes, source: str) -> OaiPage:
     if errors and all(e.get("code") == "noRecordsMatch" for e in errors):
         return page
     if errors:
-        described = "; ".join(_errorchild_text(e) for e in errors)
+        described = "; ".join(_error_text(e) for e in errors)
         codes = tuple(e.get("code") or "" for e in errors)
         raise OaiError(f"{source}: OAI-PMH error {described}", codes)
     container = next(
@@ -119,7 +119,7 @@ def parse_oai_pmh(stream: BinaryIO, source: str) -> Iterator[PaperRecord | Rejec
     yield from page.rejections
 
 
-def _errorchild_text(error: ET.Element) -> str:
+def _error_text(error: ET.Element) -> str:
     text = normalize_space("".join(error.itertext()))
     return f"{error.get('code')}: {text}" if text else str(error.get("code"))
 
