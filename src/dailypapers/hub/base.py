@@ -46,14 +46,14 @@ def not_here(ident: str) -> NotFound:
     return NotFound(f"no paper {ident!r} here; `dailypapers fetch arxiv-ids {ident}` adds it")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class PhraseCounts:
-    """The collection's document frequencies of candidate key phrases: ``documents`` papers
-    counted, up to key ``through_pk`` (papers after it are added as they are tagged)."""
+    """Document frequencies of candidate key phrases over ``documents`` papers of the
+    collection (all of them, or an even sample of a large one), without the phrases only one
+    of them has."""
 
     frequency: Counter[str]
     documents: int
-    through_pk: int
 
 
 class HubBase(Closing):

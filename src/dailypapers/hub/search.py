@@ -6,7 +6,7 @@ import html
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,9 @@ WIDE_FACTOR = 8
 SORT_DEPTH = 200
 SEARCH_MODES = ("lexical", "semantic", "hybrid")
 SEARCH_SORTS = ("relevance", "newest", "upvotes")
+
+# Papers at most whose phrases are counted for the key phrases' weights (``_phrase_counts``).
+PHRASE_SAMPLE = 10_000
 
 # Seconds between saves of the vector index while it catches up.
 VECTOR_SAVE_EVERY_S = 30.0
@@ -74,6 +77,27 @@ def lexical_doc(paper: Paper) -> LexicalDoc:
         upvotes=paper.total_upvotes,
         key=paper.pk,
     )
+
+
+class _AtLeastOnce(Mapping[str, int]):
+    """Document frequencies in which the paper being weighed has its own phrases: at least 1."""
+
+    __slots__ = ("frequency", "own")
+
+    def __init__(self, frequency: Mapping[str, int], own: set[str]) -> None:
+        self.frequency, self.own = frequency, own
+
+    def __getitem__(self, key: str) -> int:
+        count = self.frequency.get(key, 0)
+        if count == 0 and key not in self.own:
+            raise KeyError(key)
+        return max(count, 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frequency.keys() | self.own)
+
+    def __len__(self) -> int:
+        return len(self.frequency.keys() | self.own)
 
 
 def _pages(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -234,32 +258,33 @@ class Searching(HubBase):
         counts = self._phrase_counts()
         found: dict[int, list[str]] = {}
         for paper in papers:
-            if paper.pk > counts.through_pk:  # new since the counts were made
-                counts.frequency.update(phrase_keys(paper.title, paper.abstract))
-                counts.documents += 1
-                counts.through_pk = paper.pk
-            found[paper.pk] = key_phrases(
-                paper.title, paper.abstract, counts.frequency, counts.documents
-            )
+            # A paper has its own phrases, whether or not the counts took it in.
+            own = _AtLeastOnce(counts.frequency, phrase_keys(paper.title, paper.abstract))
+            found[paper.pk] = key_phrases(paper.title, paper.abstract, own, counts.documents)
         with self.store.transaction() as tx:
             tx.papers.save_keywords(found)
         return [replace(paper, keywords=tuple(found[paper.pk])) for paper in papers]
 
     def _phrase_counts(self) -> PhraseCounts:
-        # Counted over the whole collection the first time a process tags papers (a second or
-        # so per ten thousand papers), then kept up with the papers it tags.
+        # Counted the first time a process tags papers, over at most PHRASE_SAMPLE papers spread
+        # evenly over the collection (about a second), so that the counts stay a few megabytes
+        # whatever its size; phrases only one paper has are dropped, most of what is counted.
         if self._phrases is None:
-            counts = PhraseCounts(Counter(), 0, 0)
+            with self.store.read() as tx:
+                every = max(1, tx.papers.max_pk() // PHRASE_SAMPLE)
+            frequency: Counter[str] = Counter()
+            documents = after_pk = 0
             while True:
                 with self.store.read() as tx:
-                    page = tx.papers.texts(counts.through_pk, INDEX_PAGE)
+                    page = tx.papers.texts(after_pk, INDEX_PAGE, every)
                 if not page:
                     break
                 for pk, title, abstract in page:
-                    counts.frequency.update(phrase_keys(title, abstract))
-                    counts.documents += 1
-                    counts.through_pk = pk
-            self._phrases = counts
+                    frequency.update(phrase_keys(title, abstract))
+                    documents += 1
+                    after_pk = pk
+            shared = Counter({key: n for key, n in frequency.items() if n > 1})
+            self._phrases = PhraseCounts(shared, documents)
         return self._phrases
 
     def search(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 MAX_WORDS = 3
@@ -90,7 +90,7 @@ def phrase_keys(title: str, abstract: str | None) -> set[str]:
 def key_phrases(
     title: str,
     abstract: str | None,
-    document_frequency: Counter[str],
+    document_frequency: Mapping[str, int],
     documents: int,
     keep: int = KEEP,
 ) -> list[str]:

@@ -208,12 +208,12 @@ class Papers:
             for row in self.conn.execute(query)
         ]
 
-    def texts(self, after_pk: int, limit: int) -> list[tuple[int, str, str | None]]:
+    def texts(self, after_pk: int, limit: int, every: int = 1) -> list[tuple[int, str, str | None]]:
         """(pk, title, abstract) of the papers after key ``after_pk``, in key order: the whole
-        collection, page by page."""
+        collection page by page, or one paper in ``every`` of it (an even sample)."""
         query = (
             select(papers.c.pk, papers.c.title, papers.c.abstract)
-            .where(papers.c.pk > after_pk)
+            .where(papers.c.pk > after_pk, papers.c.pk % every == 0)
             .order_by(papers.c.pk)
             .limit(limit)
         )
