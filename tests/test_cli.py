@@ -231,3 +231,23 @@ def test_eval_beir_on_scifact_reaches_the_lexical_goal(
     assert result["ndcg@10"] >= 0.68 and result["recall@100"] >= 0.9
     code, _, err = run(capsys, *data, "eval", "beir", str(tmp_path / "missing"))
     assert code == 2 and "missing" in err
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_leave_the_hub_unimported(flag: str) -> None:
+    """The quick commands answer without the store, the indexes or the web (which take a second
+    to import): the whole process, as a shell runs it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from dailypapers import cli\n"
+        f"try:\n    cli.main([{flag!r}])\nexcept SystemExit as exc:\n    assert exc.code == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'sqlalchemy', "
+        "'tantivy', 'torch', 'fastapi', 'numpy'} or m.startswith('dailypapers.hub'))\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "dailypapers" in done.stdout
+    assert "HEAVY []" in done.stderr, done.stderr

@@ -16,14 +16,20 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dailypapers import __version__
 from dailypapers.config import ENV_PREFIX, Settings, load_settings, record_served
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
-from dailypapers.hub import FORMATS, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import ImportSummary
+from dailypapers.search import SEARCH_SORTS
+from dailypapers.sources.formats import FORMATS
 from dailypapers.wire import paper_json, subscription_json
+
+if TYPE_CHECKING:
+    # The hub (the store, the indexes, the web) is imported by the commands that use it, so
+    # that --help and --version answer at once.
+    from dailypapers.hub import Hub
 
 EXIT_REJECTED = 3
 EXIT_JOBS_FAILED = 11
@@ -328,6 +334,8 @@ def _catch_up(hub: Hub, semantic: bool | None = None) -> None:
 
 
 def _search(hub: Hub, args: argparse.Namespace) -> int:
+    from dailypapers.hub import LexicalFilters, embedding_available
+
     filters = LexicalFilters(
         published_from=args.date_from,
         published_to=args.date_to,
@@ -388,6 +396,8 @@ def _show_text(paper: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dailypapers.hub import Hub
+
     settings = _settings(args)
     if args.command == "init":
         hub, changed = Hub.init(settings)
@@ -588,6 +598,8 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from dailypapers.hub import Hub
+
     hub, _ = Hub.init(settings)
     with hub:
         summary = hub.load_demo(_progress_printer())

@@ -8,8 +8,8 @@ from dailypapers.hub.core import Hub
 from dailypapers.hub.ingesting import HarvestReport
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
-from dailypapers.hub.search import SEARCH_MODES, SEARCH_SORTS, SearchHit
-from dailypapers.search import embedding
+from dailypapers.hub.search import SearchHit
+from dailypapers.search import SEARCH_MODES, SEARCH_SORTS, embedding
 from dailypapers.search.lexical import LexicalFilters
 from dailypapers.sources.formats import FORMATS
 

@@ -18,7 +18,7 @@ from dailypapers.hub.base import NO_MODEL, HubBase, PhraseCounts
 from dailypapers.hub.base import PAGE as INDEX_PAGE
 from dailypapers.ids import parse_reference
 from dailypapers.models import Paper
-from dailypapers.search import embedding
+from dailypapers.search import SEARCH_MODES, SEARCH_SORTS, embedding
 from dailypapers.search.beir import load_beir
 from dailypapers.search.evaluation import evaluate_beir
 from dailypapers.search.fusion import convex_fusion
@@ -36,8 +36,6 @@ EXACT_MEANING = 20_000
 WIDE_FACTOR = 8
 # Relevant hits a search sorted by date or upvotes reorders.
 SORT_DEPTH = 200
-SEARCH_MODES = ("lexical", "semantic", "hybrid")
-SEARCH_SORTS = ("relevance", "newest", "upvotes")
 
 # Papers at most whose phrases are counted for the key phrases' weights (``_phrase_counts``).
 PHRASE_SAMPLE = 10_000
