@@ -98,19 +98,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def member_cookie(base: str) -> str:
+def member_cookie(base: str, name: str = "loadtester") -> str:
     with httpx.Client(base_url=base) as client:
         form = client.get("/signup").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
         client.post(
             "/signup",
             data={
-                "name": "loadtester",
-                "email": "load@example.org",
+                "name": name,
+                "email": f"{name}@example.org",
                 "password": "a long enough password",
                 "csrf": csrf,
             },
         )
+        client.get("/signin")  # shows the welcome, so that the cookie carries no message
         return f"dp_session={client.cookies['dp_session']}"
 
 

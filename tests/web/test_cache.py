@@ -32,8 +32,10 @@ def test_kept_for_readers_until_the_store_changes(
     assert first.text == again.text and len(renders) == 1
     assert again.headers["content-security-policy"]  # kept responses still get the headers
     assert "set-cookie" not in again.headers
-    # A member sees a fresh page every time, with their own votes on it.
+    # A member's page is rendered apart from the readers' (with their own votes on it; the
+    # page after signing up, with its welcome, is theirs alone), and then once for all members.
     member = site.member()
+    member.get("/?date=2026-02-03")
     member.get("/?date=2026-02-03")
     member.get("/?date=2026-02-03")
     assert len(renders) == 3

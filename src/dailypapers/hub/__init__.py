@@ -8,6 +8,7 @@ from dailypapers.hub.core import Hub
 from dailypapers.hub.ingesting import HarvestReport
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
+from dailypapers.hub.personal import Marks
 from dailypapers.hub.search import SearchHit
 from dailypapers.search import SEARCH_MODES, SEARCH_SORTS, embedding
 from dailypapers.search.lexical import LexicalFilters
@@ -23,6 +24,7 @@ __all__ = [
     "HarvestReport",
     "Hub",
     "LexicalFilters",
+    "Marks",
     "PaperList",
     "Profile",
     "SearchHit",

@@ -15,7 +15,7 @@ import httpx
 from dailypapers.closing import Closing
 from dailypapers.config import Settings, write_secret
 from dailypapers.errors import ConfigError, NotFound
-from dailypapers.hub.afterwards import Afterwards
+from dailypapers.hub.afterwards import SEEN_EVERY_S, Afterwards
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, Allowance, Paper, User
 from dailypapers.ranking import Gravity
@@ -103,6 +103,16 @@ class HubBase(Closing):
             self._lexical.close()
         self._vectors = None
         self.store.close()
+
+    def _seen(self, kind: str, key: int, last: datetime | None) -> None:
+        """Note that a session or token was used now, unless it was lately (written later)."""
+        now = datetime.now(UTC)
+        if last is None or now - last >= timedelta(seconds=SEEN_EVERY_S):
+            self.afterwards.seen(kind, key, now)
+
+    def _session_start(self) -> datetime:
+        """Sessions started before this have lapsed (``session_days``)."""
+        return datetime.now(UTC) - timedelta(days=self.settings.session_days)
 
     def _touch(
         self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]

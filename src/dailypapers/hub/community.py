@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time as clock
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, Unauthorized
-from dailypapers.hub.afterwards import SEEN_EVERY_S
 from dailypapers.hub.base import HubBase, not_here
 from dailypapers.models import ApiToken, Comment, Paper, SignIn, User, Vote
 from dailypapers.text import clean
@@ -96,16 +95,7 @@ class Community(HubBase):
         self._seen("token", token_id, last_used)
         return user
 
-    def _seen(self, kind: str, key: int, last: datetime | None) -> None:
-        now = datetime.now(UTC)
-        if last is None or now - last >= timedelta(seconds=SEEN_EVERY_S):
-            self.afterwards.seen(kind, key, now)
-
     # -- sign-in sessions -----------------------------------------------------------------------
-
-    def _session_start(self) -> datetime:
-        """Sessions started before this have lapsed (``session_days``)."""
-        return datetime.now(UTC) - timedelta(days=self.settings.session_days)
 
     def sign_in(self, user: User, client: str = "") -> str:
         """A new session for ``user`` (``client``: the browser, as they will see it listed);

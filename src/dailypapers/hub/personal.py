@@ -18,13 +18,14 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.base import HubBase
 from dailypapers.hub.lists import Trending, check_day
@@ -70,11 +71,13 @@ class ForYou:
 
 @dataclass(slots=True)
 class Marks:
-    """What a reader has done to the papers on a page (for the buttons on their cards)."""
+    """What a reader has done to the papers on a page (for the buttons on their cards), and
+    their collections where the page offers to add a paper to one."""
 
     voted: set[int] = field(default_factory=set)
     saved: set[int] = field(default_factory=set)
     feedback: dict[int, int] = field(default_factory=dict)
+    collections: list[Collection] = field(default_factory=list)
 
 
 def slugify(name: str) -> str:
@@ -128,15 +131,31 @@ class Personal(HubBase):
 
     def marks(self, user: User | None, papers: list[Paper]) -> Marks:
         """What ``user`` did to ``papers`` (nothing, for no one): one read. Raises nothing."""
-        if user is None or not papers:
+        return self.marks_among(user, [paper.pk for paper in papers])
+
+    def marks_among(self, user: User | None, pks: Sequence[int]) -> Marks:
+        """What ``user`` did to the papers numbered ``pks``: one read. Raises nothing."""
+        if user is None or not pks:
             return Marks()
-        pks = [paper.pk for paper in papers]
         with self.store.read() as tx:
-            return Marks(
-                tx.community.voted(user.id, pks),
-                tx.library.saved_among(user.id, pks),
-                tx.library.feedback_among(user.id, pks),
-            )
+            return Marks(*tx.library.marks_among(user.id, pks))
+
+    def session_marks(
+        self, token: str, pks: Sequence[int], collections: bool = False
+    ) -> tuple[User, Marks] | None:
+        """The member whose live session ``token`` names and what they did to the papers
+        numbered ``pks`` (and their ``collections``), or None for no live session: one read,
+        for a member's copy of a shared page (``web/shared.py``). Raises nothing."""
+        with self.store.read() as tx:
+            found = tx.accounts.session(accounts.token_hash(token), self._session_start())
+            if found is None:
+                return None
+            user, session_id, last_seen = found
+            marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
+            if collections:
+                marks.collections = tx.library.collections(user.id, True)
+        self._seen("session", session_id, last_seen)
+        return user, marks
 
     # -- follows ---------------------------------------------------------------------------------
 

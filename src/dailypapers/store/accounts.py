@@ -35,6 +35,18 @@ def _sign_in(row: Any) -> SignIn:
     return SignIn(row.id, row.client, row.created_at, row.last_seen_at)
 
 
+# Read on every page a member opens: built once (building it is most of its cost).
+_LIVE_SESSION = (
+    select(users, sessions.c.id.label("session_id"), sessions.c.last_seen_at)
+    .join(sessions, sessions.c.user_id == users.c.id)
+    .where(
+        sessions.c.token_hash == bindparam("token_hash"),
+        sessions.c.ended_at.is_(None),
+        sessions.c.created_at > bindparam("started_after"),
+    )
+)
+
+
 class Accounts:
     """Members, their tokens and sessions, over one transaction's connection."""
 
@@ -166,13 +178,7 @@ class Accounts:
     ) -> tuple[User, int, datetime] | None:
         """(member, session id, last seen) of the live session with this token hash."""
         row = self.conn.execute(
-            select(users, sessions.c.id.label("session_id"), sessions.c.last_seen_at)
-            .join(sessions, sessions.c.user_id == users.c.id)
-            .where(
-                sessions.c.token_hash == token_hash,
-                sessions.c.ended_at.is_(None),
-                sessions.c.created_at > started_after,
-            )
+            _LIVE_SESSION, {"token_hash": token_hash, "started_after": started_after}
         ).first()
         if row is None:
             return None

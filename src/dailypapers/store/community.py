@@ -7,7 +7,6 @@ responses catch up with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from dailypapers.errors import Conflict, InvalidInput, NotFound, RateLimited
 from dailypapers.models import Allowance, Comment, User
 from dailypapers.store.library import bump_signals
-from dailypapers.store.rows import insert_ignore, is_key, present_among, set_present, utc_now
+from dailypapers.store.rows import insert_ignore, is_key, set_present, utc_now
 from dailypapers.store.tables import (
     comments,
     listings,
@@ -58,10 +57,6 @@ class Community:
             bump_signals(self.conn, user_id)  # a vote says what the member likes
             self._touch_paper(paper_pk)
         return changed, int(count)
-
-    def voted(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
-        """Which of ``paper_pks`` the member has upvoted."""
-        return present_among(self.conn, upvotes, {"user_id": user_id}, "paper_pk", paper_pks)
 
     def upvoted_by(self, user_id: int, limit: int) -> list[int]:
         """The papers the member upvoted, newest vote first."""

@@ -11,12 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput
 from dailypapers.models import Collection, Follow
-from dailypapers.store.rows import chunks, is_key, present_among, set_present, utc_now
+from dailypapers.store.rows import chunks, is_key, set_present, utc_now
 from dailypapers.store.tables import (
     collection_papers,
     collections,
@@ -29,6 +39,29 @@ from dailypapers.store.tables import (
 )
 
 FOLLOW_KINDS = ("author", "category", "search")
+
+
+def _marks_statement() -> Any:
+    """What a member did to some papers (0 upvoted, 1 saved, 2 feedback with its value), built
+    once: a statement made per call spends more time building its IN list than SQLite spends
+    answering it."""
+    member: Any = bindparam("user_id")
+    pks: Any = bindparam("pks", expanding=True)
+    return union_all(
+        *(
+            select(literal(kind), table.c.paper_pk, value).where(
+                table.c.user_id == member, table.c.paper_pk.in_(pks)
+            )
+            for kind, table, value in (
+                (0, upvotes, literal(1)),
+                (1, saves, literal(1)),
+                (2, feedback, feedback.c.value),
+            )
+        )
+    )
+
+
+_MARKS = _marks_statement()
 
 
 def bump_signals(conn: Connection, user_id: int) -> None:
@@ -119,9 +152,6 @@ class Library:
         )
         return [(row.paper_pk, row.created_at, row.read_at) for row in rows]
 
-    def saved_among(self, user_id: int, paper_pks: Sequence[int]) -> set[int]:
-        return present_among(self.conn, saves, {"user_id": user_id}, "paper_pk", paper_pks)
-
     # -- more / less like this ---------------------------------------------------------------------
 
     def set_feedback(self, user_id: int, paper_pk: int, value: int) -> bool:
@@ -147,16 +177,24 @@ class Library:
         bump_signals(self.conn, user_id)
         return True
 
-    def feedback_among(self, user_id: int, paper_pks: Sequence[int]) -> dict[int, int]:
-        found: dict[int, int] = {}
+    def marks_among(
+        self, user_id: int, paper_pks: Sequence[int]
+    ) -> tuple[set[int], set[int], dict[int, int]]:
+        """Which of ``paper_pks`` the member upvoted, which they saved, and their more or less
+        like this: one statement over the three tables' (member, paper) keys."""
+        voted: set[int] = set()
+        saved: set[int] = set()
+        given: dict[int, int] = {}
         for chunk in chunks(paper_pks):
-            rows = self.conn.execute(
-                select(feedback.c.paper_pk, feedback.c.value).where(
-                    feedback.c.user_id == user_id, feedback.c.paper_pk.in_(chunk)
-                )
-            )
-            found.update((row.paper_pk, int(row.value)) for row in rows)
-        return found
+            rows = self.conn.execute(_MARKS, {"user_id": user_id, "pks": list(chunk)})
+            for kind, pk, value in rows:
+                if kind == 0:
+                    voted.add(pk)
+                elif kind == 1:
+                    saved.add(pk)
+                else:
+                    given[pk] = int(value)
+        return voted, saved, given
 
     def add_follow(self, user_id: int, kind: str, value: str) -> Follow:
         """Follow an author, a category or a search; following again returns the same follow."""

@@ -8,7 +8,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, and_, delete, select
+from sqlalchemy import Connection, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 # SQLite allows 32,766 bound parameters per statement; stay far below for IN lists.
@@ -65,16 +65,3 @@ def set_present(
     else:
         statement = delete(table).where(*(table.c[name] == value for name, value in key.items()))
     return bool(conn.execute(statement).rowcount)
-
-
-def present_among(
-    conn: Connection, table: Table, owner: Mapping[str, Any], column: str, keys: Sequence[int]
-) -> set[int]:
-    """Which of ``keys`` (values of ``column``) have a row belonging to ``owner``."""
-    mine = and_(*(table.c[name] == value for name, value in owner.items()))
-    found: set[int] = set()
-    for chunk in chunks(keys):
-        found.update(
-            conn.execute(select(table.c[column]).where(mine, table.c[column].in_(chunk))).scalars()
-        )
-    return found

@@ -23,6 +23,7 @@ from dailypapers.hub import Hub
 from dailypapers.web import accounts, agents, api, feeds, handlers, images, mail, pages, personal
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
+from dailypapers.web.shared import MemberPages
 from dailypapers.web.templating import Templates
 
 STATIC = Path(__file__).parent / "static"
@@ -73,7 +74,8 @@ def create_app(
         lifespan=_background(hub, background_index, worker, fetch, mcp),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
-    app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s)
+    members = MemberPages(hub)
+    app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s, members=members)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,

@@ -26,10 +26,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.web.auth import SESSION_FLASH, SESSION_TOKEN
+from dailypapers.web.auth import SESSION_CSRF, SESSION_FLASH, SESSION_TOKEN
+from dailypapers.web.shared import MemberPages, shareable
+from dailypapers.web.templating import SHARE, SHARED
 
 # Paths whose response depends only on the URL and the version (not on who asks).
 KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
@@ -72,8 +75,10 @@ class ResponseCache:
         version: Callable[[], Hashable],
         recheck_s: float = 0.5,
         size: int = 2048,
+        members: MemberPages | None = None,
     ) -> None:
         self.app = app
+        self.members = members
         self._version_of = version
         self.recheck_s = recheck_s
         self.size = size
@@ -99,10 +104,11 @@ class ResponseCache:
         if scope["type"] != "http" or scope["method"] != "GET" or not keeps(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if not _anyones(scope.get("session", {})):
-            await self.app(scope, receive, _marked(send, [(b"cache-control", PRIVATE)]))
-            return
+        session = scope.get("session", {})
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
+        if not _anyones(session):
+            await self._member(scope, receive, send, session, key)
+            return
         version = await self.version()
         kept = self._kept.get(key)
         current = kept is not None and kept.version == version
@@ -140,6 +146,43 @@ class ResponseCache:
             await send(message)
 
         await self.app(scope, receive, capture)
+
+    async def _member(
+        self, scope: Scope, receive: Receive, send: Send, session: dict[str, Any], key: str
+    ) -> None:
+        """A member's page: their copy of the page every member shares while it is current,
+        else the app's answer (which renders the shared page once for the others)."""
+        private = _marked(send, [(b"cache-control", PRIVATE)])
+        token, csrf = session.get(SESSION_TOKEN), session.get(SESSION_CSRF)
+        if (
+            self.members is None
+            or SESSION_FLASH in session
+            or not isinstance(token, str)
+            or not isinstance(csrf, str)
+            or not shareable(key)
+        ):
+            await self.app(scope, receive, private)
+            return
+        version = await self.version()
+        page = self.members.current(key, version)
+        if page is not None:
+            body = await asyncio.to_thread(self.members.copy, page, token, csrf)
+            if body is not None:
+                headers = [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"cache-control", PRIVATE),
+                    (b"vary", VARY),
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        state = scope.setdefault("state", {})
+        state[SHARE] = True
+        await self.app(scope, receive, private)
+        made = state.pop(SHARED, None)
+        if made is not None:
+            self.members.keep(key, version, made)
 
     def _keep(self, key: str, version: Hashable, start: Message, body: bytes, etag: bytes) -> None:
         headers = list(start.get("headers", []))

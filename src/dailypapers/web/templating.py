@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,10 +13,16 @@ from fastapi.templating import Jinja2Templates
 
 from dailypapers import __version__, wire
 from dailypapers.config import Settings
-from dailypapers.hub import Hub
+from dailypapers.hub import Hub, Marks
+from dailypapers.models import User
 from dailypapers.text import web_url
-from dailypapers.web import render
+from dailypapers.web import render, shared
 from dailypapers.web.auth import SESSION_FLASH, csrf_token, current_user
+
+# On ``request.state``: the response cache asks for a page every member shares (SHARE), and
+# finds it there after the route (SHARED).
+SHARE = "dailypapers_share"
+SHARED = "dailypapers_shared"
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -39,6 +46,7 @@ class Templates:
             web_url=web_url,
         )
         env.globals.update(version=__version__, query=_query)
+        env.tests["slots"] = lambda value: isinstance(value, shared.Slots)
 
     def page(
         self,
@@ -61,9 +69,34 @@ class Templates:
             # The subscribe box: the same for every visitor, so kept pages may carry it.
             "mail_enabled": self.hub.mail_enabled,
         }
+        state = request.scope.get("state", {})
+        if user is not None and status == 200 and state.get(SHARE) and base["flash"] is None:
+            page = self._shared(request, name, {**base, **context}, user)
+            if page is not None:
+                state[SHARED] = page
+                # The member's own marks and collections, as the route found them.
+                marks = context.get("marks") or Marks()
+                collections = list(context.get("collections", []))
+                marks = dataclasses.replace(marks, collections=collections)
+                body = page.fill(marks, base["csrf"], user.name)
+                return HTMLResponse(body, status, headers)
         return self._jinja.TemplateResponse(
             request, name, {**base, **context}, status_code=status, headers=headers
         )
+
+    def _shared(
+        self, request: Request, name: str, context: dict[str, Any], user: User
+    ) -> shared.SharedPage | None:
+        """Page ``name`` as every member shares it (``shared.py``), or None when it cannot be."""
+        slots = shared.Slots()
+        everyones = {
+            **context,
+            "request": request,
+            "marks": slots,
+            "user": shared.stand_in(user),
+            "csrf": shared.CSRF,
+        }
+        return shared.split(self._jinja.get_template(name).render(everyones), slots)
 
     def error(
         self, request: Request, status: int, detail: str, headers: dict[str, str]
