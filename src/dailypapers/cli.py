@@ -572,6 +572,12 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
 
     settings.require_secret()
     record_served(settings)
+    try:
+        # The embedding model, exported once here (not by each worker at once) and loaded again
+        # by each worker before it takes a request, so that no search waits for it.
+        hub.warm()
+    except DailyPapersError as exc:
+        print(f"dailypapers: search by meaning is off: {exc}", file=sys.stderr)
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
     # The client's address from a reverse proxy on this machine (for rate limits).
     options = {"host": settings.host, "port": settings.port, "proxy_headers": True}

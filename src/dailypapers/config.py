@@ -90,6 +90,11 @@ class Settings:
         "besides the daily quota.",
     )
     session_days: int = setting(30, "Days a sign-in lasts before the member signs in again.")
+    cache_max_age: int = setting(
+        30,
+        "Seconds a browser or proxy may show a page every signed-out reader shares before it "
+        "asks again (a vote reaches readers within this).",
+    )
     smtp_url: str = setting(
         "",
         "SMTP server that sends digests and confirmations: smtp://user:pass@host:587"

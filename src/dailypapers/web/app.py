@@ -7,6 +7,8 @@ what they need through ``deps.py``; errors are answered by ``handlers.py``.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -19,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from dailypapers import __version__
 from dailypapers.config import Settings
+from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
 from dailypapers.web import accounts, agents, api, feeds, handlers, images, mail, pages, personal
 from dailypapers.web.cache import ResponseCache
@@ -26,6 +29,7 @@ from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeader
 from dailypapers.web.shared import MemberPages
 from dailypapers.web.templating import Templates
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 # In the order their paths are tried.
 ROUTERS = (
@@ -75,7 +79,13 @@ def create_app(
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
     members = MemberPages(hub)
-    app.add_middleware(ResponseCache, version=hub.version, recheck_s=recheck_s, members=members)
+    app.add_middleware(
+        ResponseCache,
+        version=hub.version,
+        recheck_s=recheck_s,
+        members=members,
+        max_age=settings.cache_max_age,
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
@@ -111,6 +121,11 @@ def _background(
             runner = Worker(hub, fetch=fetch)
         elif index:
             runner = BackgroundIndexer(hub)
+        try:
+            # Before the first request: a search by meaning never waits for the model.
+            await asyncio.to_thread(hub.warm)
+        except DailyPapersError as exc:
+            log.warning("search by meaning is off: %s", exc)
         if runner is not None:
             runner.start()
         try:

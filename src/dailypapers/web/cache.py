@@ -37,11 +37,9 @@ from dailypapers.web.templating import SHARE, SHARED
 # Paths whose response depends only on the URL and the version (not on who asks).
 KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
 KEPT_PATHS = frozenset({"/", "/trending", "/search"})
-# How long a browser or proxy may show a signed-out page without asking again, and how much
-# longer it may show it while it asks: a vote reaches readers within the first.
-MAX_AGE_S = 30
+# How much longer than its max-age (the ``cache_max_age`` setting) a browser or proxy may show
+# a signed-out page while it asks for a new one.
 STALE_S = 300
-PUBLIC = f"public, max-age={MAX_AGE_S}, stale-while-revalidate={STALE_S}".encode()
 PRIVATE = b"private, no-cache"
 # The session middleware outside this one adds Cookie to Vary whenever the session is read, and
 # this middleware reads it for every page it may keep.
@@ -76,9 +74,11 @@ class ResponseCache:
         recheck_s: float = 0.5,
         size: int = 2048,
         members: MemberPages | None = None,
+        max_age: int = 30,
     ) -> None:
         self.app = app
         self.members = members
+        self._public = f"public, max-age={max_age}, stale-while-revalidate={STALE_S}".encode()
         self._version_of = version
         self.recheck_s = recheck_s
         self.size = size
@@ -116,7 +116,7 @@ class ResponseCache:
         validators = [
             (b"etag", etag),
             (b"last-modified", self._modified),
-            (b"cache-control", PUBLIC),
+            (b"cache-control", self._public),
         ]
         if _still_fresh(scope, etag, self._since):
             headers = [*validators, (b"vary", VARY)]
