@@ -1,4 +1,4 @@
-"""Load on the site at 100K papers: the daily page and /api/daily_papers under 50 connections.
+"""Load on the site: its pages, signed out and in, each URL repeated and unique, beside nginx.
 
 The store holds 100,000 papers made as in search_scale.py (real SciFact titles, recombined real
 sentences), 40 of them on each daily list for the last 250 days, with upvotes drawn from a Zipf
@@ -8,7 +8,14 @@ fixed time with 50 connections, once as signed-out readers (served from kept res
 store is unchanged) and once as a signed-in member (every page rendered for them). wrk shares the
 two cores with the server.
 
-Usage: python benchmarks/load_site.py [--papers 100000] [--workers 2] [--seconds 20] [--json]
+Each row is given twice: the URL repeated (what the kept responses and shared pages make of
+it) and a unique query string per request (what the code does when nothing is kept). The first
+row is nginx serving a saved copy of the daily page from a file: the limit for those bytes on
+this machine. `--demo` loads the bundled demo (783 papers) instead of building a store. The
+memory of each serving process is read from /proc after the load.
+
+Usage: python benchmarks/load_site.py [--papers 100000 | --demo] [--workers 2] [--seconds 20]
+       [--json]
 """
 
 from __future__ import annotations
@@ -56,6 +63,31 @@ done = function(summary, latency, requests)
       + summary.errors.write + summary.errors.timeout, summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
+"""
+
+
+# The same, with a fresh query string on every request, so that nothing kept can answer it.
+UNIQUE = (
+    """
+counter = 0
+request = function()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "n=" .. counter)
+end
+"""
+    + REPORT
+)
+
+# An nginx serving one saved file, in the foreground, with its files in one directory.
+NGINX = """
+worker_processes 1; pid {dir}/nginx.pid; error_log {dir}/error.log warn; {user}
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; client_body_temp_path {dir}/b; proxy_temp_path {dir}/p;
+  fastcgi_temp_path {dir}/f; uwsgi_temp_path {dir}/u; scgi_temp_path {dir}/s;
+  server {{ listen 127.0.0.1:{port}; root {dir}; location / {{ default_type text/html; }} }}
+}}
 """
 
 
@@ -125,9 +157,52 @@ def wrk(url: str, seconds: int, cookie: str | None, script: Path) -> dict[str, A
     return figures
 
 
+def rss_mb(pid: int) -> dict[str, float]:
+    """Resident memory of process ``pid`` and of each of its children, in MB."""
+    found: dict[str, float] = {}
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for number, each in enumerate([pid, *map(int, children)]):
+        status = Path(f"/proc/{each}/status").read_text()
+        kb = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+        found["supervisor" if number == 0 else f"worker {number}"] = round(kb / 1024, 1)
+    return found
+
+
+def nginx_limit(tmp: Path, page: bytes, seconds: int, script: Path) -> dict[str, Any]:
+    """wrk against nginx serving ``page`` from a file."""
+    root = tmp / "nginx"
+    root.mkdir()
+    (root / "index.html").write_bytes(page)
+    port = free_port()
+    user = "user root;" if os.geteuid() == 0 else ""
+    (root / "nginx.conf").write_text(NGINX.format(dir=root, port=port, user=user))
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/")
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        return wrk(f"http://127.0.0.1:{port}/", seconds, None, script)
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+
+def load_demo(data_dir: Path) -> None:
+    hub, _ = Hub.init(load_settings({"data_dir": data_dir}, os.environ))
+    with hub:
+        hub.load_demo()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--demo", action="store_true", help="the bundled demo's 783 papers")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--json", action="store_true")
@@ -135,11 +210,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dp-load-") as tmp:
         data_dir = Path(tmp) / "data"
         started = time.perf_counter()
-        build(data_dir, args.papers)
+        if args.demo:
+            load_demo(data_dir)
+        else:
+            build(data_dir, args.papers)
         build_s = time.perf_counter() - started
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DAILYPAPERS_ARXIV_DELAY": "0"}
+        env = {**os.environ, "DAILYPAPERS_ARXIV_DELAY": "0", "DAILYPAPERS_LIMIT_SIGNUP": "1000"}
         server = subprocess.Popen(
             [
                 sys.executable, "-m", "dailypapers.cli", "serve", "--data-dir", str(data_dir),
@@ -148,7 +226,7 @@ def main() -> None:
             env=env, stdout=subprocess.DEVNULL, stderr=(Path(tmp) / "server.log").open("w"),
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     if httpx.get(base + "/healthz").status_code == 200:
@@ -159,33 +237,52 @@ def main() -> None:
                     log = (Path(tmp) / "server.log").read_text()
                     raise SystemExit(f"the server did not start:\n{log}")
                 time.sleep(0.2)
-            script = Path(tmp) / "report.lua"
+            time.sleep(20)  # the start-up indexing, before anything is measured
+            script, unique = Path(tmp) / "report.lua", Path(tmp) / "unique.lua"
             script.write_text(REPORT)
+            unique.write_text(UNIQUE)
             cookie = member_cookie(base)
-            results = {}
-            for name, path in (("daily page", "/"), ("api daily_papers", "/api/daily_papers")):
+            front = httpx.get(base + "/")
+            paper = re.search(r'data-paper="([^"]+)"', front.text).group(1)  # type: ignore[union-attr]
+            results = {"nginx, a saved copy of the daily page": nginx_limit(
+                Path(tmp), front.content, args.seconds, script
+            )}  # fmt: skip
+            pages = (
+                ("daily page", "/"),
+                ("paper page", f"/papers/{paper}"),
+                ("search 'diffusion'", "/search?q=diffusion"),
+                ("api daily_papers", "/api/daily_papers"),
+            )
+            for name, path in pages:
                 for who, sent in (("signed out", None), ("signed in", cookie)):
-                    httpx.get(base + path, headers={"cookie": sent} if sent else {})  # warm
-                    results[f"{name}, {who}"] = wrk(base + path, args.seconds, sent, script)
+                    for kind, lua in (("repeated", script), ("unique", unique)):
+                        for _ in range(3):  # warm: both workers
+                            httpx.get(base + path, headers={"cookie": sent} if sent else {})
+                        figures = wrk(base + path, args.seconds, sent, lua)
+                        results[f"{name}, {who}, {kind} URL"] = figures
+            memory = rss_mb(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
     report = {
-        "papers": args.papers,
-        "listed": min(args.papers, PER_DAY * DAYS),
+        "papers": 783 if args.demo else args.papers,
         "workers": args.workers,
         "connections": 50,
         "build_s": round(build_s, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "rss_mb": memory,
         "results": results,
     }
     if args.json:
         print(json.dumps(report, indent=2))
         return
-    print(f"{args.papers:,} papers, {args.workers} workers, 50 connections, {report['machine']}")
+    print(
+        f"{report['papers']:,} papers, {args.workers} workers, 50 connections, {report['machine']}"
+    )
+    print(f"resident memory after the load (MB): {memory}")
     for name, figures in results.items():
         print(
-            f"{name:32} {figures['per_s']:>6} req/s  p50 {figures['p50_ms']:6.1f} ms  "
+            f"{name:48} {figures['per_s']:>6} req/s  p50 {figures['p50_ms']:6.1f} ms  "
             f"p95 {figures['p95_ms']:6.1f} ms  p99 {figures['p99_ms']:6.1f} ms  "
             f"errors {figures['errors']}"
         )

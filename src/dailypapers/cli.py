@@ -572,12 +572,17 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
 
     settings.require_secret()
     record_served(settings)
-    try:
-        # The embedding model, exported once here (not by each worker at once) and loaded again
-        # by each worker before it takes a request, so that no search waits for it.
-        hub.warm()
-    except DailyPapersError as exc:
-        print(f"dailypapers: search by meaning is off: {exc}", file=sys.stderr)
+    # The embedding model is exported once here (not by each worker at once), and each worker
+    # loads it before it takes a request, so that no search waits for it. With workers, this
+    # process only supervises them: the model is exported in a child that exits.
+    if settings.workers > 1:
+        import multiprocessing
+
+        child = multiprocessing.get_context("spawn").Process(target=_warm, args=(settings,))
+        child.start()
+        child.join()
+    else:
+        _warm(settings, hub)
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
     # The client's address from a reverse proxy on this machine (for rate limits).
     options = {"host": settings.host, "port": settings.port, "proxy_headers": True}
@@ -601,6 +606,21 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
     app = create_app(hub, settings, worker=with_worker, fetch=fetch)
     uvicorn.run(app, log_level="info", **options)  # type: ignore[arg-type]
     return 0
+
+
+def _warm(settings: Settings, hub: Hub | None = None) -> None:
+    """Load the embedding model (exporting it the first time), or say why search by meaning is
+    off."""
+    from dailypapers.hub import Hub
+
+    try:
+        if hub is None:
+            with Hub.open(settings) as opened:
+                opened.warm()
+        else:
+            hub.warm()
+    except DailyPapersError as exc:
+        print(f"dailypapers: search by meaning is off: {exc}", file=sys.stderr)
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:

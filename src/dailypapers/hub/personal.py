@@ -142,10 +142,11 @@ class Personal(HubBase):
 
     def session_marks(
         self, token: str, pks: Sequence[int], collections: bool = False
-    ) -> tuple[User, Marks] | None:
-        """The member whose live session ``token`` names and what they did to the papers
-        numbered ``pks`` (and their ``collections``), or None for no live session: one read,
-        for a member's copy of a shared page (``web/shared.py``). Raises nothing."""
+    ) -> tuple[User, Marks, int] | None:
+        """The member whose live session ``token`` names, what they did to the papers numbered
+        ``pks`` (and their ``collections``), and the store's change sequence as of that; None
+        for no live session. One read, for a member's copy of a shared page
+        (``web/shared.py``). Raises nothing."""
         with self.store.read() as tx:
             found = tx.accounts.session(accounts.token_hash(token), self._session_start())
             if found is None:
@@ -154,8 +155,9 @@ class Personal(HubBase):
             marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
             if collections:
                 marks.collections = tx.library.collections(user.id, True)
+            seq = tx.papers.change_seq()
         self._seen("session", session_id, last_seen)
-        return user, marks
+        return user, marks, seq
 
     # -- follows ---------------------------------------------------------------------------------
 

@@ -50,6 +50,12 @@ def keeps(path: str) -> bool:
     return path in KEPT_PATHS or path.startswith(KEPT_PREFIXES)
 
 
+def same_for_all(path: str) -> bool:
+    """Whether nobody's session changes what ``path`` answers: the API and the feeds (which know
+    members by their tokens, on other paths) and a paper page's Markdown and JSON twins."""
+    return path.startswith(("/api/", "/feeds/")) or path.endswith((".md", ".json"))
+
+
 def _anyones(session: dict[str, object]) -> bool:
     """Whether this visitor sees what every signed-out reader sees: not when signed in, nor
     when a message waits for them (after a form they sent, such as the subscribe box)."""
@@ -65,14 +71,15 @@ class _Kept:
 
 
 class ResponseCache:
-    """An LRU of 200 responses by URL, each valid for one version."""
+    """The responses readers share by URL, each valid for one version, the least recently
+    used dropped past ``budget`` bytes."""
 
     def __init__(
         self,
         app: ASGIApp,
         version: Callable[[], Hashable],
         recheck_s: float = 0.5,
-        size: int = 2048,
+        budget: int = 64 << 20,
         members: MemberPages | None = None,
         max_age: int = 30,
     ) -> None:
@@ -81,7 +88,8 @@ class ResponseCache:
         self._public = f"public, max-age={max_age}, stale-while-revalidate={STALE_S}".encode()
         self._version_of = version
         self.recheck_s = recheck_s
-        self.size = size
+        self.budget = budget  # bytes of bodies kept, at most
+        self._bytes = 0
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._version: Hashable = None
         self._since = 0.0  # wall-clock time this process first saw the version
@@ -106,7 +114,7 @@ class ResponseCache:
             return
         session = scope.get("session", {})
         key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-        if not _anyones(session):
+        if not _anyones(session) and not same_for_all(scope["path"]):
             await self._member(scope, receive, send, session, key)
             return
         version = await self.version()
@@ -166,8 +174,11 @@ class ResponseCache:
         version = await self.version()
         page = self.members.current(key, version)
         if page is not None:
-            body = await asyncio.to_thread(self.members.copy, page, token, csrf)
-            if body is not None:
+            body = await asyncio.to_thread(self.members.copy, page, version, token, csrf)
+            if body is None:  # no live session, or a store that moved on: ask again
+                self._checked = float("-inf")
+                version = await self.version()
+            else:
                 headers = [
                     (b"content-type", b"text/html; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),
@@ -189,10 +200,11 @@ class ResponseCache:
         # Only a plain 200 that sets no cookie is everyone's.
         if start.get("status") != 200 or _sets_cookie(start):
             return
+        replaced = self._kept.pop(key, None)
+        self._bytes += len(body) - (len(replaced.body) if replaced else 0)
         self._kept[key] = _Kept(version, body, headers, etag)
-        self._kept.move_to_end(key)
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        while self._bytes > self.budget and self._kept:
+            self._bytes -= len(self._kept.popitem(last=False)[1].body)
 
 
 def _etag(key: str, version: Hashable) -> bytes:

@@ -85,6 +85,7 @@ class SharedPage:
     pieces: tuple[Piece | Place, ...]
     pks: tuple[int, ...]
     collects: bool
+    size: int  # in characters: about the bytes it holds
 
     def fill(self, marks: Marks, csrf: str, name: str) -> bytes:
         """This member's copy: their marks chosen, their token, name and collections in place."""
@@ -132,7 +133,7 @@ def split(html: str, slots: Slots) -> SharedPage | None:
             return None
         off, on = (tuple(_pieces(rendering)) for rendering in renderings)
         pieces.append((KINDS.index(kind), int(pk), off, on))
-    return SharedPage(tuple(pieces), tuple(sorted(slots.pks)), slots.collects)
+    return SharedPage(tuple(pieces), tuple(sorted(slots.pks)), slots.collects, len(html))
 
 
 def shareable(query: str) -> bool:
@@ -150,9 +151,10 @@ class MemberPages:
     """This process's shared pages by URL, each valid for one version of the store, and a
     member's copy of one."""
 
-    def __init__(self, hub: Hub, size: int = 512) -> None:
+    def __init__(self, hub: Hub, budget: int = 64 << 20) -> None:
         self.hub = hub
-        self.size = size
+        self.budget = budget  # bytes of pages kept, at most; the least recently used go first
+        self._bytes = 0
         self._pages: OrderedDict[str, tuple[Hashable, SharedPage]] = OrderedDict()
 
     def current(self, key: str, version: Hashable) -> SharedPage | None:
@@ -163,17 +165,21 @@ class MemberPages:
         return kept[1]
 
     def keep(self, key: str, version: Hashable, page: SharedPage) -> None:
+        replaced = self._pages.pop(key, None)
+        self._bytes += page.size - (replaced[1].size if replaced else 0)
         self._pages[key] = (version, page)
-        self._pages.move_to_end(key)
-        while len(self._pages) > self.size:
-            self._pages.popitem(last=False)
+        while self._bytes > self.budget and self._pages:
+            self._bytes -= self._pages.popitem(last=False)[1][1].size
 
-    def copy(self, page: SharedPage, token: str, csrf: str) -> bytes | None:
-        """The copy of ``page`` for the member whose session ``token`` names, or None when it
-        names no live session (the app then answers, and signs the visitor out). Reads the
-        store: call it off the event loop."""
+    def copy(self, page: SharedPage, version: Hashable, token: str, csrf: str) -> bytes | None:
+        """The copy of ``page`` (rendered at ``version``) for the member whose session ``token``
+        names; None when it names no live session (the app then answers, and signs the visitor
+        out), or when the store has moved on since (their own vote, a moment ago, shows at
+        once). Reads the store: call it off the event loop."""
         found = self.hub.session_marks(token, page.pks, page.collects)
         if found is None:
             return None
-        user, marks = found
+        user, marks, seq = found
+        if isinstance(version, tuple) and version[0] != seq:
+            return None
         return page.fill(marks, csrf, user.name)
