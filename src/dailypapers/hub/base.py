@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import httpx
 
+from dailypapers import accounts
 from dailypapers.closing import Closing
 from dailypapers.config import Settings, write_secret
 from dailypapers.errors import ConfigError, NotFound
@@ -23,7 +24,7 @@ from dailypapers.search import embedding
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
-from dailypapers.store import Store
+from dailypapers.store import Store, Transaction
 
 # Papers read from the store at a time (by indexers, and by whatever walks every paper).
 PAGE = 5000
@@ -113,6 +114,16 @@ class HubBase(Closing):
     def _session_start(self) -> datetime:
         """Sessions started before this have lapsed (``session_days``)."""
         return datetime.now(UTC) - timedelta(days=self.settings.session_days)
+
+    def _live_session(self, tx: Transaction, token: str) -> tuple[User, int] | None:
+        """(member, session id) of the live session ``token`` names, read in ``tx``, its use
+        noted; None when it names none (ended, lapsed, or never issued)."""
+        found = tx.accounts.session(accounts.token_hash(token), self._session_start())
+        if found is None:
+            return None
+        user, session_id, last_seen = found
+        self._seen("session", session_id, last_seen)
+        return user, session_id
 
     def _touch(
         self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]

@@ -109,12 +109,7 @@ class Community(HubBase):
         """(member, session id) of the live session ``token`` names, or None: one read. Raises
         nothing."""
         with self.store.read() as tx:
-            found = tx.accounts.session(accounts.token_hash(token), self._session_start())
-        if found is None:
-            return None
-        user, session_id, last_seen = found
-        self._seen("session", session_id, last_seen)
-        return user, session_id
+            return self._live_session(tx, token)
 
     def sign_out(self, token: str) -> None:
         """End the session ``token`` names (its cookie is worth nothing after). Raises nothing."""

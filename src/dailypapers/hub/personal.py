@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.base import HubBase
 from dailypapers.hub.lists import Trending, check_day
@@ -148,16 +147,14 @@ class Personal(HubBase):
         for no live session. One read, for a member's copy of a shared page
         (``web/shared.py``). Raises nothing."""
         with self.store.read() as tx:
-            found = tx.accounts.session(accounts.token_hash(token), self._session_start())
+            found = self._live_session(tx, token)
             if found is None:
                 return None
-            user, session_id, last_seen = found
+            user = found[0]
             marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
             if collections:
                 marks.collections = tx.library.collections(user.id, True)
-            seq = tx.papers.change_seq()
-        self._seen("session", session_id, last_seen)
-        return user, marks, seq
+            return user, marks, tx.papers.change_seq()
 
     # -- follows ---------------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -31,6 +30,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.web.auth import SESSION_CSRF, SESSION_FLASH, SESSION_TOKEN
+from dailypapers.web.kept import Kept
 from dailypapers.web.shared import MemberPages, shareable
 from dailypapers.web.templating import SHARE, SHARED
 
@@ -63,8 +63,7 @@ def _anyones(session: dict[str, object]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Kept:
-    version: Hashable
+class _Response:
     body: bytes
     headers: list[tuple[bytes, bytes]]
     etag: bytes
@@ -88,9 +87,7 @@ class ResponseCache:
         self._public = f"public, max-age={max_age}, stale-while-revalidate={STALE_S}".encode()
         self._version_of = version
         self.recheck_s = recheck_s
-        self.budget = budget  # bytes of bodies kept, at most
-        self._bytes = 0
-        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._kept: Kept[_Response] = Kept(budget)  # bytes of bodies, at most
         self._version: Hashable = None
         self._since = 0.0  # wall-clock time this process first saw the version
         self._modified = b""  # the same, as Last-Modified writes it
@@ -118,9 +115,8 @@ class ResponseCache:
             await self._member(scope, receive, send, session, key)
             return
         version = await self.version()
-        kept = self._kept.get(key)
-        current = kept is not None and kept.version == version
-        etag = kept.etag if current else _etag(key, version)  # type: ignore[union-attr]
+        kept = self._kept.current(key, version)
+        etag = kept.etag if kept is not None else _etag(key, version)
         validators = [
             (b"etag", etag),
             (b"last-modified", self._modified),
@@ -131,8 +127,7 @@ class ResponseCache:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return
-        if kept is not None and current:
-            self._kept.move_to_end(key)
+        if kept is not None:
             self.hits += 1
             await send({"type": "http.response.start", "status": 200, "headers": kept.headers})
             await send({"type": "http.response.body", "body": kept.body})
@@ -182,10 +177,9 @@ class ResponseCache:
                 headers = [
                     (b"content-type", b"text/html; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", PRIVATE),
-                    (b"vary", VARY),
                 ]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                start = {"type": "http.response.start", "status": 200, "headers": headers}
+                await private(start)
                 await send({"type": "http.response.body", "body": body})
                 return
         state = scope.setdefault("state", {})
@@ -193,18 +187,14 @@ class ResponseCache:
         await self.app(scope, receive, private)
         made = state.pop(SHARED, None)
         if made is not None:
-            self.members.keep(key, version, made)
+            self.members.keep(key, version, made, made.size)
 
     def _keep(self, key: str, version: Hashable, start: Message, body: bytes, etag: bytes) -> None:
         headers = list(start.get("headers", []))
         # Only a plain 200 that sets no cookie is everyone's.
         if start.get("status") != 200 or _sets_cookie(start):
             return
-        replaced = self._kept.pop(key, None)
-        self._bytes += len(body) - (len(replaced.body) if replaced else 0)
-        self._kept[key] = _Kept(version, body, headers, etag)
-        while self._bytes > self.budget and self._kept:
-            self._bytes -= len(self._kept.popitem(last=False)[1].body)
+        self._kept.keep(key, version, _Response(body, headers, etag), len(body))
 
 
 def _etag(key: str, version: Hashable) -> bytes:

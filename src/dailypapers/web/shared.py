@@ -14,7 +14,6 @@ store for who they are and what they did.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from markupsafe import Markup, escape
 
 from dailypapers.hub import Hub, Marks
 from dailypapers.models import User
+from dailypapers.web.kept import Kept
 
 # Around a place rendered both ways: CHOICE "kind pk" PART off PART on CHOICE. Stored text never
 # holds these controls (``text.py`` takes them out); a URL that does is not shared (``shareable``).
@@ -147,29 +147,13 @@ def stand_in(user: User) -> User:
     return replace(user, name=NAME, email="")
 
 
-class MemberPages:
-    """This process's shared pages by URL, each valid for one version of the store, and a
-    member's copy of one."""
+class MemberPages(Kept[SharedPage]):
+    """This process's shared pages by URL, each valid for one version of the store (64 MB of
+    them at most), and a member's copy of one."""
 
     def __init__(self, hub: Hub, budget: int = 64 << 20) -> None:
+        super().__init__(budget)
         self.hub = hub
-        self.budget = budget  # bytes of pages kept, at most; the least recently used go first
-        self._bytes = 0
-        self._pages: OrderedDict[str, tuple[Hashable, SharedPage]] = OrderedDict()
-
-    def current(self, key: str, version: Hashable) -> SharedPage | None:
-        kept = self._pages.get(key)
-        if kept is None or kept[0] != version:
-            return None
-        self._pages.move_to_end(key)
-        return kept[1]
-
-    def keep(self, key: str, version: Hashable, page: SharedPage) -> None:
-        replaced = self._pages.pop(key, None)
-        self._bytes += page.size - (replaced[1].size if replaced else 0)
-        self._pages[key] = (version, page)
-        while self._bytes > self.budget and self._pages:
-            self._bytes -= self._pages.popitem(last=False)[1][1].size
 
     def copy(self, page: SharedPage, version: Hashable, token: str, csrf: str) -> bytes | None:
         """The copy of ``page`` (rendered at ``version``) for the member whose session ``token``
