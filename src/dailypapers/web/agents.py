@@ -25,9 +25,8 @@ from starlette.applications import Starlette
 
 from dailypapers import __version__, wire
 from dailypapers.errors import DailyPapersError, Unauthorized
-from dailypapers.hub import Hub, embedding_available
+from dailypapers.hub import Hub, LexicalFilters, embedding_available
 from dailypapers.models import Paper, User
-from dailypapers.search.lexical import LexicalFilters
 from dailypapers.text import web_url
 
 T = TypeVar("T")
