@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -52,8 +54,18 @@ _databases = iter(range(1, 1_000_000))
 
 
 @pytest.fixture
-def pg_url(pg_server) -> str:  # type: ignore[no-untyped-def]
+def pg_url(new_database: Callable[[], str]) -> str:
     """A fresh, empty PostgreSQL database for one test."""
+    return new_database()
+
+
+@pytest.fixture(scope="session")
+def new_database(pg_server) -> Callable[[], str]:  # type: ignore[no-untyped-def]
+    """Makes a fresh, empty database on the session's PostgreSQL; gives its SQLAlchemy URL."""
+    return partial(_new_database, pg_server)
+
+
+def _new_database(pg_server) -> str:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine, text
 
     name = f"dp_test_{next(_databases)}"

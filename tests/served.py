@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -41,18 +42,19 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, seconds: flo
     raise AssertionError(f"{url} did not answer in {seconds} s:\n{log.read_text()[-4000:]}")
 
 
-def demo_data(directory: Path) -> Path:
-    env = {**os.environ, "DAILYPAPERS_SECRET_KEY": SECRET}
+def demo_data(directory: Path, **settings: object) -> Path:
+    """The demo's papers in ``directory`` (and in the database ``settings`` may name)."""
     command = [sys.executable, "-m", "dailypapers.cli", "demo", "--data-dir", str(directory)]
-    subprocess.run([*command, "--no-serve"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*command, "--no-serve"], env=site_env(**settings), check=True, capture_output=True
+    )
     return directory
 
 
-@contextmanager
-def serve(data_dir: Path, workers: int = 2, **settings: object) -> Iterator[str]:
-    """`dailypapers serve --workers N` over ``data_dir`` while the block runs; its URL."""
-    port = free_port()
-    env = {
+def site_env(**settings: object) -> dict[str, str]:
+    """The environment a test's `dailypapers` processes run with: the shared secret key (so
+    that a session made by one node is good on another), limits out of the way, ``settings``."""
+    return {
         **os.environ,
         "DAILYPAPERS_SECRET_KEY": SECRET,
         "DAILYPAPERS_LIMIT_SIGNUP": "10000",
@@ -60,24 +62,59 @@ def serve(data_dir: Path, workers: int = 2, **settings: object) -> Iterator[str]
         "DAILYPAPERS_LIMIT_VOTES": "10000",
         **{f"DAILYPAPERS_{name.upper()}": str(value) for name, value in settings.items()},
     }
-    log = data_dir.parent / f"serve-{port}.log"
-    command = [
-        sys.executable, "-m", "dailypapers.cli", "serve", "--data-dir", str(data_dir),
-        "--port", str(port), "--workers", str(workers),
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/healthz", process, log)
-        yield url
-    finally:
-        process.terminate()
+
+
+def launch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``dailypapers ARGS`` in a process group of its own (its web workers with it), output
+    to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dailypapers.cli", *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def halt(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> None:
+    """Stop ``process`` and its group: SIGTERM waits for a clean stop, SIGKILL is a crash."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, how)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    with suppress(ProcessLookupError):  # a web worker left behind by the supervisor's crash
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def serving(
+    data_dir: Path, port: int, workers: int = 2, **settings: object
+) -> subprocess.Popen[bytes]:
+    """`dailypapers serve --workers N` over ``data_dir`` on ``port``, answering by now."""
+    log = data_dir.parent / f"serve-{port}.log"
+    args = ["serve", "--data-dir", str(data_dir), "--port", str(port), "--workers", str(workers)]
+    process = launch(args, site_env(**settings), log)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, log)
+    except BaseException:
+        halt(process)
+        raise
+    return process
+
+
+@contextmanager
+def serve(data_dir: Path, workers: int = 2, **settings: object) -> Iterator[str]:
+    """`dailypapers serve --workers N` over ``data_dir`` while the block runs; its URL."""
+    port = free_port()
+    process = serving(data_dir, port, workers, **settings)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        halt(process)
 
 
 def readme_nginx() -> str:
@@ -103,9 +140,11 @@ def nginx(directory: Path, site: str, upstreams: list[str]) -> Iterator[str]:
     binary = need_nginx()
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    servers = "".join(f"    server {url.removeprefix('http://')};\n" for url in upstreams)
+    # The upstream's servers become ``upstreams``, with the options the README gives them.
+    options = re.search(r"(?m)^    server \S+(.*);$", site).group(1)  # type: ignore[union-attr]
+    servers = "".join(f"    server {url.removeprefix('http://')}{options};\n" for url in upstreams)
+    site = re.sub(r"(?m)(^    server \S+.*;\n)+", servers, site, count=1)
     site = site.replace("/var/cache/nginx/dailypapers", str(directory / "cache"))
-    site = site.replace("    server 127.0.0.1:8000;\n", servers)
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
     temp = " ".join(f"{kind}_temp_path {directory / kind};" for kind in ("proxy", "fastcgi"))
     config = directory / "nginx.conf"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from served import free_port
 
 
 @dataclass
@@ -89,12 +90,6 @@ class Mailbox:
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
             )
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

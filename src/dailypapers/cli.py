@@ -584,8 +584,13 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
     else:
         _warm(settings, hub)
     print(f"serving {settings.data_dir} at http://{settings.host}:{settings.port}/", flush=True)
-    # The client's address from a reverse proxy on this machine (for rate limits).
-    options = {"host": settings.host, "port": settings.port, "proxy_headers": True}
+    # The client's address from the reverse proxies the settings trust (for rate limits).
+    options = {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
     if settings.workers > 1:
         # Worker processes build their own hub from the environment: hand them the settings.
         if with_worker:

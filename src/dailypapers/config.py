@@ -62,6 +62,12 @@ class Settings:
     )
     host: str = setting("127.0.0.1", "Address `serve` listens on.")
     port: int = setting(8000, "Port `serve` listens on.")
+    trusted_proxies: str = setting(
+        "127.0.0.1",
+        "Addresses of the reverse proxies or load balancers in front of `serve`, comma-separated "
+        "(* for any): their X-Forwarded-For and X-Forwarded-Proto are believed, so that rate "
+        "limits count clients, not the proxy.",
+    )
     workers: int = setting(
         1,
         "Processes `serve` runs; each serves requests, and one at a time keeps the search "

@@ -1,0 +1,273 @@
+"""Two nodes on one PostgreSQL behind nginx, as the README deploys them: each node a data dir of
+its own (standing for a machine) with `serve --workers 2` and a `worker`, the balancer nginx
+with the README's configuration. What is written through one node shows on the other, a digest
+goes out once, and a node killed with SIGKILL comes back and catches up."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dailypapers.config import load_settings
+from dailypapers.hub import Hub
+from mailing import add_subscribers
+from served import demo_data, free_port, halt, launch, nginx, readme_nginx, serving, site_env
+from smtp_sink import Mailbox, smtp_server
+
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
+SUBSCRIBERS = 5
+WITHIN_S = 15  # what one node writes shows on the other's pages this soon
+
+
+class Node:
+    """One machine of the site: its data dir, `serve --workers 2` on a port of its own, a
+    `worker`; stopped cleanly, killed, or started again on the same port."""
+
+    def __init__(self, data_dir: Path, settings: dict[str, object]) -> None:
+        self.data_dir = data_dir
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start_worker(self) -> None:
+        log = self.data_dir.parent / f"worker-{self.port}.log"
+        args = ["worker", "--data-dir", str(self.data_dir)]
+        self.processes.append(launch(args, site_env(**self.settings), log))
+
+    def start_site(self) -> None:
+        self.processes.append(serving(self.data_dir, self.port, 2, **self.settings))
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        for process in self.processes:
+            halt(process, how)
+        self.processes.clear()
+
+    def worker_log(self) -> str:
+        return (self.data_dir.parent / f"worker-{self.port}.log").read_text()
+
+
+class Site:
+    def __init__(self, one: Node, two: Node, balancer: str, mailbox: Mailbox) -> None:
+        self.one, self.two, self.balancer, self.mailbox = one, two, balancer, mailbox
+        # The newest demo list's papers (before a submission starts a list for today).
+        listed = httpx.get(balancer + "/api/daily_papers", timeout=20).json()
+        self.papers = [entry["paper"]["id"] for entry in listed]
+
+
+@pytest.fixture(scope="module")
+def site(
+    new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    database = new_database()
+    root = tmp_path_factory.mktemp("nodes")
+    with smtp_server() as mailbox:
+        settings: dict[str, object] = {
+            "database_url": database,
+            "smtp_url": mailbox.url,
+            "base_url": "http://papers.test",
+            "cache_max_age": 2,
+            # Every minute, so that both workers take their first tick's digest at once; the
+            # nodes fetch nothing from outside.
+            "schedule_daily_digest": "* * * * *",
+            "schedule_weekly_digest": "",
+            "schedule_send": "* * * * *",
+            "schedule_arxiv": "",
+            "schedule_hf": "",
+            "limit_comments": 10_000,  # the mixed load comments faster than a person
+        }
+        for name in ("one", "two"):
+            (root / name).mkdir()
+        demo_data(root / "one" / "data", database_url=database)
+        init = ["init", "--data-dir", str(root / "two" / "data")]
+        launch(init, site_env(database_url=database), root / "init.log").wait(60)
+        hub = Hub(load_settings({"data_dir": root / "one" / "data", "database_url": database}, {}))
+        with hub:
+            add_subscribers(hub, SUBSCRIBERS)
+        one = Node(root / "one" / "data", settings)
+        two = Node(root / "two" / "data", settings)
+        try:
+            one.start_worker()  # the two workers start together, so that they race for jobs
+            two.start_worker()
+            one.start_site()
+            two.start_site()
+            with nginx(root / "nginx", readme_nginx(), [one.url, two.url]) as balancer:
+                yield Site(one, two, balancer, mailbox)
+        finally:
+            one.stop()
+            two.stop()
+
+
+def eventually(check: Callable[[], Any], seconds: float = WITHIN_S) -> float:
+    """Poll ``check`` until it returns something true; how long that took."""
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not within {seconds} s: {check.__doc__ or check}")
+        time.sleep(0.25)
+    return time.monotonic() - started
+
+
+def member(base: str, name: str) -> tuple[httpx.Client, str]:
+    """A new member signed up through ``base``: their client and a CSRF token of theirs."""
+    client = httpx.Client(base_url=base, timeout=20)
+    form = client.get("/signup").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    data = {"name": name, "email": f"{name}@example.org", "password": "a long password"}
+    assert client.post("/signup", data={**data, "csrf": csrf}).status_code == 303
+    page = client.get("/").text
+    return client, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def upvotes(base: str, paper: str) -> int:
+    return int(httpx.get(f"{base}/api/papers/{paper}", timeout=20).json()["upvotes"])
+
+
+def test_a_digest_is_composed_and_sent_once_by_two_workers(site: Site) -> None:
+    def digests() -> list[str]:
+        with site.mailbox.lock:
+            received = list(site.mailbox.received)
+        return [r.recipients[0] for r in received if "Daily Papers" in r.message["Subject"]]
+
+    eventually(lambda: len(digests()) >= SUBSCRIBERS, 90)
+    time.sleep(3)  # a second sender, had there been one, would have sent by now
+    assert Counter(digests()) == {f"r{n}@example.org": 1 for n in range(SUBSCRIBERS)}
+    # Whichever worker took the job composed them all; the other composed none.
+    runs = [
+        json.loads(found)
+        for node in (site.one, site.two)
+        for found in re.findall(r"digest-daily@UTC: (\{.*?\}) \(", node.worker_log())
+    ]
+    assert sum(run["composed"] for run in runs) == SUBSCRIBERS, runs
+
+
+def test_what_one_node_is_told_the_other_shows(site: Site) -> None:
+    one, two = site.one.url, site.two.url
+    ada, csrf = member(one, "ada")
+    papers = site.papers
+    paper = papers[0]
+    before = upvotes(two, paper)
+    text = "Written through node one, read through node two."
+    assert ada.post(f"/papers/{paper}/upvote", data={"csrf": csrf, "on": "1"}).status_code == 303
+    posted = ada.post(f"/papers/{paper}/comments", data={"csrf": csrf, "text": text})
+    assert posted.status_code == 303
+
+    def on_two() -> bool:
+        """the vote and the comment on node two's paper page and API"""
+        page = httpx.get(f"{two}/papers/{paper}", timeout=20).text
+        return text in page and upvotes(two, paper) == before + 1
+
+    took = eventually(on_two)
+    print(f"vote and comment on the other node after {took:.1f} s")
+    # Node two knows the member by the cookie node one set: sessions live in the database.
+    two_as_ada = httpx.Client(base_url=two, cookies=ada.cookies, timeout=20)
+    assert 'href="/users/ada"' in two_as_ada.get("/").text
+
+    # A submission through node two lists a paper on today's list, on node one too.
+    older = next(p for p in reversed(papers) if p not in papers[:5])
+    today = datetime.now(UTC).date().isoformat()
+    two_csrf = re.search(r'name="csrf" value="([^"]+)"', two_as_ada.get("/submit").text).group(1)  # type: ignore[union-attr]
+    assert two_as_ada.post("/submit", data={"csrf": two_csrf, "ref": older}).status_code == 303
+
+    def listed_on_one() -> bool:
+        """the submission on node one's list of today, its feed, and the balancer's page"""
+        listed = httpx.get(f"{one}/api/daily_papers", params={"date": today}, timeout=20).json()
+        feed = httpx.get(f"{one}/feeds/daily.atom", timeout=20).text
+        front = httpx.get(site.balancer + "/", params={"date": today}, timeout=20).text
+        return older in [e["paper"]["id"] for e in listed] and older in feed and older in front
+
+    eventually(listed_on_one)
+
+
+def test_an_import_on_one_node_is_found_by_the_others_search(site: Site) -> None:
+    found = "Lower order eigenvalues of the biharmonic operator"
+    assert found not in httpx.get(site.two.url + "/search", params={"q": "biharmonic"}).text
+    command = ["import", str(TEST_DATA / "oai_arxivraw_sample.xml"), "--data-dir"]
+    log = site.one.data_dir.parent / "import.log"
+    done = launch([*command, str(site.one.data_dir)], site_env(**site.one.settings), log)
+    assert done.wait(60) == 0, log.read_text()
+
+    def searched() -> bool:
+        """node two's search finds the imported paper, by words and by meaning"""
+        words = httpx.get(site.two.url + "/search", params={"q": "biharmonic"}, timeout=20)
+        meaning = httpx.get(
+            site.two.url + "/api/papers/search",
+            params={"q": "eigenvalues of a fourth order elliptic operator", "mode": "semantic"},
+            timeout=20,
+        ).json()
+        return found in words.text and any(found in hit["paper"]["title"] for hit in meaning)
+
+    took = eventually(searched)
+    print(f"imported paper found on the other node after {took:.1f} s")
+
+
+def test_a_node_killed_comes_back_and_catches_up(site: Site) -> None:
+    site.two.stop(signal.SIGKILL)
+    papers = site.papers
+    grace, csrf = member(site.balancer, "grace")  # the balancer sends all to node one now
+    text = "Written while node two was down."
+    paper = papers[1]
+    before = upvotes(site.one.url, paper)
+    assert grace.post(f"/papers/{paper}/upvote", data={"csrf": csrf, "on": "1"}).status_code == 303
+    assert (
+        grace.post(f"/papers/{paper}/comments", data={"csrf": csrf, "text": text}).status_code
+        == 303
+    )
+    site.two.start_worker()
+    site.two.start_site()
+    page = httpx.get(f"{site.two.url}/papers/{paper}", timeout=20).text
+    assert text in page and upvotes(site.two.url, paper) == before + 1
+    # Its indexes survived the kill: it still finds what it found.
+    hits = httpx.get(site.two.url + "/search", params={"q": "biharmonic"}, timeout=20)
+    assert "Lower order eigenvalues" in hits.text
+
+
+def test_a_mixed_load_through_the_balancer_has_no_errors(site: Site) -> None:
+    """Readers and members at once through nginx for 10 s: pages, votes, comments."""
+    pages = ["/", "/trending", "/search?q=diffusion", *(f"/papers/{p}" for p in site.papers)]
+    members = [member(site.balancer, f"load{n}") for n in range(4)]
+    errors: list[str] = []
+    counts = Counter[str]()
+    stop = time.monotonic() + 10
+
+    def answer(response: httpx.Response, kind: str) -> None:
+        counts[kind] += 1
+        if response.status_code >= 400:
+            errors.append(f"{kind} {response.request.url}: {response.status_code}")
+
+    def read() -> None:
+        with httpx.Client(base_url=site.balancer, timeout=20) as client:
+            while time.monotonic() < stop:
+                answer(client.get(random.choice(pages)), "read")
+
+    def write(client: httpx.Client, csrf: str) -> None:
+        while time.monotonic() < stop:
+            paper = random.choice(site.papers)
+            answer(client.get(f"/papers/{paper}"), "member page")
+            vote = {"csrf": csrf, "on": random.choice("01")}
+            answer(client.post(f"/papers/{paper}/upvote", data=vote), "vote")
+            if random.random() < 0.2:
+                said = {"csrf": csrf, "text": "Under load."}
+                answer(client.post(f"/papers/{paper}/comments", data=said), "comment")
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    threads += [threading.Thread(target=write, args=pair) for pair in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:10]
+    assert counts["vote"] > 10 and counts["read"] > 50, counts
