@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, insert, select
+from sqlalchemy import create_engine, func, insert, select, text
 
+from dailypapers.errors import StoreError
 from dailypapers.models import Listing, Paper, PaperRecord, Version, local_id_for
-from dailypapers.store import BatchOutcome, Store
+from dailypapers.store import BatchOutcome, Store, database
 from dailypapers.store.tables import listings, metadata, papers, upvotes, users
 from dailypapers.store.upsert import _Batch
 
@@ -83,6 +84,33 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
+
+
+@pytest.mark.parametrize("idle_s", [0.0, 3600.0])
+def test_a_postgresql_connection_dropped_while_idle_is_replaced(
+    pg_url: str, idle_s: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection the server ended while it lay idle is tested and replaced once it
+    has been idle for PING_IDLE_S; a shorter idle goes unchecked (no round trip), and that
+    read fails with StoreError, not anything worse."""
+    monkeypatch.setattr(database, "PING_IDLE_S", idle_s)
+    store = Store(pg_url)
+    store.migrate()
+    with store.read() as tx:
+        pid = tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        assert tx.papers.change_seq() == 0
+    with create_engine(pg_url, isolation_level="AUTOCOMMIT").connect() as admin:
+        ended = admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        assert ended.scalar_one() is True
+    try:
+        if idle_s:
+            with pytest.raises(StoreError), store.read() as tx:
+                tx.papers.change_seq()
+        with store.read() as tx:  # a dead connection is never handed out twice
+            assert tx.papers.change_seq() == 0
+            assert tx.conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
+    finally:
+        store.close()
 
 
 def test_add_then_reimport_is_unchanged(store: Store) -> None:

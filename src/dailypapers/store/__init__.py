@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dailypapers.errors import StoreError
@@ -87,21 +87,28 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """A write transaction, its turn taken (SQLite's starts IMMEDIATE): committed when the
         block ends, rolled back when it raises. StoreError when the database cannot be opened."""
-        with self._writers, self._connect(immediate=True) as conn, conn.begin():
+        with self._writers, _reached(), self._connect(immediate=True) as conn, conn.begin():
             yield Transaction(conn)
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
-        """A transaction that only reads (one snapshot on SQLite in WAL mode)."""
-        with self._connect() as conn:
+        """A transaction that only reads (one snapshot on SQLite in WAL mode; on PostgreSQL each
+        statement sees what was committed when it began, as it does in a transaction there)."""
+        with _reached(), self._connect(reading=True) as conn:
             yield Transaction(conn)
 
-    def _connect(self, immediate: bool = False) -> Connection:
+    def _connect(self, immediate: bool = False, reading: bool = False) -> Connection:
         try:
             conn = self.engine.connect()
         except (OperationalError, PoolTimeout) as exc:
             raise StoreError(f"cannot open the database: {exc}") from exc
-        return conn.execution_options(immediate=True) if immediate else conn
+        if immediate:
+            return conn.execution_options(immediate=True)
+        if reading and self.dialect == "postgresql":
+            # Its default isolation gives each statement its own snapshot anyway; without a
+            # transaction a read saves the round trips of BEGIN and ROLLBACK.
+            return conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
 
     @contextmanager
     def sending_turn(self, wait: bool = True) -> Iterator[bool]:
@@ -122,3 +129,15 @@ class Store:
         if not name or name == ":memory:":
             return None
         return Path(name + "-sender.lock")
+
+
+@contextmanager
+def _reached() -> Iterator[None]:
+    """A connection the database dropped during the block is a StoreError (the pool has thrown
+    it and its idle siblings away, so that the next block opens fresh ones)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StoreError(f"lost the connection to the database: {exc.orig}") from exc
+        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 from dailypapers.errors import ConfigError, StoreError
@@ -20,6 +21,8 @@ from dailypapers.errors import ConfigError, StoreError
 # server's threads (40), so that no request waits for a connection another thread could free.
 POOL_SIZE = 10
 POOL_OVERFLOW = 40
+# A PostgreSQL connection idle this long is tested before it is used again.
+PING_IDLE_S = 10.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,6 +36,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # 64 MB of page cache (the default is 2 MB) keeps a million-paper import's indexes in memory.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before it is used, if it lay idle a while (the server may have
+    restarted or dropped it since): a dead one is replaced. SQLAlchemy's ``pool_pre_ping`` does
+    this on every checkout, a round trip that costs a page view more than a query of its own."""
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(_dbapi: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", float("inf")) < PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi, None):
+                raise DisconnectionError(str(exc)) from exc  # the pool opens a fresh one
+            raise
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -65,9 +89,9 @@ def make_engine(url: str) -> Engine:
             return engine
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_engine(
-            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
-        )
+        engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+        _ping_when_idle(engine)
+        return engine
     except ArgumentError as exc:
         raise ConfigError(f"database URL is not valid: {exc}") from exc
     except ModuleNotFoundError as exc:
