@@ -4,15 +4,20 @@ data dir, and Debian's nginx in front of it with a configuration of the test's o
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -170,3 +175,154 @@ def nginx(directory: Path, site: str, upstreams: list[str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+class Node:
+    """One machine of a site: its data dir, `serve --workers 2` on a port of its own and a
+    `worker`; stopped cleanly, killed, or started again on the same port."""
+
+    def __init__(self, data_dir: Path, settings: dict[str, object]) -> None:
+        self.data_dir = data_dir
+        self.settings = settings
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start_worker(self) -> None:
+        log = self.data_dir.parent / f"worker-{self.port}.log"
+        args = ["worker", "--data-dir", str(self.data_dir)]
+        self.processes.append(launch(args, site_env(**self.settings), log))
+
+    def start_site(self) -> None:
+        self.processes.append(serving(self.data_dir, self.port, 2, **self.settings))
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        for process in self.processes:
+            halt(process, how)
+        self.processes.clear()
+
+    def worker_log(self) -> str:
+        return (self.data_dir.parent / f"worker-{self.port}.log").read_text()
+
+
+def nodes(root: Path, count: int, **settings: object) -> list[Node]:
+    """``count`` nodes of one site on the database ``settings`` name, their data dirs in
+    ``root``; the first loads the demo's papers into the database. Not started yet."""
+    made = []
+    for number in range(count):
+        data_dir = root / f"node{number}" / "data"
+        data_dir.parent.mkdir(parents=True)
+        if number == 0:
+            demo_data(data_dir, **settings)
+        else:
+            init = ["init", "--data-dir", str(data_dir)]
+            launch(init, site_env(**settings), data_dir.parent / "init.log").wait(60)
+        made.append(Node(data_dir, settings))
+    return made
+
+
+@contextmanager
+def balanced(root: Path, running: list[Node]) -> Iterator[str]:
+    """Start ``running`` (their workers first and together, so that they race for jobs), put
+    nginx with the README's configuration in front as their balancer while the block runs;
+    the balancer's URL."""
+    try:
+        for node in running:
+            node.start_worker()
+        for node in running:
+            node.start_site()
+        with nginx(root / "nginx", readme_nginx(), [node.url for node in running]) as url:
+            yield url
+    finally:
+        for node in running:
+            node.stop()
+
+
+def member(base: str, name: str) -> tuple[httpx.Client, str]:
+    """A new member signed up through ``base`` (the welcome shown): their client and their
+    CSRF token."""
+    client = httpx.Client(base_url=base, timeout=20)
+    form = client.get("/signup").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    data = {"name": name, "email": f"{name}@example.org", "password": "a long password"}
+    signed = client.post("/signup", data={**data, "csrf": csrf})
+    assert signed.status_code == 303, signed.text
+    page = client.get("/").text
+    return client, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+@dataclass
+class Load:
+    """What a mixed load met: each kind of request's latencies (s), and every failure."""
+
+    seconds: float
+    took: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+
+    def rates(self) -> dict[str, dict[str, float]]:
+        """Per kind of request: requests/s, p50 and p95 in ms."""
+        out = {}
+        for kind, took in sorted(self.took.items()):
+            ordered = sorted(took)
+            out[kind] = {
+                "requests_s": round(len(took) / self.seconds, 1),
+                "p50_ms": round(1000 * ordered[len(ordered) // 2], 1),
+                "p95_ms": round(1000 * ordered[int(len(ordered) * 0.95)], 1),
+            }
+        return out
+
+
+def mixed_load(
+    base: str,
+    papers: list[str],
+    members: list[tuple[httpx.Client, str]],
+    readers: int,
+    seconds: float,
+    pause_s: float = 0.0,
+) -> Load:
+    """Readers (the lists, search and paper pages) and ``members`` (a paper page, a vote on
+    it, one time in five a comment) at once through ``base`` for ``seconds``, each thread
+    sending its next request ``pause_s`` (on average) after the last is answered."""
+    pages = ["/", "/trending", "/search?q=diffusion", *(f"/papers/{p}" for p in papers)]
+    load = Load(seconds)
+    stop = time.monotonic() + seconds
+
+    def pause() -> None:
+        if pause_s:
+            time.sleep(random.uniform(0, 2 * pause_s))
+
+    def timed(kind: str, send: Callable[[], httpx.Response]) -> None:
+        started = time.perf_counter()
+        try:
+            response = send()
+        except httpx.HTTPError as exc:
+            load.errors.append(f"{kind}: {exc!r}")
+            return
+        load.took[kind].append(time.perf_counter() - started)
+        if response.status_code >= 400:
+            load.errors.append(f"{kind} {response.request.url}: {response.status_code}")
+
+    def read() -> None:
+        with httpx.Client(base_url=base, timeout=20) as client:
+            while time.monotonic() < stop:
+                timed("read", partial(client.get, random.choice(pages)))
+                pause()
+
+    def write(client: httpx.Client, csrf: str) -> None:
+        while time.monotonic() < stop:
+            paper = random.choice(papers)
+            timed("member page", partial(client.get, f"/papers/{paper}"))
+            vote = {"csrf": csrf, "on": random.choice("01")}
+            timed("vote", partial(client.post, f"/papers/{paper}/upvote", data=vote))
+            if random.random() < 0.2:
+                said = {"csrf": csrf, "text": "Read under load."}
+                timed("comment", partial(client.post, f"/papers/{paper}/comments", data=said))
+            pause()
+
+    threads = [threading.Thread(target=read) for _ in range(readers)]
+    threads += [threading.Thread(target=write, args=pair) for pair in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return load

@@ -46,6 +46,18 @@ def test_a_retrain_waits_until_the_signals_stand_still() -> None:
     later.close()
 
 
+def test_a_member_voting_all_the_while_is_trained_once_per_interval() -> None:
+    trained: list[float] = []
+    later = Afterwards(lambda s, t: None, retrain_after_s=0.05, retrain_every_s=0.6)
+    started = time.monotonic()
+    later.retrain_soon(7, lambda user: trained.append(time.monotonic() - started))
+    assert later.idle(timeout=5) and len(trained) == 1  # the first vote: trained soon
+    later.retrain_soon(7, lambda user: trained.append(time.monotonic() - started))
+    assert later.idle(timeout=5)
+    assert len(trained) == 2 and trained[1] - trained[0] >= 0.6  # not before the interval
+    later.close()
+
+
 def test_close_writes_what_waits() -> None:
     written: list[dict[int, datetime]] = []
     later = Afterwards(lambda sessions, tokens: written.append(dict(sessions)), flush_s=60)
@@ -63,9 +75,9 @@ def test_a_vote_does_not_train_the_model_in_the_request(tmp_path: Path) -> None:
     trained_on: list[str] = []
     real_retrain = hub.retrain
 
-    def retrain(user):  # type: ignore[no-untyped-def]
+    def retrain(user, signals=None):  # type: ignore[no-untyped-def]
         trained_on.append(threading.current_thread().name)
-        return real_retrain(user)
+        return real_retrain(user, signals)
 
     hub.retrain = retrain  # type: ignore[method-assign]
     for paper in papers:

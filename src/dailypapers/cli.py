@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 EXIT_REJECTED = 3
 EXIT_JOBS_FAILED = 11
+# Seconds `serve` keeps an idle kept-alive connection open.
+KEEP_ALIVE_S = 75
 _MARK = re.compile(r"</?mark>")
 
 
@@ -590,6 +592,9 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
         "port": settings.port,
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
+        # Longer than a proxy keeps an idle connection to us (nginx: 60 s), so that we never
+        # close one the moment it sends a request on it, which it cannot retry if it was a POST.
+        "timeout_keep_alive": KEEP_ALIVE_S,
     }
     if settings.workers > 1:
         # Worker processes build their own hub from the environment: hand them the settings.

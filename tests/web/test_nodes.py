@@ -6,11 +6,8 @@ goes out once, and a node killed with SIGKILL comes back and catches up."""
 from __future__ import annotations
 
 import json
-import random
 import re
 import signal
-import subprocess
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,40 +21,12 @@ import pytest
 from dailypapers.config import load_settings
 from dailypapers.hub import Hub
 from mailing import add_subscribers
-from served import demo_data, free_port, halt, launch, nginx, readme_nginx, serving, site_env
+from served import Node, balanced, launch, member, mixed_load, nodes, site_env
 from smtp_sink import Mailbox, smtp_server
 
 TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 SUBSCRIBERS = 5
 WITHIN_S = 15  # what one node writes shows on the other's pages this soon
-
-
-class Node:
-    """One machine of the site: its data dir, `serve --workers 2` on a port of its own, a
-    `worker`; stopped cleanly, killed, or started again on the same port."""
-
-    def __init__(self, data_dir: Path, settings: dict[str, object]) -> None:
-        self.data_dir = data_dir
-        self.settings = settings
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def start_worker(self) -> None:
-        log = self.data_dir.parent / f"worker-{self.port}.log"
-        args = ["worker", "--data-dir", str(self.data_dir)]
-        self.processes.append(launch(args, site_env(**self.settings), log))
-
-    def start_site(self) -> None:
-        self.processes.append(serving(self.data_dir, self.port, 2, **self.settings))
-
-    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
-        for process in self.processes:
-            halt(process, how)
-        self.processes.clear()
-
-    def worker_log(self) -> str:
-        return (self.data_dir.parent / f"worker-{self.port}.log").read_text()
 
 
 class Site:
@@ -89,26 +58,12 @@ def site(
             "schedule_hf": "",
             "limit_comments": 10_000,  # the mixed load comments faster than a person
         }
-        for name in ("one", "two"):
-            (root / name).mkdir()
-        demo_data(root / "one" / "data", database_url=database)
-        init = ["init", "--data-dir", str(root / "two" / "data")]
-        launch(init, site_env(database_url=database), root / "init.log").wait(60)
-        hub = Hub(load_settings({"data_dir": root / "one" / "data", "database_url": database}, {}))
+        one, two = nodes(root, 2, **settings)
+        hub = Hub(load_settings({"data_dir": one.data_dir, "database_url": database}, {}))
         with hub:
             add_subscribers(hub, SUBSCRIBERS)
-        one = Node(root / "one" / "data", settings)
-        two = Node(root / "two" / "data", settings)
-        try:
-            one.start_worker()  # the two workers start together, so that they race for jobs
-            two.start_worker()
-            one.start_site()
-            two.start_site()
-            with nginx(root / "nginx", readme_nginx(), [one.url, two.url]) as balancer:
-                yield Site(one, two, balancer, mailbox)
-        finally:
-            one.stop()
-            two.stop()
+        with balanced(root, [one, two]) as balancer:
+            yield Site(one, two, balancer, mailbox)
 
 
 def eventually(check: Callable[[], Any], seconds: float = WITHIN_S) -> float:
@@ -119,17 +74,6 @@ def eventually(check: Callable[[], Any], seconds: float = WITHIN_S) -> float:
             raise AssertionError(f"not within {seconds} s: {check.__doc__ or check}")
         time.sleep(0.25)
     return time.monotonic() - started
-
-
-def member(base: str, name: str) -> tuple[httpx.Client, str]:
-    """A new member signed up through ``base``: their client and a CSRF token of theirs."""
-    client = httpx.Client(base_url=base, timeout=20)
-    form = client.get("/signup").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    data = {"name": name, "email": f"{name}@example.org", "password": "a long password"}
-    assert client.post("/signup", data={**data, "csrf": csrf}).status_code == 303
-    page = client.get("/").text
-    return client, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
 def upvotes(base: str, paper: str) -> int:
@@ -237,37 +181,7 @@ def test_a_node_killed_comes_back_and_catches_up(site: Site) -> None:
 
 def test_a_mixed_load_through_the_balancer_has_no_errors(site: Site) -> None:
     """Readers and members at once through nginx for 10 s: pages, votes, comments."""
-    pages = ["/", "/trending", "/search?q=diffusion", *(f"/papers/{p}" for p in site.papers)]
     members = [member(site.balancer, f"load{n}") for n in range(4)]
-    errors: list[str] = []
-    counts = Counter[str]()
-    stop = time.monotonic() + 10
-
-    def answer(response: httpx.Response, kind: str) -> None:
-        counts[kind] += 1
-        if response.status_code >= 400:
-            errors.append(f"{kind} {response.request.url}: {response.status_code}")
-
-    def read() -> None:
-        with httpx.Client(base_url=site.balancer, timeout=20) as client:
-            while time.monotonic() < stop:
-                answer(client.get(random.choice(pages)), "read")
-
-    def write(client: httpx.Client, csrf: str) -> None:
-        while time.monotonic() < stop:
-            paper = random.choice(site.papers)
-            answer(client.get(f"/papers/{paper}"), "member page")
-            vote = {"csrf": csrf, "on": random.choice("01")}
-            answer(client.post(f"/papers/{paper}/upvote", data=vote), "vote")
-            if random.random() < 0.2:
-                said = {"csrf": csrf, "text": "Under load."}
-                answer(client.post(f"/papers/{paper}/comments", data=said), "comment")
-
-    threads = [threading.Thread(target=read) for _ in range(3)]
-    threads += [threading.Thread(target=write, args=pair) for pair in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors[:10]
-    assert counts["vote"] > 10 and counts["read"] > 50, counts
+    load = mixed_load(site.balancer, site.papers, members, readers=3, seconds=10)
+    assert not load.errors, load.errors[:10]
+    assert len(load.took["vote"]) > 10 and len(load.took["read"]) > 50, load.rates()

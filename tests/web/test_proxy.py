@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from served import demo_data, nginx, readme_nginx, serve
+from served import demo_data, member, nginx, readme_nginx, serve
 
 MAX_AGE = 2  # the site's cache_max_age here, so that a vote reaches readers within a test
 
@@ -31,17 +31,6 @@ def proxy(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def member(base: str, name: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=10)
-    form = client.get("/signup").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    data = {"name": name, "email": f"{name}@example.org", "password": "a long password"}
-    signed = client.post("/signup", data={**data, "csrf": csrf})
-    assert signed.status_code == 303, signed.text
-    client.get("/signin")  # the welcome, shown once
-    return client
-
-
 def upvotes(html: str, paper: str) -> int:
     card = html.split(f'data-paper="{paper}"', 1)[1]
     return int(re.search(r"data-count>(\d+)<", card).group(1))  # type: ignore[union-attr]
@@ -53,7 +42,7 @@ def test_kept_alive_connections_never_wait_on_the_network(site: str) -> None:
     first)."""
     first = httpx.get(site + "/").text
     paper = re.search(r'data-paper="([^"]+)"', first).group(1)  # type: ignore[union-attr]
-    cookie = "; ".join(f"{k}={v}" for k, v in member(site, "keepalive").cookies.items())
+    cookie = "; ".join(f"{k}={v}" for k, v in member(site, "keepalive")[0].cookies.items())
     signed_in = {"Cookie": cookie}
     targets = [
         ("/", {}), (f"/papers/{paper}", {}), ("/search?q=diffusion", {}),
@@ -85,7 +74,7 @@ def test_nginx_keeps_readers_pages_and_passes_members_through(proxy: str) -> Non
     assert again.headers["x-cache"] == "HIT" and again.text == first.text
     assert "public" in again.headers["cache-control"] and "set-cookie" not in again.headers
 
-    ada = member(proxy, "ada")
+    ada, csrf = member(proxy, "ada")
     own = ada.get("/")
     assert own.headers["x-cache"] == "BYPASS"
     assert own.headers["cache-control"] == "private, no-cache"
@@ -93,7 +82,6 @@ def test_nginx_keeps_readers_pages_and_passes_members_through(proxy: str) -> Non
 
     paper = re.search(r'data-paper="([^"]+)"', first.text).group(1)  # type: ignore[union-attr]
     before = upvotes(first.text, paper)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', own.text).group(1)  # type: ignore[union-attr]
     voted = ada.post(f"/papers/{paper}/upvote", data={"csrf": csrf, "on": "1"})
     assert voted.status_code == 303
     assert upvotes(ada.get("/").text, paper) == before + 1  # the member sees it at once

@@ -22,8 +22,11 @@ log = logging.getLogger("dailypapers.hub")
 # noted again (a member's every request is not worth a write).
 FLUSH_S = 10.0
 SEEN_EVERY_S = 300.0
-# Seconds without a new signal before a reader's model is trained again.
+# Seconds without a new signal before a reader's model is trained again, and at least this
+# long after it was last trained here (a member voting all the while is trained that often;
+# For you trains a stale model when it is opened anyway).
 RETRAIN_AFTER_S = 3.0
+RETRAIN_EVERY_S = 20.0
 
 Touch = Callable[[Mapping[int, datetime], Mapping[int, datetime]], None]
 
@@ -32,17 +35,23 @@ class Afterwards:
     """Notes from requests, done by one daemon thread started on the first note."""
 
     def __init__(
-        self, touch: Touch, flush_s: float = FLUSH_S, retrain_after_s: float = RETRAIN_AFTER_S
+        self,
+        touch: Touch,
+        flush_s: float = FLUSH_S,
+        retrain_after_s: float = RETRAIN_AFTER_S,
+        retrain_every_s: float = RETRAIN_EVERY_S,
     ) -> None:
         self._touch = touch
         self.flush_s = flush_s
         self.retrain_after_s = retrain_after_s
+        self.retrain_every_s = retrain_every_s
         self._lock = threading.Condition()
         self._sessions: dict[int, datetime] = {}
         self._tokens: dict[int, datetime] = {}
         self._flush_at: float | None = None
         # user id -> (when to train, how)
         self._retrains: dict[int, tuple[float, Callable[[int], object]]] = {}
+        self._trained: dict[int, float] = {}  # user id -> when last trained here
         self._busy = 0
         self._wake_at: float | None = None  # when the thread wakes next by itself, if it sleeps
         self._thread: threading.Thread | None = None
@@ -61,7 +70,11 @@ class Afterwards:
     def retrain_soon(self, user_id: int, retrain: Callable[[int], object]) -> None:
         """Call ``retrain(user_id)`` once the member's signals have stood still a moment."""
         with self._lock:
-            at = time.monotonic() + self.retrain_after_s
+            now = time.monotonic()
+            last = self._trained.get(user_id)
+            at = now + self.retrain_after_s
+            if last is not None and now - last < self.retrain_every_s:
+                at = max(at, last + self.retrain_every_s)
             self._retrains[user_id] = (at, retrain)
             if self._thread is None or self._wake_at is None or at < self._wake_at:
                 self._wake()  # else the thread wakes earlier anyway, and sees this then
@@ -121,6 +134,13 @@ class Afterwards:
                 if self._closed:
                     return
                 work = [(user_id, self._retrains.pop(user_id)[1]) for user_id in due]
+                now = time.monotonic()
+                self._trained = {
+                    user: at
+                    for user, at in self._trained.items()
+                    if now - at < self.retrain_every_s
+                }
+                self._trained.update((user_id, now) for user_id, _ in work)
                 self._busy += 1
             try:
                 if flush:

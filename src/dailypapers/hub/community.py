@@ -180,7 +180,8 @@ class Community(HubBase):
         self.limit("comment", f"user:{user.id}")
         with self.store.transaction() as tx:
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id)
-            return next(c for c in tx.community.comments(paper.pk, paper.id) if c.id == comment_id)
+        # Read after the commit: the write held the change sequence's row, every writer's.
+        return next(c for c in self.comments(paper) if c.id == comment_id)
 
     def comments(self, paper: Paper) -> list[Comment]:
         """The discussion of ``paper``, oldest comment first; raises nothing."""

@@ -253,16 +253,21 @@ class Personal(HubBase):
     # -- the model -------------------------------------------------------------------------------
 
     def retrain_member(self, user_id: int) -> None:
-        """Train member ``user_id``'s model again (what they like moved), if they still exist.
-        Raises nothing."""
+        """Train member ``user_id``'s model again (what they like moved), if they still exist
+        and no other process has trained it on their latest signals. Raises nothing."""
         user = self.user(user_id)
-        if user is not None:
-            self.retrain(user)
-
-    def retrain(self, user: User) -> Interest | None:
-        """Train ``user``'s model on their signals and store it; None when nothing they liked
-        has a vector yet. Raises nothing."""
+        if user is None:
+            return
         signals = self.signals(user)
+        with self.store.read() as tx:
+            stored = tx.library.load_model(user.id)
+        if stored is None or stored[0] != signals.count:
+            self.retrain(user, signals)
+
+    def retrain(self, user: User, signals: Signals | None = None) -> Interest | None:
+        """Train ``user``'s model on their signals (read now unless given) and store it; None
+        when nothing they liked has a vector yet. Raises nothing."""
+        signals = signals or self.signals(user)
         model = self._train(signals)
         if model is not None:
             with self.store.transaction() as tx:
@@ -286,7 +291,7 @@ class Personal(HubBase):
             return Interest.from_bytes(stored[1], stored[2], stored[3])
         if not signals.positives:
             return None
-        return self.retrain(user)
+        return self.retrain(user, signals)
 
     def _train(self, signals: Signals) -> Interest | None:
         positives = self.vectors.vectors(signals.positives)
