@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, insert, select, text
@@ -76,6 +77,60 @@ def test_migrations_are_idempotent_and_match_the_tables(store: Store) -> None:
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+def test_accounts_migration_keeps_members_and_what_refers_to_them(db_url: str) -> None:
+    """0009 rebuilds the members' and the outbox's tables on SQLite: every row that refers to
+    them survives (SQLite would have deleted them with the old table), the admin flag becomes a
+    role, and the members from before count as confirmed."""
+    engine = create_engine(db_url)
+    config = database._alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0008")
+        now = {"now": T0}
+        conn.execute(
+            text(
+                "INSERT INTO users (name, email, password_hash, is_admin, created_at) VALUES"
+                " ('ada', 'ada@example.org', 'h', true, :now),"
+                " ('bob', 'bob@example.org', 'h', false, :now)"
+            ),
+            now,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at)"
+                " SELECT id, 'a' || name, :now, :now FROM users"
+            ),
+            now,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO subscriptions (email, email_key, user_id, frequency, topics,"
+                " timezone, status, created_at) SELECT email, email, id, 'daily', '[]', 'UTC',"
+                " 'active', :now FROM users WHERE name = 'bob'"
+            ),
+            now,
+        )
+        conn.execute(
+            text(
+                "INSERT INTO outbox (subscription_id, period, status, recipient, message_id,"
+                " subject, next_attempt_at, created_at) SELECT id, 'daily:2026-02-03',"
+                " 'sent', email, '<m@x>', 'Daily Papers', :now, :now FROM subscriptions"
+            ),
+            now,
+        )
+    engine.dispose()
+    store = Store(db_url)
+    assert store.migrate() is True
+    with store.read() as tx:
+        ada, bob = tx.accounts.named("ada"), tx.accounts.named("bob")
+        assert ada is not None and bob is not None
+        assert (ada.role, bob.role) == ("admin", "member") and ada.verified and bob.verified
+        assert len(tx.accounts.sessions(ada.id, T0.replace(year=2000))) == 1
+        assert tx.outbox.counts() == {"sent": 1}
+        assert tx.outbox.subscription_of_user(bob.id) is not None
+    store.close()
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from email_validator import EmailNotValidError, validate_email
 
 from dailypapers.errors import InvalidInput, InvalidValue
+from dailypapers.models import ROLES
 
 TOKEN_PREFIX = "dp_"
 MIN_PASSWORD = 10
@@ -61,6 +62,18 @@ def check_email(email: str) -> str:
     except EmailNotValidError as exc:
         raise InvalidValue(f"{shown!r} is not an email address: {exc}") from None
     return str(valid.ascii_email)
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"a role is one of {', '.join(ROLES)}, not {role!r}")
+    return role
+
+
+def password_stamp(password_hash: str | None) -> str:
+    """A short fingerprint of the member's password hash: a reset link carries it, so that
+    the link stops working once the password has changed (it is used, or the member set one)."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
 def check_password(password: str) -> str:

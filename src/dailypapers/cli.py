@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from dailypapers import __version__
 from dailypapers.config import ENV_PREFIX, Settings, load_settings, record_served
 from dailypapers.errors import DailyPapersError, InvalidInput, NotFound
-from dailypapers.models import ImportSummary
+from dailypapers.models import ROLES, ImportSummary
 from dailypapers.search import SEARCH_SORTS
 from dailypapers.sources.formats import FORMATS
 from dailypapers.wire import paper_json, subscription_json
@@ -170,7 +170,21 @@ def _member_commands(command: Command, common: argparse.ArgumentParser) -> None:
     secret.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    add.add_argument("--admin", action="store_true", help="make them an administrator")
+    add.add_argument("--admin", action="store_true", help="make them an admin")
+    new_password = users.add_parser(
+        "password", help="set a member's password (ends their sessions)", parents=[common]
+    )
+    new_password.add_argument("name", metavar="NAME")
+    secret = new_password.add_mutually_exclusive_group(required=True)
+    secret.add_argument("--password", help="the new password (visible to other local users)")
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    role = users.add_parser(
+        "role", help="make a member a member, moderator or admin", parents=[common]
+    )
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", choices=ROLES, metavar="ROLE", help=" | ".join(ROLES))
 
     token = command("token", "personal API tokens for the write API")
     tokens = token.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -436,7 +450,7 @@ def run(args: argparse.Namespace) -> int:
             _catch_up(hub)  # a one-off command sees every stored paper
             return _print_hits(hub.similar(args.id, args.limit), args, "similar", args.id)
         if args.command == "user":
-            return _add_user(hub, args)
+            return _user_command(hub, args)
         if args.command == "token":
             return _token(hub, args)
         if args.command == "stats":
@@ -464,13 +478,22 @@ def run(args: argparse.Namespace) -> int:
     raise InvalidInput(f"unknown command {args.command!r}")
 
 
-def _add_user(hub: Hub, args: argparse.Namespace) -> int:
+def _user_command(hub: Hub, args: argparse.Namespace) -> int:
+    if args.action == "role":
+        user = hub.set_role(args.name, args.role)
+        print(f"{user.name} is now {'an' if user.role == 'admin' else 'a'} {user.role}")
+        return 0
     password = args.password
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    user = hub.create_user(args.name, args.email, password, is_admin=args.admin)
-    role = "administrator" if user.is_admin else "member"
-    print(f"created {role} {user.name} <{user.email}>" + ("" if password else " (no password)"))
+    if args.action == "password":
+        ended = hub.set_password(args.name, password)
+        print(f"new password set for {args.name}; {ended} session(s) ended")
+        return 0
+    user = hub.create_user(args.name, args.email, password, "admin" if args.admin else "member")
+    print(
+        f"created {user.role} {user.name} <{user.email}>" + ("" if password else " (no password)")
+    )
     return 0
 
 

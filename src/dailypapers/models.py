@@ -220,15 +220,30 @@ class ImportSummary:
         }
 
 
+# What a member may do: moderators hide, remove and suspend; admins also set roles.
+ROLES = ("member", "moderator", "admin")
+
+
 @dataclass(frozen=True, slots=True)
 class User:
-    """A member of the site."""
+    """A member of the site: their role (member, moderator or admin), and whether they
+    confirmed their address."""
 
     id: int
     name: str
     email: str
-    is_admin: bool
+    role: str
     created_at: datetime
+    verified: bool
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_moderator(self) -> bool:
+        """Moderators and admins: admins do everything moderators do."""
+        return self.role in ("moderator", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,20 +349,22 @@ class OutboxItem:
     its subscription's state when the message was claimed for sending."""
 
     id: int
-    subscription_id: int
+    subscription_id: int | None  # None: a message about an account, not a subscription
     period: str
     recipient: str
     message_id: str
     message: bytes
     attempts: int
-    subscription_status: str = "active"
+    subscription_status: str | None = "active"  # None: no subscription
     # Hard bounces in a row of the subscription.
     bounces: int = 0
 
     @property
-    def wanted_status(self) -> str:
+    def wanted_status(self) -> str | None:
         """The status its subscription must have for it to be sent (a confirmation goes to a
-        subscription that waits for one)."""
+        subscription that waits for one; a message about an account has none)."""
+        if self.subscription_id is None:
+            return None
         return "pending" if self.period.startswith("confirm:") else "active"
 
 

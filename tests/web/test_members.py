@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.cli import main
+from dailypapers.config import load_settings
+from dailypapers.hub import Hub
 from web.conftest import PASSWORD, Site, csrf_of, make_site, signup
 
 
@@ -303,9 +305,29 @@ def test_cli_user_and_token_commands(
         )
         == 0
     )
-    assert "created administrator linus" in capsys.readouterr().out
+    assert "created admin linus" in capsys.readouterr().out
     assert main([*data, "user", "add", "linus", "--email", "x@example.org"]) == 5
     assert "already taken" in capsys.readouterr().err
+    assert main([*data, "user", "add", "grace", "--email", "g@example.org"]) == 0
+    assert main([*data, "user", "role", "grace", "moderator"]) == 0
+    assert "grace is now a moderator" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # argparse: not a role
+        main([*data, "user", "role", "grace", "king"])
+    assert "invalid choice: 'king'" in capsys.readouterr().err
+    assert main([*data, "user", "role", "nobody", "admin"]) == 4
+    hub = Hub(load_settings({"data_dir": tmp_path}, {}))
+    with hub:
+        grace = hub.user_named("grace")
+        assert grace.is_moderator and not grace.is_admin and grace.verified
+        assert hub.user_named("linus").is_admin
+        session = hub.sign_in(grace)
+    capsys.readouterr()
+    new = ["user", "password", "grace", "--password", "a new long password"]
+    assert main([*data, *new]) == 0
+    assert "1 session(s) ended" in capsys.readouterr().out
+    with hub:
+        assert hub.session_member(session) is None
+        assert hub.authenticate("grace", "a new long password").name == "grace"
     assert main([*data, "token", "create", "linus", "--label", "ci"]) == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("dp_") and len(token) > 40

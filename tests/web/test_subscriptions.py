@@ -25,10 +25,10 @@ from web.conftest import (
     SHOTS,
     Site,
     csrf_of,
+    join,
     make_site,
     need_chromium,
     serving,
-    signup,
 )
 
 BASE = "https://papers.example.org"
@@ -64,7 +64,7 @@ def browser(site: Site) -> TestClient:
 
 def member(site: Site, name: str) -> TestClient:
     client = browser(site)
-    signup(client, name, f"{name}@example.org", PASSWORD)
+    join(site.hub, client, name)
     return client
 
 

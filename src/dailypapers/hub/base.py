@@ -34,6 +34,7 @@ NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[
 # Rate-limited actions: (setting holding the allowance, window in seconds, what it is called).
 LIMITS = {
     "signin": ("limit_signin", 600, "sign-in attempts"),
+    "forgot": ("limit_signin", 600, "password reset requests"),
     "signup": ("limit_signup", 3600, "new accounts"),
     "vote": ("limit_votes", 60, "votes"),
     "comment": ("limit_comments", 60, "comments"),

@@ -33,19 +33,26 @@ class Community(HubBase):
 
         def retrain_member(self, user_id: int) -> None: ...
 
+    if TYPE_CHECKING:  # from the membership part (``membership.py``)
+
+        def require_confirmed(self, user: User) -> None: ...
+
     # -- accounts -------------------------------------------------------------------------------
 
     def create_user(
-        self, name: str, email: str, password: str | None = None, is_admin: bool = False
+        self, name: str, email: str, password: str | None = None, role: str = "member"
     ) -> User:
-        """A new member; Conflict when the name or email is taken, InvalidInput when malformed.
+        """A new member, their address taken as confirmed (an admin's or a script's account;
+        people sign up with ``sign_up``); Conflict when the name or email is taken,
+        InvalidInput when malformed or for an unknown role.
 
         Without a password the account cannot sign in until one is set (scripts' accounts).
         """
         name, email = accounts.check_name(name), accounts.check_email(email)
+        role = accounts.check_role(role)
         hashed = accounts.hash_password(accounts.check_password(password)) if password else None
         with self.store.transaction() as tx:
-            return tx.accounts.create_user(name, email, hashed, is_admin)
+            return tx.accounts.create_user(name, email, hashed, role)
 
     def authenticate(self, login: str, password: str) -> User:
         """The member whose name or email is ``login``, if ``password`` is theirs; Unauthorized
@@ -170,12 +177,14 @@ class Community(HubBase):
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
         """Post a comment (the text as typed; pages escape it when they show it). InvalidInput
         for an empty or too long text or a parent on another paper, NotFound for an unknown
-        paper or parent, RateLimited past ``limit_comments``."""
+        paper or parent, RateLimited past ``limit_comments``, Forbidden for a member who has
+        not confirmed their address."""
         text = clean(text).strip()
         if not text:
             raise InvalidInput("a comment cannot be empty")
         if len(text) > MAX_COMMENT:
             raise InvalidInput(f"a comment has at most {MAX_COMMENT:,} characters")
+        self.require_confirmed(user)
         paper = self.paper(ident)
         self.limit("comment", f"user:{user.id}")
         with self.store.transaction() as tx:

@@ -3,7 +3,8 @@
 ``Hub`` is put together from parts, each over the common ground of ``base.py`` and each owning
 one side of what an installation does: taking papers in (``ingesting.py``), search
 (``search.py``), the daily, weekly and trending lists (``lists.py``), members and their votes,
-comments and sessions (``community.py``), what each reader keeps and is recommended
+comments and sessions (``community.py``), sign-up, confirmed addresses, password resets and
+roles (``membership.py``), what each reader keeps and is recommended
 (``personal.py``), digests by email (``mailing.py``), and the scheduled jobs' leases
 (``scheduling.py``). Each public method opens the transactions it needs: the hub owns them.
 """
@@ -15,6 +16,7 @@ from dailypapers.hub.community import Community
 from dailypapers.hub.ingesting import HarvestReport, Ingesting, Progress
 from dailypapers.hub.lists import Lists
 from dailypapers.hub.mailing import Mailing
+from dailypapers.hub.membership import Membership
 from dailypapers.hub.personal import Personal
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
@@ -24,7 +26,7 @@ from dailypapers.sources.formats import parser_for
 __all__ = ["HarvestReport", "Hub"]
 
 
-class Hub(Ingesting, Searching, Lists, Community, Personal, Mailing, Scheduling):
+class Hub(Ingesting, Searching, Lists, Community, Membership, Personal, Mailing, Scheduling):
     """Everything a dailypapers installation does, over one store.
 
     Each method's docstring names the errors it raises (``dailypapers.errors``); "raises nothing"

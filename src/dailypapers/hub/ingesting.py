@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from dailypapers.errors import DailyPapersError, FetchError, InvalidInput, NotFound
 from dailypapers.hub.base import HubBase
@@ -74,6 +74,10 @@ def _rarer_collections() -> Iterator[None]:
 
 class Ingesting(HubBase):
     """The part of the hub that takes papers in."""
+
+    if TYPE_CHECKING:  # from the membership part (``membership.py``)
+
+        def require_confirmed(self, user: User) -> None: ...
 
     # -- ingest ---------------------------------------------------------------------------------
 
@@ -291,9 +295,11 @@ class Ingesting(HubBase):
 
         InvalidInput for a reference that is not an arXiv paper's, RateLimited past
         ``limit_submits`` or the quota, Conflict when it was submitted already, FetchError when
-        arXiv does not answer in time, NotFound when arXiv has no such paper.
+        arXiv does not answer in time, NotFound when arXiv has no such paper, Forbidden for a
+        member who has not confirmed their address.
         """
         arxiv_id, _ = parse_reference(ref)
+        self.require_confirmed(user)
         self.limit("submit", f"user:{user.id}")
         today = datetime.now(UTC).date()
         quota = self.settings.submissions_per_day

@@ -188,6 +188,33 @@ def render_confirmation(
     return _message(envelope, subject, text, html, now, bulk=False)
 
 
+ACCOUNT_SUBJECTS = {
+    "address": "Confirm your address for Daily Papers",
+    "reset": "Reset your Daily Papers password",
+    "taken": "Someone tried to sign up with your address",
+}
+
+
+def render_account(
+    envelope: Envelope, kind: str, name: str, url: str, base_url: str, now: datetime
+) -> bytes:
+    """A message about member ``name``'s account: ``kind`` "address" (confirm it, ``url``),
+    "reset" (a password reset link) or "taken" (a sign-up tried this address; ``url`` resets
+    the password)."""
+    subject = ACCOUNT_SUBJECTS[kind]
+    context = {
+        "kind": kind,
+        "subject": subject,
+        "name": name,
+        "url": url,
+        "base_url": base_url.rstrip("/"),
+        "envelope": envelope,
+    }
+    text = _ENV.get_template("account.txt").render(context)
+    html = _ENV.get_template("account.html").render(context)
+    return _message(envelope, subject, text, html, now, bulk=False)
+
+
 @dataclass(frozen=True, slots=True)
 class _RenderedSection:
     title: str

@@ -89,7 +89,9 @@ def send_due(
                     item, marks = taken
                     result = attempt(item, deliver, now())
                     bounces = marks.mark(item, result, now())
-                    if result.bounce and bounces >= bounce_limit:
+                    paused = item.subscription_id is not None and bounces >= bounce_limit
+                    if result.bounce and paused:
+                        assert item.subscription_id is not None
                         note = f"paused after {bounces} hard bounces in a row: {result.reason}"
                         marks.pause(item.subscription_id, note)
                 run.count(result)

@@ -24,7 +24,7 @@ from dailypapers.store.tables import api_tokens, sessions, users
 
 def user_from_row(row: Any) -> User:
     """The member of a row that holds the ``users`` columns."""
-    return User(row.id, row.name, row.email, bool(row.is_admin), row.created_at)
+    return User(row.id, row.name, row.email, row.role, row.created_at, row.verified_at is not None)
 
 
 def _token(row: Any) -> ApiToken:
@@ -55,7 +55,14 @@ class Accounts:
 
     # -- members ---------------------------------------------------------------------------------
 
-    def create_user(self, name: str, email: str, password_hash: str | None, is_admin: bool) -> User:
+    def create_user(
+        self,
+        name: str,
+        email: str,
+        password_hash: str | None,
+        role: str = "member",
+        verified: bool = True,
+    ) -> User:
         """A new member; Conflict when the name or the address is taken (in any case)."""
         taken = self.conn.execute(
             select(users.c.name, users.c.email).where(
@@ -75,8 +82,9 @@ class Accounts:
                     name=name,
                     email=email,
                     password_hash=password_hash,
-                    is_admin=is_admin,
-                    created_at=utc_now(),
+                    role=role,
+                    created_at=(now := utc_now()),
+                    verified_at=now if verified else None,
                 )
                 .returning(users.c.id)
             ).scalar_one()
@@ -113,6 +121,29 @@ class Accounts:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         statement = update(users).where(users.c.id == user_id)
         self.conn.execute(statement.values(password_hash=password_hash))
+
+    def password_hash(self, user_id: int) -> str | None:
+        query = select(users.c.password_hash).where(users.c.id == user_id)
+        return self.conn.execute(query).scalar_one_or_none()
+
+    def by_email(self, email: str) -> User | None:
+        """The member whose address is ``email``, in any case."""
+        query = select(users).where(func.lower(users.c.email) == email.strip().lower())
+        row = self.conn.execute(query).first()
+        return user_from_row(row) if row else None
+
+    def verify(self, user_id: int, email: str, now: datetime) -> bool:
+        """Mark the member's address confirmed, if it is still ``email`` and was not confirmed
+        yet; whether it was marked now."""
+        statement = update(users).where(
+            users.c.id == user_id,
+            func.lower(users.c.email) == email.lower(),
+            users.c.verified_at.is_(None),
+        )
+        return bool(self.conn.execute(statement.values(verified_at=now)).rowcount)
+
+    def set_role(self, user_id: int, role: str) -> None:
+        self.conn.execute(update(users).where(users.c.id == user_id).values(role=role))
 
     # -- API tokens ------------------------------------------------------------------------------
 

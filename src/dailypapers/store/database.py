@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.pool import QueuePool
 
@@ -108,6 +110,30 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def _foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite's foreign keys off while the block runs: a migration that rebuilds a table (its
+    only way to change a column) drops the old one, which would otherwise delete every row
+    that refers to it (``_check_foreign_keys`` sees that what it leaves holds together)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it does nothing
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:  # raised inside the migrations' transaction: it is all rolled back
+            raise StoreError(f"a migration left rows that refer to nothing: {broken[:5]}")
+
+
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
 
@@ -124,9 +150,10 @@ def migrate(engine: Engine) -> bool:
         if before == head_revision(engine):
             return False
         config = _alembic_config(engine)
-        with engine.begin() as conn:
+        with engine.connect() as conn, _foreign_keys_off(conn), conn.begin():
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
+            _check_foreign_keys(conn)
         return True
     except OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from exc

@@ -26,7 +26,15 @@ def _subscription(row: Any) -> Subscription:
 
 
 def _item(row: Any) -> OutboxItem:
-    return from_row(OutboxItem, row, message=bytes(row.message))
+    # A message about an account has no subscription whose state could stop it.
+    status = row.subscription_status if row.subscription_id is not None else None
+    return from_row(
+        OutboxItem,
+        row,
+        message=bytes(row.message),
+        subscription_status=status,
+        bounces=row.bounces or 0,
+    )
 
 
 class Outbox:
@@ -257,7 +265,7 @@ class Outbox:
                 subscriptions.c.bounces.label("bounces"),
                 subscriptions.c.status.label("subscription_status"),
             )
-            .join(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
+            .outerjoin(subscriptions, subscriptions.c.id == outbox.c.subscription_id)
             .where(outbox.c.status == "queued", outbox.c.next_attempt_at <= now)
             .order_by(outbox.c.id)
             .limit(limit)

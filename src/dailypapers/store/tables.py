@@ -151,8 +151,11 @@ users = Table(
     Column("name", String(64), nullable=False, unique=True),
     Column("email", String(320), nullable=False, unique=True),
     Column("password_hash", Text),
-    Column("is_admin", Boolean, nullable=False, server_default=text("false")),
+    # member, moderator or admin (accounts.ROLES)
+    Column("role", String(12), nullable=False, server_default="member"),
     Column("created_at", UTCDateTime(), nullable=False),
+    # When the member followed the link mailed to their address (None: not yet).
+    Column("verified_at", UTCDateTime()),
     # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
     # current when it was trained at this count.
     Column("signals", BigInteger, nullable=False, server_default=text("0")),
@@ -358,13 +361,18 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # A digest or a confirmation names its subscription; a message about an account (its
+    # address to confirm, a password reset) names its member instead.
     Column(
         "subscription_id",
         Integer,
         ForeignKey("subscriptions.id", ondelete="CASCADE"),
-        nullable=False,
     ),
-    # What the message is for: "daily:2026-02-03", "weekly:2026-02-02", "confirm:<nonce>".
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE", name="fk_outbox_user_id")
+    ),
+    # What the message is for: "daily:2026-02-03", "weekly:2026-02-02", "confirm:<nonce>",
+    # "account:<nonce>".
     # Unique per subscriber: composing twice can never queue a second copy.
     Column("period", String(40), nullable=False),
     # queued, sent, failed, cancelled (its reader left before it went), or empty (nothing new:

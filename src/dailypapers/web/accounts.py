@@ -19,6 +19,7 @@ from dailypapers.models import User
 from dailypapers.web.auth import session_id, sign_in, sign_out
 from dailypapers.web.deps import CsrfChecked, HubDep, Page, PageRenderer, Poster, Viewer, limited
 from dailypapers.web.forms import Field, back, flash
+from dailypapers.web.mail import send_now
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,13 +52,19 @@ def signup_form(page: Page, next: str = "") -> Response:
 @router.post("/signup", response_class=HTMLResponse, dependencies=SIGN_UP)
 def signup(request: Request, hub: HubDep, page: Page, form: SignUpForm) -> Response:
     try:
-        user = hub.create_user(form.name, form.email, form.password)
+        user = hub.sign_up(form.name, form.email, form.password)
     except (InvalidInput, Conflict) as exc:
         values = {"name": form.name, "email": form.email}
         error = str(exc)
         return page.render(
             "signup.html", exc.status, forms=True, next=form.next, error=error, values=values
         )
+    if hub.mail_enabled:
+        # The same answer whether the address was new or had an account: what happens next
+        # is in the mail, which only the address's owner reads.
+        send_now(hub)
+        return page.render("signup_sent.html", email=form.email.strip())
+    assert user is not None  # without mail, a taken address was a Conflict
     sign_in(request, hub, user)
     flash(request, f"Welcome, {user.name}!")
     return back(form.next)

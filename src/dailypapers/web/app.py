@@ -23,7 +23,18 @@ from dailypapers import __version__
 from dailypapers.config import Settings
 from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
-from dailypapers.web import accounts, agents, api, feeds, handlers, images, mail, pages, personal
+from dailypapers.web import (
+    accounts,
+    agents,
+    api,
+    feeds,
+    handlers,
+    images,
+    mail,
+    membership,
+    pages,
+    personal,
+)
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.middleware import MAX_BODY_BYTES, BodyLimit, SecurityHeaders
 from dailypapers.web.shared import MemberPages
@@ -40,6 +51,7 @@ ROUTERS = (
     personal.router,
     mail.router,
     accounts.router,
+    membership.router,
     pages.router,
     images.router,
 )

@@ -15,7 +15,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from dailypapers import wire
-from dailypapers.errors import Conflict, DailyPapersError, FetchError, InvalidInput, NotFound
+from dailypapers.errors import (
+    Conflict,
+    DailyPapersError,
+    FetchError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
 from dailypapers.models import User
 from dailypapers.web.deps import HubDep, Member, Page, Poster, Pressed, SettingsDep, Viewer
@@ -208,7 +215,7 @@ def comment(
     found = hub.paper(ident)
     try:
         posted = hub.comment(user, found.id, text, parent_id)
-    except InvalidInput as exc:
+    except (InvalidInput, Forbidden) as exc:
         flash(request, str(exc))
         return RedirectResponse(f"/papers/{found.id}#discussion", status_code=303)
     return RedirectResponse(f"/papers/{found.id}#comment-{posted.id}", status_code=303)
@@ -223,7 +230,7 @@ def submit_form(page: Page, _user: Member) -> Response:
 def submit(request: Request, hub: HubDep, page: Page, user: Poster, ref: Field = "") -> Response:
     try:
         paper = hub.submit(user, ref)
-    except (InvalidInput, Conflict, NotFound, FetchError) as exc:
+    except (InvalidInput, Conflict, NotFound, FetchError, Forbidden) as exc:
         return page.render("submit.html", status=exc.status, ref=ref, error=str(exc))
     flash(request, "Thank you: the paper is on today's list.")
     return RedirectResponse(f"/papers/{paper.id}", status_code=303)

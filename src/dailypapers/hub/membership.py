@@ -1,0 +1,205 @@
+"""Accounts people can recover: signing up with an address that is confirmed by mail, resetting
+a forgotten password, and members' roles.
+
+On a site that sends mail, signing up answers the same whether or not the address has an
+account (its owner is told by mail instead), so the form tells nobody who is a member; the new
+member confirms the address by the link mailed to it, and may read, vote and save but not
+comment or submit until then. A site without mail (a laptop's demo) cannot confirm anything:
+its accounts count as confirmed, and a taken address is said so.
+
+Links carry a signed token (``mail/links.py``): a reset link holds a fingerprint of the
+password it replaces, so it works once, and for an hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from dailypapers import accounts
+from dailypapers.errors import Forbidden, InvalidInput
+from dailypapers.hub.base import HubBase
+from dailypapers.mail.links import make_token, read_token
+from dailypapers.mail.render import (
+    ACCOUNT_SUBJECTS,
+    Envelope,
+    domain_of,
+    message_id,
+    render_account,
+)
+from dailypapers.models import User
+
+log = logging.getLogger("dailypapers.hub")
+
+
+class Membership(HubBase):
+    """The accounts part of the hub: sign-up, confirmed addresses, password resets, roles."""
+
+    if TYPE_CHECKING:  # from the mailing part (``mailing.py``)
+
+        @property
+        def mail_enabled(self) -> bool: ...
+
+        def _require_mail(self) -> None: ...
+
+    def sign_up(self, name: str, email: str, password: str) -> User | None:
+        """A new member, or None when the address has an account already (its owner is sent a
+        note saying so, with a link to reset their password). With mail, the new member waits
+        for the link mailed to confirm the address; without it they count as confirmed, and
+        a taken address is a Conflict.
+
+        InvalidInput when malformed, Conflict for a name that is taken, RateLimited past
+        ``limit_confirmations`` messages to one address a day."""
+        name, email = accounts.check_name(name), accounts.check_email(email)
+        # Hashed whichever way this goes: the time taken tells nothing either.
+        hashed = accounts.hash_password(accounts.check_password(password))
+        if not self.mail_enabled:
+            with self.store.transaction() as tx:
+                return tx.accounts.create_user(name, email, hashed)
+        with self.store.transaction() as tx:
+            owner = tx.accounts.by_email(email)
+            created = None
+            if owner is None:
+                created = tx.accounts.create_user(name, email, hashed, verified=False)
+        self.limit("confirmation", f"email:{email.lower()}")
+        if created is None:
+            assert owner is not None
+            self._mail_account(owner, "taken", self._reset_url(owner))
+            return None
+        self._mail_account(created, "address", self._address_url(created))
+        return created
+
+    def resend_confirmation(self, user: User) -> None:
+        """Mail ``user`` a new link to confirm their address. InvalidInput when it is confirmed
+        already, Unavailable without mail, RateLimited past ``limit_confirmations``."""
+        self._require_mail()
+        if user.verified:
+            raise InvalidInput("your address is confirmed already")
+        self.limit("confirmation", f"email:{user.email.lower()}")
+        self._mail_account(user, "address", self._address_url(user))
+
+    def confirm_address(self, token: str) -> User:
+        """Mark the address a confirmation link names as its member's; the member. Forbidden
+        for a forged link, InvalidInput for an expired one, one used already, or one for an
+        address the account no longer has."""
+        user_id, email = read_token(self.settings.require_secret(), "address", token)
+        with self.store.transaction() as tx:
+            user = tx.accounts.user(user_id)
+            if user is None or user.email.lower() != email:
+                raise InvalidInput("this link is for an address its account no longer has")
+            if user.verified:
+                raise InvalidInput("this address is confirmed already: the link was used")
+            tx.accounts.verify(user.id, email, datetime.now(UTC))
+        return replace(user, verified=True)
+
+    def forgot_password(self, email: str, client: str = "local") -> None:
+        """Mail a password reset link to the member whose address is ``email``, if there is
+        one; nothing tells whether there was. Unavailable without mail, InvalidInput for a
+        malformed address, RateLimited past the per-client and per-address limits."""
+        self._require_mail()
+        email = accounts.check_email(email)
+        self.limit("forgot", f"client:{client}")
+        with self.store.read() as tx:
+            user = tx.accounts.by_email(email)
+        self.limit("confirmation", f"email:{email.lower()}")
+        if user is not None:
+            self._mail_account(user, "reset", self._reset_url(user))
+
+    def reset_user(self, token: str) -> User:
+        """The member a reset link is for, while it works. Forbidden for a forged link,
+        InvalidInput for an expired one or one used already (the password changed since)."""
+        user_id, stamp = read_token(self.settings.require_secret(), "reset", token)
+        with self.store.read() as tx:
+            user = tx.accounts.user(user_id)
+            current = tx.accounts.password_hash(user_id) if user else None
+        if user is None or accounts.password_stamp(current) != stamp:
+            raise InvalidInput("this reset link was used already; ask for a new one")
+        return user
+
+    def reset_password(self, token: str, password: str) -> User:
+        """Set the password of the member a reset link is for, and end every session of
+        theirs; the member (whose address the link proved, so it counts as confirmed).
+        What ``reset_user`` raises, and InvalidInput for a password too short or long."""
+        hashed = accounts.hash_password(accounts.check_password(password))
+        user = self.reset_user(token)
+        now = datetime.now(UTC)
+        with self.store.transaction() as tx:
+            # Checked again under the write: two resets racing with one link, one wins.
+            stamp = accounts.password_stamp(tx.accounts.password_hash(user.id))
+            if stamp != read_token(self.settings.require_secret(), "reset", token)[1]:
+                raise InvalidInput("this reset link was used already; ask for a new one")
+            tx.accounts.set_password_hash(user.id, hashed)
+            tx.accounts.end_sessions(user.id, now)
+            tx.accounts.verify(user.id, user.email, now)
+        return replace(user, verified=True)
+
+    def set_password(self, name: str, password: str) -> int:
+        """Set member ``name``'s password (an admin's doing, for a site without mail) and end
+        every session of theirs; how many ended. NotFound for no such member, InvalidInput
+        for a password too short or long."""
+        user = self.user_named(name)
+        hashed = accounts.hash_password(accounts.check_password(password))
+        with self.store.transaction() as tx:
+            tx.accounts.set_password_hash(user.id, hashed)
+            return tx.accounts.end_sessions(user.id, datetime.now(UTC))
+
+    def set_role(self, name: str, role: str) -> User:
+        """Make member ``name`` a member, moderator or admin; the member as they are now.
+        NotFound for no such member, InvalidInput for another role."""
+        role = accounts.check_role(role)
+        user = self.user_named(name)
+        with self.store.transaction() as tx:
+            tx.accounts.set_role(user.id, role)
+        return replace(user, role=role)
+
+    def require_confirmed(self, user: User) -> None:
+        """Forbidden unless ``user`` confirmed their address (what commenting and submitting
+        ask). Raises nothing else."""
+        if not user.verified:
+            raise Forbidden(
+                f"confirm your address first: follow the link we mailed to {user.email} "
+                "(your profile sends another)"
+            )
+
+    # -- the messages ---------------------------------------------------------------------------
+
+    def _address_url(self, user: User) -> str:
+        token = make_token(self.settings.require_secret(), "address", user.id, user.email)
+        return f"{self.settings.base_url.rstrip('/')}/confirm-address?token={token}"
+
+    def _reset_url(self, user: User) -> str:
+        with self.store.read() as tx:
+            stamp = accounts.password_stamp(tx.accounts.password_hash(user.id))
+        token = make_token(self.settings.require_secret(), "reset", user.id, stamp)
+        return f"{self.settings.base_url.rstrip('/')}/reset-password?token={token}"
+
+    def _mail_account(self, user: User, kind: str, url: str) -> None:
+        """Queue a message of ``kind`` about ``user``'s account in the outbox (the web sends it
+        at once; the worker retries what fails)."""
+        period = f"account:{secrets.token_hex(8)}"
+        base = self.settings.base_url.rstrip("/")
+        secret = self.settings.require_secret()
+        envelope = Envelope(
+            sender=self.settings.sender,
+            recipient=user.email,
+            message_id=message_id(secret, user.id, period, domain_of(self.settings.sender)),
+            manage_url=f"{base}/users/{user.name}",
+            unsubscribe_url=f"{base}/users/{user.name}",
+        )
+        now = datetime.now(UTC)
+        message = {
+            "subscription_id": None,
+            "user_id": user.id,
+            "period": period,
+            "status": "queued",
+            "recipient": user.email,
+            "message_id": envelope.message_id,
+            "subject": ACCOUNT_SUBJECTS[kind],
+            "message": render_account(envelope, kind, user.name, url, base, now),
+        }
+        with self.store.transaction() as tx:
+            tx.outbox.queue([message], now)
+        log.info("queued %s mail for member %s", kind, user.id)
