@@ -19,9 +19,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from smtp_sink import Mailbox
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECRET = "a test secret key of enough length"
@@ -238,14 +243,24 @@ def balanced(root: Path, running: list[Node]) -> Iterator[str]:
             node.stop()
 
 
-def member(base: str, name: str) -> tuple[httpx.Client, str]:
-    """A new member signed up through ``base`` (the welcome shown): their client and their
-    CSRF token."""
+def member(base: str, name: str, mailbox: Mailbox | None = None) -> tuple[httpx.Client, str]:
+    """A new member signed up through ``base`` (the welcome shown; on a site that mails, the
+    confirmation in ``mailbox`` followed): their client and their CSRF token."""
     client = httpx.Client(base_url=base, timeout=20)
     form = client.get("/signup").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    data = {"name": name, "email": f"{name}@example.org", "password": "a long password"}
+    email = f"{name}@example.org"
+    data = {"name": name, "email": email, "password": "a long password"}
     signed = client.post("/signup", data={**data, "csrf": csrf})
+    if mailbox is not None:
+        assert signed.status_code == 200 and "Check your inbox" in signed.text, signed.text
+        deadline = time.monotonic() + 20
+        while not mailbox.to(email):
+            assert time.monotonic() < deadline, f"no confirmation reached {email}"
+            time.sleep(0.05)
+        link = urlsplit(mailbox.to(email)[-1].link("/confirm-address"))
+        token = parse_qs(link.query)["token"][0]
+        signed = client.post("/confirm-address", data={"token": token})
     assert signed.status_code == 303, signed.text
     page = client.get("/").text
     return client, re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

@@ -100,7 +100,7 @@ def test_a_digest_is_composed_and_sent_once_by_two_workers(site: Site) -> None:
 
 def test_what_one_node_is_told_the_other_shows(site: Site) -> None:
     one, two = site.one.url, site.two.url
-    ada, csrf = member(one, "ada")
+    ada, csrf = member(one, "ada", site.mailbox)
     papers = site.papers
     paper = papers[0]
     before = upvotes(two, paper)
@@ -161,7 +161,8 @@ def test_an_import_on_one_node_is_found_by_the_others_search(site: Site) -> None
 def test_a_node_killed_comes_back_and_catches_up(site: Site) -> None:
     site.two.stop(signal.SIGKILL)
     papers = site.papers
-    grace, csrf = member(site.balancer, "grace")  # the balancer sends all to node one now
+    # The balancer sends everything to node one now.
+    grace, csrf = member(site.balancer, "grace", site.mailbox)
     text = "Written while node two was down."
     paper = papers[1]
     before = upvotes(site.one.url, paper)
@@ -181,7 +182,7 @@ def test_a_node_killed_comes_back_and_catches_up(site: Site) -> None:
 
 def test_a_mixed_load_through_the_balancer_has_no_errors(site: Site) -> None:
     """Readers and members at once through nginx for 10 s: pages, votes, comments."""
-    members = [member(site.balancer, f"load{n}") for n in range(4)]
+    members = [member(site.balancer, f"load{n}", site.mailbox) for n in range(4)]
     load = mixed_load(site.balancer, site.papers, members, readers=3, seconds=10)
     assert not load.errors, load.errors[:10]
     assert len(load.took["vote"]) > 10 and len(load.took["read"]) > 50, load.rates()

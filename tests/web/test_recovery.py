@@ -124,6 +124,15 @@ def test_an_unconfirmed_member_reads_votes_and_saves_but_does_not_post(
     assert "confirm your address first" in page and "Too soon." not in page
     submitted = client.post("/submit", data={"csrf": csrf, "ref": paper})
     assert submitted.status_code == 403 and "confirm your address first" in submitted.text
+    # Through the API too: their token may vote, not post.
+    token, _ = site.hub.create_token(site.hub.user_named(name), "script")
+    api = browser(site)
+    api.headers["Authorization"] = f"Bearer {token}"
+    assert api.post(f"/api/papers/{paper}/upvote").status_code == 200
+    posted = api.post(f"/api/papers/{paper}/comments", json={"text": "By script."})
+    assert posted.status_code == 403
+    assert posted.headers["content-type"].startswith("application/problem+json")
+    assert "confirm your address first" in posted.json()["detail"]
     # The profile sends the link again.
     profile = client.get(f"/users/{name}").text
     assert "Send the link again" in profile

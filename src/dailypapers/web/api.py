@@ -121,6 +121,7 @@ def paper_comments(paper_id: str, hub: HubDep) -> list[Item]:
             comments=link("paperComments", paper_id="$request.path.paper_id"),
         ),
         **WRITE,
+        **problems(403),
     },
 )
 def post_comment(
@@ -167,7 +168,7 @@ def remove_upvote(paper_id: str, hub: HubDep, user: ApiMember) -> Item:
             upvote=link("upvote", paper_id="$response.body#/paper/id"),
         ),
         **WRITE,
-        **problems(409, 502),
+        **problems(403, 409, 502),
     },
 )
 def submit(

@@ -20,6 +20,7 @@ PROBLEM_JSON = "application/problem+json"
 _MEANINGS = {
     400: "A parameter or the body is not valid; the detail names it",
     401: "No valid API token: send 'Authorization: Bearer TOKEN'",
+    403: "The member may not do this yet: their address is not confirmed",
     404: "No such paper, comment, follow, collection or member",
     409: "A conflict with what is stored (a paper already submitted, a name taken)",
     413: "The request body is larger than the site takes",

@@ -1,21 +1,25 @@
-"""Members voting at once: 50 members, each with an API token, toggling upvotes on the demo's
-papers through `dailypapers serve`, on SQLite and on PostgreSQL.
+"""Members writing at once: 50 members, each with an API token, upvoting papers and taking the
+votes back, saving and unsaving them, asking for more or fewer like them and commenting, through
+`dailypapers serve`, on SQLite and on PostgreSQL.
 
-Every request is a write (the vote, its rate-limit count, the paper's change sequence) after a
-token check, and every changed vote asks for the member's model to be trained again. Three loads,
-one after the other on the same server:
+Every request is a write after a token check (a read): the vote, save or feedback with its
+rate-limit count and the paper's change sequence, or a comment; every changed signal asks for
+the member's model to be trained again (in the background, at most every 20 s per process).
+Three loads, one after the other on the same server:
 
-- "each once a second": every member, on its own HTTP connection (httpx, asyncio), upvotes a
-  paper or takes the vote back once every ``--pace`` seconds, each at its own moment within the
-  second, as people clicking do;
-- "all at the same instant": every ``2 * --pace`` seconds all 50 vote in the same millisecond;
+- "each once a second": every member, on its own HTTP connection (httpx, asyncio), makes its
+  next write once every ``--pace`` seconds, each at its own moment within the second, as people
+  clicking do, in turn: upvote, take it back, save, unsave, more like this, take it back,
+  comment;
+- "all at the same instant": every ``2 * --pace`` seconds all 50 write in the same millisecond;
 - "flat out": wrk keeps 50 connections busy, each sending the next vote (as the next member in
   turn) the moment the last is answered: the server's capacity.
 
-The figures are each write's latency as the client saw it, and every answer that was not a 2xx.
-The server, the clients and (for PostgreSQL) the database share the machine's two cores.
+The figures are each write's latency as the client saw it (in all and by kind), and every
+answer that was not a 2xx. The server, the clients and (for PostgreSQL) the database share the
+machine's two cores.
 
-Usage: python benchmarks/concurrent_votes.py [--members 50] [--votes 20] [--pace 1.0]
+Usage: python benchmarks/concurrent_writes.py [--members 50] [--rounds 3] [--pace 1.0]
        [--seconds 10] [--backend sqlite|postgresql|both] [--workers 1]
 """
 
@@ -69,44 +73,68 @@ def prepare(data_dir: Path, database_url: str | None, members: int) -> tuple[lis
     return tokens, ids
 
 
+# One round of a member's writes, each ``--pace`` after the last: (kind, method, path, body).
+ROUND = (
+    ("upvote", "POST", "/api/papers/{paper}/upvote", None),
+    ("upvote", "DELETE", "/api/papers/{paper}/upvote", None),
+    ("save", "POST", "/api/papers/{paper}/save", None),
+    ("save", "DELETE", "/api/papers/{paper}/save", None),
+    ("feedback", "POST", "/api/papers/{paper}/feedback", {"value": 1}),
+    ("feedback", "POST", "/api/papers/{paper}/feedback", {"value": 0}),
+    ("comment", "POST", "/api/papers/{paper}/comments", {"text": "Measured under load."}),
+)
+
+
 async def member(
     base: str,
     token: str,
     papers: list[str],
-    votes: int,
+    rounds: int,
     start: asyncio.Event,
     seed: int,
     pace: float,
     phase: float,
-) -> tuple[list[float], list[str]]:
+) -> tuple[list[tuple[str, float]], list[str]]:
     rng = random.Random(seed)
-    latencies: list[float] = []
+    latencies: list[tuple[str, float]] = []
     errors: list[str] = []
     headers = {"authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
         await start.wait()
         next_at = time.perf_counter() + phase
-        for _ in range(votes):
+        for _ in range(rounds):
             paper = rng.choice(papers)
-            for method in ("POST", "DELETE"):
+            for kind, method, path, body in ROUND:
                 # The member's clicks come on time, however late the answers were.
                 await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
                 next_at += pace
                 began = time.perf_counter()
                 try:
-                    answer = await client.request(method, f"/api/papers/{paper}/upvote")
+                    url = path.format(paper=paper)
+                    answer = await client.request(method, url, json=body)
                     ok = answer.is_success
-                    reason = f"{answer.status_code} {answer.text[:120]}"
+                    reason = f"{kind} {answer.status_code} {answer.text[:120]}"
                 except httpx.HTTPError as exc:
                     ok, reason = False, repr(exc)
-                latencies.append(time.perf_counter() - began)
+                latencies.append((kind, time.perf_counter() - began))
                 if not ok:
                     errors.append(reason)
     return latencies, errors
 
 
+def _figures(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    quantiles = statistics.quantiles(ordered, n=100)
+    return {
+        "p50_ms": round(quantiles[49] * 1000, 1),
+        "p95_ms": round(quantiles[94] * 1000, 1),
+        "p99_ms": round(quantiles[98] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
 async def load(
-    base: str, tokens: list[str], papers: list[str], votes: int, pace: float, together: bool
+    base: str, tokens: list[str], papers: list[str], rounds: int, pace: float, together: bool
 ) -> dict[str, Any]:
     start = asyncio.Event()
     phases = random.Random(1)
@@ -116,7 +144,7 @@ async def load(
                 base,
                 token,
                 papers,
-                votes,
+                rounds,
                 start,
                 seed,
                 pace,
@@ -130,18 +158,18 @@ async def load(
     start.set()
     results = await asyncio.gather(*tasks)
     seconds = time.perf_counter() - began
-    latencies = sorted(x for lat, _ in results for x in lat)
+    timed = [pair for lat, _ in results for pair in lat]
     errors = [e for _, errs in results for e in errs]
-    quantiles = statistics.quantiles(latencies, n=100)
+    kinds = sorted({kind for kind, _ in timed})
     return {
         "load": f"each every {pace:g} s" + (", all at once" if together else ""),
-        "writes": len(latencies),
+        "writes": len(timed),
         "seconds": round(seconds, 1),
-        "writes_per_s": round(len(latencies) / seconds),
-        "p50_ms": round(quantiles[49] * 1000, 1),
-        "p95_ms": round(quantiles[94] * 1000, 1),
-        "p99_ms": round(quantiles[98] * 1000, 1),
-        "max_ms": round(latencies[-1] * 1000, 1),
+        "writes_per_s": round(len(timed) / seconds),
+        **_figures([took for _, took in timed]),
+        "p95_ms_by_kind": {
+            kind: _figures([took for k, took in timed if k == kind])["p95_ms"] for kind in kinds
+        },
         "errors": len(errors),
         "first_errors": errors[:3],
     }
@@ -192,7 +220,11 @@ def flat_out(base: str, tokens: list[str], papers: list[str], seconds: int, tmp:
 
 def serve(data_dir: Path, database_url: str | None, workers: int, log: Path) -> tuple[Any, str]:
     port = free_port()
-    env = {**os.environ, "DAILYPAPERS_LIMIT_VOTES": "1000000"}
+    env = {
+        **os.environ,
+        "DAILYPAPERS_LIMIT_VOTES": "1000000",
+        "DAILYPAPERS_LIMIT_COMMENTS": "1000000",
+    }
     if database_url:
         env["DAILYPAPERS_DATABASE_URL"] = database_url
     command = [
@@ -230,11 +262,11 @@ def run(backend: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
         gc.freeze()
         server, base = serve(data_dir, database_url, args.workers, tmp / f"{backend}.log")
         try:
-            pace, votes = args.pace, args.votes
+            pace, rounds = args.pace, args.rounds
             return {
-                "each once a second": asyncio.run(load(base, tokens, papers, votes, pace, False)),
+                "each once a second": asyncio.run(load(base, tokens, papers, rounds, pace, False)),
                 "all at the same instant": asyncio.run(
-                    load(base, tokens, papers, votes // 2, pace * 2, True)
+                    load(base, tokens, papers, max(1, rounds // 2), pace * 2, True)
                 ),
                 "flat out": flat_out(base, tokens, papers, args.seconds, tmp),
             }
@@ -249,18 +281,21 @@ def run(backend: str, tmp: Path, args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--members", type=int, default=50)
-    parser.add_argument("--votes", type=int, default=20, help="upvotes (each taken back) each")
-    parser.add_argument("--pace", type=float, default=1.0, help="seconds between a member's votes")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of seven writes (see ROUND) each"
+    )
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds between a member's writes")
     parser.add_argument("--seconds", type=int, default=10, help="of the flat-out load (wrk)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
-        f"{args.members} members x {args.votes * 2} writes, {args.workers} server process(es); "
+        f"{args.members} members x {args.rounds * len(ROUND)} writes, "
+        f"{args.workers} server process(es); "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    with tempfile.TemporaryDirectory(prefix="dp-votes-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dp-writes-") as tmp:
         for backend in backends:
             for load_name, figures in run(backend, Path(tmp), args).items():
                 print(f"{backend}, {load_name}: {json.dumps(figures)}", flush=True)
