@@ -51,6 +51,38 @@ def test_only_changed_papers_are_reindexed(hub: Hub) -> None:
     assert [hit.paper.id for hit in hub.search("zebrafish cartography")] == ["2601.23265"]
 
 
+def test_a_vote_reindexes_its_paper_but_finds_its_key_phrases_only_when_its_text_changes(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub.index(semantic=False)
+    tagged: list[str] = []
+    real = hub_search.key_phrases
+
+    def counted(title: str, *args: object) -> list[str]:
+        tagged.append(title)
+        return real(title, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hub_search, "key_phrases", counted)
+    reader = hub.create_user("tagger", "tagger@example.org")
+    hub.vote(reader, "2601.23265")
+    assert hub.index(semantic=False) == 1 and tagged == []  # the count moved, not the text
+    before = hub.paper("2601.23265").keywords
+    assert before and hub.search('kw:"' + before[0] + '"')
+    hub.ingest(
+        [
+            PaperRecord(
+                title="PaperBanana: Automating Academic Illustration for AI Scientists",
+                arxiv_id="2601.23265",
+                version=2,
+                abstract="A revised abstract about zebrafish cartography and coral reef maps.",
+            )
+        ]
+    )
+    assert hub.paper("2601.23265").keywords == ()  # the old text's phrases are gone
+    assert hub.index(semantic=False) == 1 and len(tagged) == 1
+    assert hub.paper("2601.23265").keywords != before
+
+
 def test_a_crash_mid_index_leaves_it_behind_and_the_rerun_completes(
     hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:

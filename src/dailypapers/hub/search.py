@@ -252,16 +252,24 @@ class Searching(HubBase):
         return done
 
     def _tagged(self, papers: list[Paper]) -> list[Paper]:
-        """``papers`` with their key phrases, found now and stored."""
+        """``papers`` with their key phrases: the stored ones, or, for a paper without any
+        (new, or its text changed), found now and stored. A vote or a comment changes a
+        paper, not its text: its phrases are not looked for again."""
+        untagged = [paper for paper in papers if not paper.keywords]
+        if not untagged:
+            return papers
         counts = self._phrase_counts()
         found: dict[int, list[str]] = {}
-        for paper in papers:
+        for paper in untagged:
             # A paper has its own phrases, whether or not the counts took it in.
             own = _AtLeastOnce(counts.frequency, phrase_keys(paper.title, paper.abstract))
             found[paper.pk] = key_phrases(paper.title, paper.abstract, own, counts.documents)
         with self.store.transaction() as tx:
             tx.papers.save_keywords(found)
-        return [replace(paper, keywords=tuple(found[paper.pk])) for paper in papers]
+        return [
+            replace(paper, keywords=tuple(found[paper.pk])) if paper.pk in found else paper
+            for paper in papers
+        ]
 
     def _phrase_counts(self) -> PhraseCounts:
         # Counted the first time a process tags papers, over at most PHRASE_SAMPLE papers spread

@@ -18,12 +18,22 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Dialect, Row, bindparam, exists, func, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.models import Listing, PaperRecord, local_id_for, title_number
 from dailypapers.store.rows import chunks, insert_ignore
-from dailypapers.store.tables import change_seq, harvest_state, listings, papers
+from dailypapers.store.tables import change_seq, harvest_state, keywords, listings, papers
 
 # Fields that describe a version of a paper, as the store names them.
 FIELDS = (
@@ -216,6 +226,7 @@ class _Batch:
             )
             self.known_listings.update((day, pk) for day, pk in conn.execute(query))
         self.dirty: set[int] = set()
+        self.retext: set[int] = set()  # stored papers whose title or abstract changed
         self.new_listings: list[tuple[Listing, int]] = []
         self._next_temp = -1
 
@@ -259,6 +270,8 @@ class _Batch:
             old_key = row["title_key"]
             row.update(changes, seq=seq)
             self.dirty.add(key)
+            if "title" in changes or "abstract" in changes:
+                self.retext.add(key)
             if changes.get("arxiv_id"):
                 self.by_arxiv[changes["arxiv_id"]] = key
             if row["title_key"] != old_key:
@@ -294,6 +307,9 @@ class _Batch:
                     for row in updated
                 ],
             )
+        retext = sorted(key for key in self.retext if key > 0)
+        for chunk in chunks(retext):  # found again by the indexer, from the new text
+            conn.execute(delete(keywords).where(keywords.c.paper_pk.in_(chunk)))
         if self.new_listings:
             rows = [
                 {
