@@ -275,6 +275,45 @@ class Comment:
     text: str
     created_at: datetime
     parent_id: int | None = None
+    edited: bool = False  # by its author, since it was posted
+    deleted: bool = False  # by its author: its text is gone
+    hidden: bool = False  # by a moderator: shown to moderators only
+
+
+@dataclass(frozen=True, slots=True)
+class CommentVersion:
+    """A comment's text before its author edited or deleted it, for moderators."""
+
+    text: str
+    replaced_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A member's report of a comment (``comment`` set) or a paper, open until a moderator acts
+    on it; with the author's record, which the moderation queue shows beside it."""
+
+    id: int
+    reporter: str
+    reason: str
+    created_at: datetime
+    paper_id: str
+    comment: Comment | None
+    author: str | None  # the comment's author
+    author_comments: int  # how many comments the author has posted
+    author_hidden: int  # and how many of them a moderator hid
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One thing a moderator did, and why."""
+
+    id: int
+    moderator: str | None  # None: their account is gone
+    action: str
+    target: str
+    reason: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

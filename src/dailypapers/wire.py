@@ -165,6 +165,9 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "text": comment.text,
         "createdAt": iso(comment.created_at),
         "parentId": comment.parent_id,
+        "edited": comment.edited,
+        "deleted": comment.deleted,
+        "hidden": comment.hidden,
     }
 
 
@@ -365,7 +368,8 @@ def paper_markdown(
             reply = f" (reply to comment {comment.parent_id})" if comment.parent_id else ""
             when = comment.created_at.date().isoformat()
             # Quoted, so that what a comment writes (a heading, a rule) stays inside it.
-            quoted = [f"> {line}".rstrip() for line in md_text(comment.text).splitlines()]
+            said = "[deleted]" if comment.deleted else md_text(comment.text)
+            quoted = [f"> {line}".rstrip() for line in said.splitlines()]
             lines += [f"**{md_text(comment.author)}**, {when}{reply}:", "", *quoted, ""]
     if similar:
         lines += ["## Similar papers", ""]

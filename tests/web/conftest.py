@@ -122,6 +122,30 @@ def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) ->
     return Site(hub, app, directory)
 
 
+@contextmanager
+def mailing_site(
+    request: pytest.FixtureRequest, directory: Path, smtp_url: str, **settings: Any
+) -> Iterator[Site]:
+    """A site that mails ``smtp_url``, on the backend ``request.param`` names ("sqlite" or
+    "postgresql": a fresh database on the session's server), while the block runs."""
+    database = ""
+    if request.param == "postgresql":
+        database = request.getfixturevalue("new_database")()
+    made = make_site(
+        directory,
+        smtp_url=smtp_url,
+        base_url="https://papers.example.org",
+        database_url=database,
+        mail_from="Daily Papers <papers@papers.example.org>",
+        limit_confirmations=100_000,
+        **settings,
+    )
+    try:
+        yield made
+    finally:
+        made.hub.close()
+
+
 @pytest.fixture(scope="module")
 def arxiv(shared_data: Path) -> Iterator[ReplayServer]:
     """arXiv's API on loopback, answering with the recorded responses."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.mail.links import make_token
 from smtp_sink import Mailbox, Received, smtp_server
-from web.conftest import PASSWORD, Site, csrf_of, make_site, signin, signup
+from web.conftest import PASSWORD, Site, csrf_of, mailing_site, make_site, signin, signup
 
 BASE = "https://papers.example.org"
 _names = iter(range(1, 10_000))
@@ -39,20 +39,9 @@ def site(
     tmp_path_factory: pytest.TempPathFactory,
     mailbox: Mailbox,
 ) -> Iterator[Site]:
-    database = ""
-    if request.param == "postgresql":
-        new_database: Callable[[], str] = request.getfixturevalue("new_database")
-        database = new_database()
-    made = make_site(
-        tmp_path_factory.mktemp(f"recovery-{request.param}"),
-        smtp_url=mailbox.url,
-        base_url=BASE,
-        database_url=database,
-        mail_from="Daily Papers <papers@papers.example.org>",
-        limit_confirmations=100_000,
-    )
-    yield made
-    made.hub.close()
+    directory = tmp_path_factory.mktemp(f"recovery-{request.param}")
+    with mailing_site(request, directory, mailbox.url) as made:
+        yield made
 
 
 def browser(site: Site) -> TestClient:

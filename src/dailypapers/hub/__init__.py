@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dailypapers.hub.base import NO_MODEL
-from dailypapers.hub.community import MAX_COMMENT, Profile
+from dailypapers.hub.base import MAX_COMMENT, NO_MODEL
+from dailypapers.hub.community import Profile
 from dailypapers.hub.core import Hub
 from dailypapers.hub.ingesting import HarvestReport
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending

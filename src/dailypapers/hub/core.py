@@ -4,7 +4,8 @@
 one side of what an installation does: taking papers in (``ingesting.py``), search
 (``search.py``), the daily, weekly and trending lists (``lists.py``), members and their votes,
 comments and sessions (``community.py``), sign-up, confirmed addresses, password resets and
-roles (``membership.py``), what each reader keeps and is recommended
+roles (``membership.py``), reports and moderators' actions on comments (``moderation.py``),
+what each reader keeps and is recommended
 (``personal.py``), digests by email (``mailing.py``), and the scheduled jobs' leases
 (``scheduling.py``). Each public method opens the transactions it needs: the hub owns them.
 """
@@ -17,6 +18,7 @@ from dailypapers.hub.ingesting import HarvestReport, Ingesting, Progress
 from dailypapers.hub.lists import Lists
 from dailypapers.hub.mailing import Mailing
 from dailypapers.hub.membership import Membership
+from dailypapers.hub.moderation import Moderation
 from dailypapers.hub.personal import Personal
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
@@ -26,7 +28,17 @@ from dailypapers.sources.formats import parser_for
 __all__ = ["HarvestReport", "Hub"]
 
 
-class Hub(Ingesting, Searching, Lists, Community, Membership, Personal, Mailing, Scheduling):
+class Hub(
+    Ingesting,
+    Searching,
+    Lists,
+    Community,
+    Membership,
+    Moderation,
+    Personal,
+    Mailing,
+    Scheduling,
+):
     """Everything a dailypapers installation does, over one store.
 
     Each method's docstring names the errors it raises (``dailypapers.errors``); "raises nothing"

@@ -176,9 +176,9 @@ class Membership(HubBase):
         token = make_token(self.settings.require_secret(), "reset", user.id, stamp)
         return f"{self.settings.base_url.rstrip('/')}/reset-password?token={token}"
 
-    def _mail_account(self, user: User, kind: str, url: str) -> None:
+    def _mail_account(self, user: User, kind: str, url: str, detail: str = "") -> None:
         """Queue a message of ``kind`` about ``user``'s account in the outbox (the web sends it
-        at once; the worker retries what fails)."""
+        at once; the worker retries what fails); ``detail``: a moderator's reason."""
         period = f"account:{secrets.token_hex(8)}"
         base = self.settings.base_url.rstrip("/")
         secret = self.settings.require_secret()
@@ -198,7 +198,7 @@ class Membership(HubBase):
             "recipient": user.email,
             "message_id": envelope.message_id,
             "subject": ACCOUNT_SUBJECTS[kind],
-            "message": render_account(envelope, kind, user.name, url, base, now),
+            "message": render_account(envelope, kind, user.name, url, base, now, detail),
         }
         with self.store.transaction() as tx:
             tx.outbox.queue([message], now)

@@ -192,21 +192,31 @@ ACCOUNT_SUBJECTS = {
     "address": "Confirm your address for Daily Papers",
     "reset": "Reset your Daily Papers password",
     "taken": "Someone tried to sign up with your address",
+    "hidden": "A moderator hid your comment",
+    "restored": "A moderator restored your comment",
 }
 
 
 def render_account(
-    envelope: Envelope, kind: str, name: str, url: str, base_url: str, now: datetime
+    envelope: Envelope,
+    kind: str,
+    name: str,
+    url: str,
+    base_url: str,
+    now: datetime,
+    detail: str = "",
 ) -> bytes:
     """A message about member ``name``'s account: ``kind`` "address" (confirm it, ``url``),
-    "reset" (a password reset link) or "taken" (a sign-up tried this address; ``url`` resets
-    the password)."""
+    "reset" (a password reset link), "taken" (a sign-up tried this address; ``url`` resets
+    the password), or "hidden" / "restored" (a moderator's action on their comment at ``url``,
+    ``detail`` their reason)."""
     subject = ACCOUNT_SUBJECTS[kind]
     context = {
         "kind": kind,
         "subject": subject,
         "name": name,
         "url": url,
+        "detail": detail,
         "base_url": base_url.rstrip("/"),
         "envelope": envelope,
     }

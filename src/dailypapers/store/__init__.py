@@ -3,7 +3,8 @@
 Its data is reached through a unit of work: ``with store.transaction() as tx:`` commits what the
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
-``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox`` and ``tx.jobs``.
+``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``
+and ``tx.moderation``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dailypapers.store.community import Community
 from dailypapers.store.jobs import Jobs
 from dailypapers.store.library import FOLLOW_KINDS, Library, Signals
 from dailypapers.store.lists import Lists
+from dailypapers.store.moderation import Moderation
 from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
 from dailypapers.store.upsert import BatchOutcome, HarvestProgress, Prepared, prepare
@@ -54,6 +56,7 @@ class Transaction:
         self.accounts = Accounts(conn)
         self.outbox = Outbox(conn)
         self.jobs = Jobs(conn)
+        self.moderation = Moderation(conn)
 
 
 class Store:

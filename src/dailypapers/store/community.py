@@ -8,16 +8,19 @@ responses catch up with it.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict, InvalidInput, NotFound, RateLimited
-from dailypapers.models import Allowance, Comment, User
+from dailypapers.models import Allowance, Comment, CommentVersion, User
 from dailypapers.store.library import bump_signals
 from dailypapers.store.rows import insert_ignore, is_key, set_present, utc_now
 from dailypapers.store.tables import (
+    UTCDateTime,
+    comment_versions,
     comments,
     listings,
     papers,
@@ -27,6 +30,21 @@ from dailypapers.store.tables import (
     users,
 )
 from dailypapers.store.upsert import bump_seq
+
+
+def comment_from_row(row: Any, paper_id: str) -> Comment:
+    """The comment of a row holding the ``comments`` columns and its author's name."""
+    return Comment(
+        row.id,
+        paper_id,
+        row.author,
+        row.text,
+        row.created_at,
+        row.parent_id,
+        edited=row.edited_at is not None,
+        deleted=row.deleted_at is not None,
+        hidden=row.hidden_at is not None,
+    )
 
 
 class Community:
@@ -90,17 +108,64 @@ class Community:
         return int(comment_id)
 
     def comments(self, paper_pk: int, paper_id: str) -> list[Comment]:
-        """A paper's comments, oldest first."""
+        """A paper's comments, oldest first, hidden ones too."""
         rows = self.conn.execute(
             select(comments, users.c.name.label("author"))
             .join(users, users.c.id == comments.c.user_id)
             .where(comments.c.paper_pk == paper_pk)
             .order_by(comments.c.created_at, comments.c.id)
         )
-        return [
-            Comment(row.id, paper_id, row.author, row.text, row.created_at, row.parent_id)
-            for row in rows
-        ]
+        return [comment_from_row(row, paper_id) for row in rows]
+
+    def comment(self, comment_id: int) -> tuple[Comment, int, int] | None:
+        """A comment, its paper's key and its author's id."""
+        if not is_key(comment_id):
+            return None
+        row = self.conn.execute(
+            select(comments, users.c.name.label("author"), papers.c.arxiv_id, papers.c.local_id)
+            .join(users, users.c.id == comments.c.user_id)
+            .join(papers, papers.c.pk == comments.c.paper_pk)
+            .where(comments.c.id == comment_id)
+        ).first()
+        if row is None:
+            return None
+        return comment_from_row(row, row.arxiv_id or row.local_id), row.paper_pk, row.user_id
+
+    def rewrite_comment(self, comment_id: int, paper_pk: int, text: str, now: datetime) -> None:
+        """Replace a comment's text (its author's edit; an empty text deletes it), keeping the
+        text before as a version."""
+        before = select(comments.c.id, comments.c.text, literal(now, UTCDateTime())).where(
+            comments.c.id == comment_id
+        )
+        self.conn.execute(
+            insert(comment_versions).from_select(["comment_id", "text", "replaced_at"], before)
+        )
+        values = {"text": text, "edited_at": now} if text else {"text": "", "deleted_at": now}
+        self.conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+        self._touch_paper(paper_pk)
+
+    def set_hidden(self, comment_id: int, paper_pk: int, hidden: bool, now: datetime) -> bool:
+        """Hide a comment or show it again; whether that changed anything."""
+        changed = self.conn.execute(
+            update(comments)
+            .where(
+                comments.c.id == comment_id,
+                comments.c.hidden_at.is_(None) if hidden else comments.c.hidden_at.is_not(None),
+            )
+            .values(hidden_at=now if hidden else None)
+        ).rowcount
+        if changed:
+            self._touch_paper(paper_pk)
+        return bool(changed)
+
+    def comment_versions(self, comment_id: int) -> list[CommentVersion]:
+        """A comment's earlier texts, oldest first."""
+        rows = self.conn.execute(
+            select(comment_versions.c.text, comment_versions.c.replaced_at)
+            .where(comment_versions.c.comment_id == comment_id)
+            .order_by(comment_versions.c.id)
+        )
+        return [CommentVersion(row.text, row.replaced_at) for row in rows]
 
     # -- submissions -----------------------------------------------------------------------------
 

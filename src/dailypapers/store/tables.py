@@ -180,7 +180,47 @@ comments = Table(
     Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
     Column("text", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("edited_at", UTCDateTime()),  # by its author; the text before is a version
+    Column("deleted_at", UTCDateTime()),  # by its author: shown as "[deleted]"
+    Column("hidden_at", UTCDateTime()),  # by a moderator: shown to moderators only
     Index("ix_comments_paper_pk", "paper_pk"),
+)
+
+# A comment's earlier texts, each kept when its author edited or deleted it (for moderators).
+comment_versions = Table(
+    "comment_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("replaced_at", UTCDateTime(), nullable=False),
+    Index("ix_comment_versions_comment_id", "comment_id"),
+)
+
+# A member's report of a comment or a paper, open until a moderator acts on what it names.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reporter_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("paper_pk", Integer, ForeignKey("papers.pk", ondelete="CASCADE")),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime()),
+    Index("ix_reports_open", "resolved_at", "id"),
+)
+
+# What moderators did: who, what, to what, why, when.
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("moderator_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("action", String(24), nullable=False),
+    Column("target", String(120), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 harvest_state = Table(

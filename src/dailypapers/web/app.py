@@ -32,6 +32,7 @@ from dailypapers.web import (
     images,
     mail,
     membership,
+    moderation,
     pages,
     personal,
 )
@@ -46,12 +47,14 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (
     api.router,
     api.own,
+    moderation.api,
     mail.api_router,
     feeds.router,
     personal.router,
     mail.router,
     accounts.router,
     membership.router,
+    moderation.router,
     pages.router,
     images.router,
 )

@@ -99,7 +99,9 @@ def pending(email: str, frequency: str, topics: list[str]) -> dict[str, Any]:
 
 def send_now(hub: Hub) -> None:
     """Send what waits in the outbox, so a confirmation arrives within seconds of the request.
-    What fails here waits for the worker, which retries it."""
+    What fails here waits for the worker, which retries it. Nothing on a site without mail."""
+    if not hub.mail_enabled:
+        return
     try:
         hub.send_due(limit=SEND_NOW, wait=False)
     except DailyPapersError as exc:

@@ -165,7 +165,7 @@ def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
         similar = []  # no vectors yet: the page goes on without them
     return {
         "paper": found,
-        "comments": hub.comments(found),
+        "comments": hub.comments(found, viewer),
         "similar": similar,
         "bibtex": wire.bibtex(found),
         "collections": hub.collections(viewer.name, viewer) if viewer else [],

@@ -111,9 +111,16 @@ class Comment(_Shape):
     id: int
     paperId: str
     author: User
-    text: str
+    text: str  # empty when its author deleted it
     createdAt: str | None
     parentId: int | None
+    edited: bool
+    deleted: bool
+    hidden: bool  # only moderators are sent hidden comments
+
+
+class Report(_Shape):
+    id: int  # the report's, for the moderators
 
 
 class Vote(_Shape):

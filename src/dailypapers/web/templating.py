@@ -70,7 +70,9 @@ class Templates:
             "mail_enabled": self.hub.mail_enabled,
         }
         state = request.scope.get("state", {})
-        if user is not None and status == 200 and state.get(SHARE) and base["flash"] is None:
+        # A moderator's pages differ from other members' (hidden comments show, marked).
+        sharing = state.get(SHARE) and status == 200 and base["flash"] is None
+        if user is not None and not user.is_moderator and sharing:
             page = self._shared(request, name, {**base, **context}, user)
             if page is not None:
                 state[SHARED] = page

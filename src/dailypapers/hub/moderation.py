@@ -1,0 +1,159 @@
+"""Keeping the discussion usable: authors edit and delete their own comments, members report
+comments and papers, and moderators hide and restore comments, each action logged with its
+reason and its author told by mail.
+
+A hidden comment vanishes for everyone but moderators, who see it marked; a deleted one shows
+as "[deleted]" in its thread. Every earlier text of a comment is kept, for moderators.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from dailypapers.errors import Forbidden, InvalidInput, NotFound
+from dailypapers.hub.base import HubBase, comment_text
+from dailypapers.models import Comment, CommentVersion, LogEntry, Paper, Report, User
+from dailypapers.text import clean
+
+MAX_REASON = 1_000
+
+
+def check_reason(reason: str) -> str:
+    reason = " ".join(clean(reason).split())
+    if not reason:
+        raise InvalidInput("say why: a reason is required")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"a reason has at most {MAX_REASON:,} characters")
+    return reason
+
+
+class Moderation(HubBase):
+    """The moderation part of the hub."""
+
+    if TYPE_CHECKING:  # from the membership part (``membership.py``)
+
+        def require_confirmed(self, user: User) -> None: ...
+
+        def _mail_account(self, user: User, kind: str, url: str, detail: str = "") -> None: ...
+
+    def comments(self, paper: Paper, viewer: User | None = None) -> list[Comment]:
+        """The discussion of ``paper``, oldest comment first: hidden comments only for a
+        moderator. Raises nothing."""
+        with self.store.read() as tx:
+            found = tx.community.comments(paper.pk, paper.id)
+        if viewer is not None and viewer.is_moderator:
+            return found
+        return [comment for comment in found if not comment.hidden]
+
+    def find_comment(self, comment_id: int, viewer: User | None = None) -> Comment:
+        """One comment, as ``viewer`` may see it; NotFound for none (or a hidden one, to any
+        but a moderator)."""
+        return self._comment(comment_id, viewer)[0]
+
+    def comment_history(self, moderator: User, comment_id: int) -> list[CommentVersion]:
+        """A comment's earlier texts, oldest first. Forbidden but for moderators, NotFound for
+        no such comment."""
+        self._require_moderator(moderator)
+        self._comment(comment_id, moderator)
+        with self.store.read() as tx:
+            return tx.community.comment_versions(comment_id)
+
+    def edit_comment(self, user: User, comment_id: int, text: str) -> Comment:
+        """The author's new text for their comment (marked edited; the old text is kept).
+        Forbidden for another member's comment, NotFound for none, InvalidInput for an empty or
+        too long text or a deleted comment."""
+        text = comment_text(text)
+        _, paper_pk = self._own(user, comment_id)
+        with self.store.transaction() as tx:
+            tx.community.rewrite_comment(comment_id, paper_pk, text, datetime.now(UTC))
+        return self.find_comment(comment_id, user)
+
+    def delete_comment(self, user: User, comment_id: int) -> None:
+        """The author takes their comment back: it shows as "[deleted]" in its thread (its
+        replies stay). Forbidden for another member's, NotFound for none."""
+        _, paper_pk = self._own(user, comment_id)
+        with self.store.transaction() as tx:
+            tx.community.rewrite_comment(comment_id, paper_pk, "", datetime.now(UTC))
+
+    def report_comment(self, user: User, comment_id: int, reason: str) -> int:
+        """Report a comment to the moderators; the report's id. Forbidden for a member who has
+        not confirmed their address, NotFound for no such comment, InvalidInput without a
+        reason, RateLimited past ``limit_comments`` reports a minute."""
+        reason = check_reason(reason)
+        self.require_confirmed(user)
+        self._comment(comment_id, user)
+        self.limit("report", f"user:{user.id}")
+        with self.store.transaction() as tx:
+            return tx.moderation.report(user.id, reason, datetime.now(UTC), comment_id=comment_id)
+
+    def report_paper(self, user: User, ident: str, reason: str) -> int:
+        """Report a paper to the moderators; the report's id. As ``report_comment`` raises."""
+        reason = check_reason(reason)
+        self.require_confirmed(user)
+        paper = self.paper(ident)
+        self.limit("report", f"user:{user.id}")
+        with self.store.transaction() as tx:
+            return tx.moderation.report(user.id, reason, datetime.now(UTC), paper_pk=paper.pk)
+
+    def hide_comment(self, moderator: User, comment_id: int, reason: str) -> Comment:
+        """Hide a comment from everyone but moderators, close its reports, log it and tell its
+        author by mail. Forbidden but for moderators, NotFound for none, InvalidInput without
+        a reason."""
+        return self._set_hidden(moderator, comment_id, reason, True)
+
+    def restore_comment(self, moderator: User, comment_id: int, reason: str) -> Comment:
+        """Show a hidden comment again; logged, its author told. As ``hide_comment`` raises."""
+        return self._set_hidden(moderator, comment_id, reason, False)
+
+    def open_reports(self, moderator: User) -> list[Report]:
+        """The reports waiting for a moderator, oldest first. Forbidden but for moderators."""
+        self._require_moderator(moderator)
+        with self.store.read() as tx:
+            return tx.moderation.open_reports()
+
+    def moderation_log(self, moderator: User) -> list[LogEntry]:
+        """What moderators did, newest first. Forbidden but for moderators."""
+        self._require_moderator(moderator)
+        with self.store.read() as tx:
+            return tx.moderation.entries()
+
+    # -- the parts ------------------------------------------------------------------------------
+
+    def _require_moderator(self, user: User) -> None:
+        if not user.is_moderator:
+            raise Forbidden("only moderators may do this")
+
+    def _comment(self, comment_id: int, viewer: User | None) -> tuple[Comment, int, int]:
+        with self.store.read() as tx:
+            found = tx.community.comment(comment_id)
+        if found is None or (found[0].hidden and not (viewer and viewer.is_moderator)):
+            raise NotFound(f"no comment {comment_id}")
+        return found
+
+    def _own(self, user: User, comment_id: int) -> tuple[Comment, int]:
+        comment, paper_pk, author_id = self._comment(comment_id, user)
+        if author_id != user.id:
+            raise Forbidden("only its author may change a comment")
+        if comment.deleted:
+            raise InvalidInput("this comment was deleted")
+        return comment, paper_pk
+
+    def _set_hidden(self, moderator: User, comment_id: int, reason: str, hidden: bool) -> Comment:
+        self._require_moderator(moderator)
+        reason = check_reason(reason)
+        comment, paper_pk, author_id = self._comment(comment_id, moderator)
+        now = datetime.now(UTC)
+        action = "hide comment" if hidden else "restore comment"
+        with self.store.transaction() as tx:
+            changed = tx.community.set_hidden(comment_id, paper_pk, hidden, now)
+            if hidden:
+                tx.moderation.resolve(now, comment_id=comment_id)
+            if changed:
+                tx.moderation.log(moderator.id, action, f"comment {comment_id}", reason, now)
+            author = tx.accounts.user(author_id)
+        if changed and author is not None and self.settings.smtp_url.strip():
+            base = self.settings.base_url.rstrip("/")
+            url = f"{base}/papers/{comment.paper_id}#comment-{comment_id}"
+            self._mail_account(author, "hidden" if hidden else "restored", url, reason)
+        return self.find_comment(comment_id, moderator)

@@ -1,0 +1,176 @@
+"""Moderation through the site and the API, on SQLite and on PostgreSQL, with mail through a
+real SMTP server on loopback: authors edit and delete their own comments, members report,
+a moderator hides (gone for everyone else, marked for moderators, in the log, its author told)
+and restores, and nobody else may."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smtp_sink import Mailbox, smtp_server
+from web.conftest import PASSWORD, Site, csrf_of, mailing_site, signin
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
+) -> Iterator[Site]:
+    directory = tmp_path_factory.mktemp(f"moderation-{request.param}")
+    with mailing_site(request, directory, mailbox.url) as made:
+        yield made
+
+
+def person(site: Site, role: str = "member") -> tuple[TestClient, str]:
+    """A browser signed in as a new member of ``role``, and their name."""
+    name = f"{role}{next(_names)}"
+    site.hub.create_user(name, f"{name}@example.org", PASSWORD, role)
+    client = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    assert signin(client, name, PASSWORD).status_code == 303
+    return client, name
+
+
+def api_of(site: Site, name: str) -> TestClient:
+    token, _ = site.hub.create_token(site.hub.user_named(name), "test")
+    client = TestClient(site.app, follow_redirects=False)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def post_comment(site: Site, client: TestClient, paper: str, text: str) -> int:
+    csrf = csrf_of(client.get(f"/papers/{paper}").text)
+    posted = client.post(f"/papers/{paper}/comments", data={"csrf": csrf, "text": text})
+    assert posted.status_code == 303
+    return int(posted.headers["location"].rsplit("-", 1)[1])
+
+
+@pytest.fixture
+def paper(site: Site) -> str:
+    return site.hub.recent_lists(1)[next(_names) % 20].id
+
+
+def test_an_author_edits_and_deletes_their_comment(site: Site, paper: str) -> None:
+    author, name = person(site)
+    number = post_comment(site, author, paper, "First thoughts, with a typo.")
+    page = author.get(f"/comments/{number}")
+    assert page.status_code == 200 and "Delete my comment" in page.text
+    csrf = csrf_of(page.text)
+    edited = author.post(f"/comments/{number}/edit", data={"csrf": csrf, "text": "First thoughts."})
+    assert edited.status_code == 303
+    shown = author.get(f"/papers/{paper}").text
+    assert "First thoughts." in shown and "with a typo" not in shown and "· edited" in shown
+    # Through the API as well; another member may do neither.
+    patched = api_of(site, name).patch(f"/api/comments/{number}", json={"text": "Final thoughts."})
+    assert patched.status_code == 200 and patched.json()["edited"] is True
+    other, other_name = person(site)
+    assert "Delete my comment" not in other.get(f"/comments/{number}").text
+    theirs = api_of(site, other_name)
+    assert theirs.patch(f"/api/comments/{number}", json={"text": "Mine now."}).status_code == 403
+    assert theirs.delete(f"/api/comments/{number}").status_code == 403
+    # A reply stays when the comment it answers is deleted, which shows as [deleted].
+    reply_csrf = csrf_of(other.get(f"/papers/{paper}").text)
+    said = {"csrf": reply_csrf, "text": "A reply that stays.", "parent_id": str(number)}
+    assert other.post(f"/papers/{paper}/comments", data=said).status_code == 303
+    assert api_of(site, name).delete(f"/api/comments/{number}").status_code == 204
+    public = TestClient(site.app).get(f"/papers/{paper}").text
+    assert "[deleted]" in public and "Final thoughts." not in public
+    assert "A reply that stays." in public
+    listed = TestClient(site.app).get(f"/api/papers/{paper}/comments").json()
+    gone = next(c for c in listed if c["id"] == number)
+    assert gone["deleted"] is True and gone["text"] == ""
+    # The moderators keep every earlier text.
+    moderator, _ = person(site, "moderator")
+    history = moderator.get(f"/comments/{number}").text
+    assert "First thoughts, with a typo." in history and "Final thoughts." in history
+
+
+def test_a_report_a_moderator_hides_is_gone_for_others_and_logged(
+    site: Site, mailbox: Mailbox, paper: str
+) -> None:
+    author, author_name = person(site)
+    number = post_comment(site, author, paper, "Buy cheap watches at spam.example")
+    reporter, reporter_name = person(site)
+    page = reporter.get(f"/comments/{number}")
+    assert "Report to the moderators" in page.text
+    reason = {"csrf": csrf_of(page.text), "reason": "spam"}
+    assert reporter.post(f"/comments/{number}/report", data=reason).status_code == 303
+
+    moderator, moderator_name = person(site, "moderator")
+    queue = moderator.get("/moderation")
+    assert queue.status_code == 200
+    assert "Buy cheap watches" in queue.text and reporter_name in queue.text
+    assert author_name in queue.text and "1 comment, 0 hidden" in queue.text
+    hidden = moderator.post(
+        f"/comments/{number}/hide",
+        data={"csrf": csrf_of(queue.text), "reason": "advertising"},
+    )
+    assert hidden.status_code == 303
+
+    # Gone for readers, other members and the API; marked for moderators.
+    assert "Buy cheap watches" not in TestClient(site.app).get(f"/papers/{paper}").text
+    assert "Buy cheap watches" not in reporter.get(f"/papers/{paper}").text
+    listed = TestClient(site.app).get(f"/api/papers/{paper}/comments").json()
+    assert number not in [c["id"] for c in listed]
+    assert TestClient(site.app).get(f"/comments/{number}").status_code == 404
+    seen = moderator.get(f"/papers/{paper}").text
+    assert "Buy cheap watches" in seen and "hidden by a moderator" in seen
+    # In the log, the report closed, the author told why.
+    queue = moderator.get("/moderation").text
+    waiting = queue.split('id="log"')[0]
+    assert "Buy cheap watches" not in waiting and reporter_name not in waiting  # closed
+    assert f"hide comment: comment {number}" in queue and "advertising" in queue
+    assert moderator_name in queue
+    told = mailbox.to(f"{author_name}@example.org")
+    assert told and told[-1].message["Subject"] == "A moderator hid your comment"
+    assert "advertising" in told[-1].text
+
+    # Restored through the API: back for everyone, and logged.
+    shown = api_of(site, moderator_name).post(
+        f"/api/comments/{number}/restore", json={"reason": "appeal granted"}
+    )
+    assert shown.status_code == 200 and shown.json()["hidden"] is False
+    assert "Buy cheap watches" in TestClient(site.app).get(f"/papers/{paper}").text
+    assert "appeal granted" in moderator.get("/moderation").text
+
+
+def test_only_moderators_moderate(site: Site, paper: str) -> None:
+    author, _ = person(site)
+    number = post_comment(site, author, paper, "An ordinary comment.")
+    member, name = person(site)
+    assert member.get("/moderation").status_code == 403
+    api = api_of(site, name)
+    assert api.post(f"/api/comments/{number}/hide", json={"reason": "no"}).status_code == 403
+    forbidden = member.post(
+        f"/comments/{number}/hide",
+        data={"csrf": csrf_of(member.get("/").text), "reason": "no"},
+    )
+    assert forbidden.status_code == 403
+    assert "An ordinary comment." in TestClient(site.app).get(f"/papers/{paper}").text
+    # A moderator must say why.
+    _, moderator = person(site, "moderator")
+    blank = api_of(site, moderator).post(f"/api/comments/{number}/hide", json={"reason": " "})
+    assert blank.status_code == 400 and "reason" in blank.json()["detail"]
+
+
+def test_a_reported_paper_waits_in_the_queue(site: Site, paper: str) -> None:
+    _, name = person(site)
+    made = api_of(site, name).post(f"/api/papers/{paper}/report", json={"reason": "not a paper"})
+    assert made.status_code == 201 and made.json()["id"] > 0
+    moderator, _ = person(site, "moderator")
+    queue = moderator.get("/moderation").text
+    assert "not a paper" in queue and f'href="/papers/{paper}"' in queue
+    assert (
+        api_of(site, name).post("/api/papers/0000.00000/report", json={"reason": "x"}).status_code
+        == 404
+    )
