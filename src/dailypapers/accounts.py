@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -27,6 +28,8 @@ from dailypapers.models import ROLES
 TOKEN_PREFIX = "dp_"
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
+# A ban: a suspension until a day that does not come.
+BANNED = datetime(9999, 12, 31, tzinfo=UTC)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9]$")
 MAX_EMAIL = 254  # RFC 5321's limit on a path, less its angle brackets
 # Names that would read as the site speaking, or collide with routes.

@@ -235,6 +235,10 @@ class User:
     role: str
     created_at: datetime
     verified: bool
+    suspended_until: datetime | None = None
+
+    def suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now
 
     @property
     def is_admin(self) -> bool:

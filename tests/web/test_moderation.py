@@ -174,3 +174,78 @@ def test_a_reported_paper_waits_in_the_queue(site: Site, paper: str) -> None:
         api_of(site, name).post("/api/papers/0000.00000/report", json={"reason": "x"}).status_code
         == 404
     )
+
+
+def test_a_suspended_member_is_signed_out_and_kept_out_until_it_is_lifted(
+    site: Site, mailbox: Mailbox, paper: str
+) -> None:
+    member, name = person(site)
+    api = api_of(site, name)
+    assert api.post(f"/api/papers/{paper}/upvote").status_code == 200
+    moderator, moderator_name = person(site, "moderator")
+    profile = moderator.get(f"/users/{name}").text
+    assert "Suspend" in profile
+    suspended = moderator.post(
+        f"/users/{name}/suspend",
+        data={"csrf": csrf_of(profile), "days": "7", "reason": "spamming links"},
+    )
+    assert suspended.status_code == 303
+    # Their session and token are worth nothing now, and they cannot sign in again.
+    assert member.get("/").text.count(f'href="/users/{name}"') == 0
+    assert api.post(f"/api/papers/{paper}/upvote").status_code == 401
+    again = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    refused = signin(again, name, PASSWORD)
+    assert refused.status_code == 403 and "suspended until" in refused.text
+    told = mailbox.to(f"{name}@example.org")[-1]
+    assert told.message["Subject"] == "Your Daily Papers account is suspended"
+    assert "spamming links" in told.text and "until" in told.text
+    log = moderator.get("/moderation").text
+    assert f"suspend 7 d: member {name}" in log and "spamming links" in log
+    assert "This account is suspended until" in moderator.get(f"/users/{name}").text
+
+    # Lifted through the API: they sign in again (their old token stays revoked).
+    lifted = api_of(site, moderator_name).post(
+        f"/api/users/{name}/unsuspend", json={"reason": "promised to stop"}
+    )
+    assert lifted.status_code == 200 and lifted.json()["suspendedUntil"] is None
+    assert signin(again, name, PASSWORD).status_code == 303
+    assert api.post(f"/api/papers/{paper}/upvote").status_code == 401
+    assert "lift suspension" in moderator.get("/moderation").text
+
+
+def test_a_ban_is_for_good_and_only_admins_touch_moderators(site: Site) -> None:
+    _, name = person(site)
+    _, moderator = person(site, "moderator")
+    _, other_moderator = person(site, "moderator")
+    _, admin = person(site, "admin")
+    banned = api_of(site, moderator).post(
+        f"/api/users/{name}/suspend", json={"days": None, "reason": "a bot"}
+    )
+    assert banned.status_code == 200 and banned.json()["suspendedUntil"].startswith("9999")
+    browser = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    refused = signin(browser, name, PASSWORD)
+    assert refused.status_code == 403 and "this account is banned" in refused.text
+    mod_api = api_of(site, moderator)
+    assert (
+        mod_api.post(
+            f"/api/users/{other_moderator}/suspend", json={"days": 1, "reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        mod_api.post(f"/api/users/{moderator}/suspend", json={"days": 1, "reason": "x"}).status_code
+        == 403
+    )
+    assert (
+        mod_api.post(f"/api/users/{name}/suspend", json={"days": 0, "reason": "x"}).status_code
+        == 422
+    )
+    by_admin = api_of(site, admin).post(
+        f"/api/users/{other_moderator}/suspend", json={"days": 1, "reason": "a break"}
+    )
+    assert by_admin.status_code == 200
+    _, plain = person(site)
+    assert (
+        api_of(site, plain).post(f"/api/users/{name}/unsuspend", json={"reason": "x"}).status_code
+        == 403
+    )

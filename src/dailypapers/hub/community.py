@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from dailypapers import accounts
-from dailypapers.errors import InvalidInput, NotFound, Unauthorized
+from dailypapers.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from dailypapers.hub.base import HubBase, comment_text, not_here
 from dailypapers.models import ApiToken, Comment, Paper, SignIn, User, Vote
 
@@ -104,7 +104,15 @@ class Community(HubBase):
 
     def sign_in(self, user: User, client: str = "") -> str:
         """A new session for ``user`` (``client``: the browser, as they will see it listed);
-        the token its cookie carries. Raises nothing."""
+        the token its cookie carries. Forbidden while they are suspended."""
+        now = datetime.now(UTC)
+        if user.suspended(now):
+            assert user.suspended_until is not None
+            raise Forbidden(
+                "this account is banned"
+                if user.suspended_until >= accounts.BANNED
+                else f"this account is suspended until {user.suspended_until:%d %B %Y %H:%M} UTC"
+            )
         token, digest = accounts.new_session_token()
         with self.store.transaction() as tx:
             tx.accounts.start_session(user.id, digest, " ".join(client.split()), datetime.now(UTC))

@@ -176,7 +176,9 @@ class Membership(HubBase):
         token = make_token(self.settings.require_secret(), "reset", user.id, stamp)
         return f"{self.settings.base_url.rstrip('/')}/reset-password?token={token}"
 
-    def _mail_account(self, user: User, kind: str, url: str, detail: str = "") -> None:
+    def _mail_account(
+        self, user: User, kind: str, url: str, detail: str = "", until: str = ""
+    ) -> None:
         """Queue a message of ``kind`` about ``user``'s account in the outbox (the web sends it
         at once; the worker retries what fails); ``detail``: a moderator's reason."""
         period = f"account:{secrets.token_hex(8)}"
@@ -198,7 +200,7 @@ class Membership(HubBase):
             "recipient": user.email,
             "message_id": envelope.message_id,
             "subject": ACCOUNT_SUBJECTS[kind],
-            "message": render_account(envelope, kind, user.name, url, base, now, detail),
+            "message": render_account(envelope, kind, user.name, url, base, now, detail, until),
         }
         with self.store.transaction() as tx:
             tx.outbox.queue([message], now)

@@ -1,6 +1,6 @@
 """Keeping the discussion usable: authors edit and delete their own comments, members report
-comments and papers, and moderators hide and restore comments, each action logged with its
-reason and its author told by mail.
+comments and papers, and moderators hide and restore comments and suspend or ban members, each
+action logged with its reason and the member concerned told by mail.
 
 A hidden comment vanishes for everyone but moderators, who see it marked; a deleted one shows
 as "[deleted]" in its thread. Every earlier text of a comment is kept, for moderators.
@@ -8,9 +8,11 @@ as "[deleted]" in its thread. Every earlier text of a comment is kept, for moder
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from dailypapers import accounts
 from dailypapers.errors import Forbidden, InvalidInput, NotFound
 from dailypapers.hub.base import HubBase, comment_text
 from dailypapers.models import Comment, CommentVersion, LogEntry, Paper, Report, User
@@ -35,7 +37,9 @@ class Moderation(HubBase):
 
         def require_confirmed(self, user: User) -> None: ...
 
-        def _mail_account(self, user: User, kind: str, url: str, detail: str = "") -> None: ...
+        def _mail_account(
+            self, user: User, kind: str, url: str, detail: str = "", until: str = ""
+        ) -> None: ...
 
     def comments(self, paper: Paper, viewer: User | None = None) -> list[Comment]:
         """The discussion of ``paper``, oldest comment first: hidden comments only for a
@@ -106,6 +110,50 @@ class Moderation(HubBase):
         """Show a hidden comment again; logged, its author told. As ``hide_comment`` raises."""
         return self._set_hidden(moderator, comment_id, reason, False)
 
+    def suspend(self, moderator: User, name: str, days: int | None, reason: str) -> User:
+        """Suspend member ``name`` for ``days`` (None: a ban): they cannot sign in, and so not
+        post, vote or submit; their sessions end and their API tokens are revoked; logged, and
+        they are told by mail. Forbidden but for moderators, and for a moderator's or an
+        admin's account but to admins, or one's own; NotFound for no such member;
+        InvalidInput without a reason or for days outside 1 to 3650."""
+        self._require_moderator(moderator)
+        reason = check_reason(reason)
+        if days is not None and not 1 <= days <= 3650:
+            raise InvalidInput("a suspension lasts 1 to 3650 days, or for good (no days)")
+        member = self.user_named(name)
+        if member.id == moderator.id:
+            raise Forbidden("you cannot suspend yourself")
+        if member.is_moderator and not moderator.is_admin:
+            raise Forbidden("only an admin may suspend a moderator or an admin")
+        now = datetime.now(UTC)
+        until = accounts.BANNED if days is None else now + timedelta(days=days)
+        target = f"member {member.name}"
+        spelled = "for good" if days is None else f"until {until:%d %B %Y %H:%M} UTC"
+        with self.store.transaction() as tx:
+            tx.accounts.suspend(member.id, until, now)
+            action = "ban" if days is None else f"suspend {days} d"
+            tx.moderation.log(moderator.id, action, target, reason, now)
+        self._tell(member, "suspended", reason, spelled)
+        return replace(member, suspended_until=until)
+
+    def lift_suspension(self, moderator: User, name: str, reason: str) -> User:
+        """Let a suspended member back in (their tokens stay revoked: they make new ones);
+        logged, and they are told. As ``suspend`` raises, and InvalidInput when ``name`` is
+        not suspended."""
+        self._require_moderator(moderator)
+        reason = check_reason(reason)
+        member = self.user_named(name)
+        now = datetime.now(UTC)
+        if not member.suspended(now):
+            raise InvalidInput(f"{member.name} is not suspended")
+        if member.is_moderator and not moderator.is_admin:
+            raise Forbidden("only an admin may lift a moderator's or an admin's suspension")
+        with self.store.transaction() as tx:
+            tx.accounts.suspend(member.id, None, now)
+            tx.moderation.log(moderator.id, "lift suspension", f"member {member.name}", reason, now)
+        self._tell(member, "reinstated", reason)
+        return replace(member, suspended_until=None)
+
     def open_reports(self, moderator: User) -> list[Report]:
         """The reports waiting for a moderator, oldest first. Forbidden but for moderators."""
         self._require_moderator(moderator)
@@ -152,8 +200,13 @@ class Moderation(HubBase):
             if changed:
                 tx.moderation.log(moderator.id, action, f"comment {comment_id}", reason, now)
             author = tx.accounts.user(author_id)
-        if changed and author is not None and self.settings.smtp_url.strip():
-            base = self.settings.base_url.rstrip("/")
-            url = f"{base}/papers/{comment.paper_id}#comment-{comment_id}"
-            self._mail_account(author, "hidden" if hidden else "restored", url, reason)
+        if changed and author is not None:
+            path = f"/papers/{comment.paper_id}#comment-{comment_id}"
+            self._tell(author, "hidden" if hidden else "restored", reason, path=path)
         return self.find_comment(comment_id, moderator)
+
+    def _tell(self, member: User, kind: str, reason: str, until: str = "", path: str = "") -> None:
+        """Mail ``member`` what a moderator did (on a site that mails)."""
+        if self.settings.smtp_url.strip():
+            url = f"{self.settings.base_url.rstrip('/')}{path or '/users/' + member.name}"
+            self._mail_account(member, kind, url, reason, until)

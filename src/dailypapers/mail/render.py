@@ -194,6 +194,8 @@ ACCOUNT_SUBJECTS = {
     "taken": "Someone tried to sign up with your address",
     "hidden": "A moderator hid your comment",
     "restored": "A moderator restored your comment",
+    "suspended": "Your Daily Papers account is suspended",
+    "reinstated": "Your Daily Papers account is open again",
 }
 
 
@@ -205,11 +207,13 @@ def render_account(
     base_url: str,
     now: datetime,
     detail: str = "",
+    until: str = "",
 ) -> bytes:
     """A message about member ``name``'s account: ``kind`` "address" (confirm it, ``url``),
     "reset" (a password reset link), "taken" (a sign-up tried this address; ``url`` resets
-    the password), or "hidden" / "restored" (a moderator's action on their comment at ``url``,
-    ``detail`` their reason)."""
+    the password), "hidden" / "restored" (a moderator's action on their comment at ``url``,
+    ``detail`` their reason), or "suspended" (``until``: "until 3 March 2026", "for good") /
+    "reinstated"."""
     subject = ACCOUNT_SUBJECTS[kind]
     context = {
         "kind": kind,
@@ -217,6 +221,7 @@ def render_account(
         "name": name,
         "url": url,
         "detail": detail,
+        "until": until,
         "base_url": base_url.rstrip("/"),
         "envelope": envelope,
     }

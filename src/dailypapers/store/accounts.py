@@ -24,7 +24,15 @@ from dailypapers.store.tables import api_tokens, sessions, users
 
 def user_from_row(row: Any) -> User:
     """The member of a row that holds the ``users`` columns."""
-    return User(row.id, row.name, row.email, row.role, row.created_at, row.verified_at is not None)
+    return User(
+        row.id,
+        row.name,
+        row.email,
+        row.role,
+        row.created_at,
+        row.verified_at is not None,
+        row.suspended_until,
+    )
 
 
 def _token(row: Any) -> ApiToken:
@@ -141,6 +149,16 @@ class Accounts:
             users.c.verified_at.is_(None),
         )
         return bool(self.conn.execute(statement.values(verified_at=now)).rowcount)
+
+    def suspend(self, user_id: int, until: datetime | None, now: datetime) -> None:
+        """Suspend the member until ``until`` (None lifts it): their sessions end and their
+        API tokens are revoked."""
+        self.conn.execute(update(users).where(users.c.id == user_id).values(suspended_until=until))
+        if until is not None:
+            self.end_sessions(user_id, now)
+            live = api_tokens.c.revoked_at.is_(None)
+            statement = update(api_tokens).where(api_tokens.c.user_id == user_id, live)
+            self.conn.execute(statement.values(revoked_at=now))
 
     def set_role(self, user_id: int, role: str) -> None:
         self.conn.execute(update(users).where(users.c.id == user_id).values(role=role))

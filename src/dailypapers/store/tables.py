@@ -156,6 +156,8 @@ users = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     # When the member followed the link mailed to their address (None: not yet).
     Column("verified_at", UTCDateTime()),
+    # Until when a moderator suspended them (accounts.BANNED: for good).
+    Column("suspended_until", UTCDateTime()),
     # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
     # current when it was trained at this count.
     Column("signals", BigInteger, nullable=False, server_default=text("0")),

@@ -7,13 +7,14 @@ open the form), so that no other site can sign a browser in to an account of its
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from dailypapers.errors import Conflict, DailyPapersError, InvalidInput
+from dailypapers.errors import Conflict, DailyPapersError, Forbidden, InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.models import User
 from dailypapers.web.auth import session_id, sign_in, sign_out
@@ -79,10 +80,13 @@ def signin_form(page: Page, next: str = "") -> Response:
 def signin(request: Request, hub: HubDep, page: Page, form: SignInForm) -> Response:
     try:
         user = hub.authenticate(form.login, form.password)
+        sign_in(request, hub, user)  # Forbidden for a suspended member
     except DailyPapersError as exc:
         error, login = str(exc), form.login
-        return page.render("signin.html", 400, forms=True, next=form.next, error=error, login=login)
-    sign_in(request, hub, user)
+        status = 403 if isinstance(exc, Forbidden) else 400
+        return page.render(
+            "signin.html", status, forms=True, next=form.next, error=error, login=login
+        )
     return back(form.next)
 
 
@@ -110,6 +114,8 @@ def profile_page(
         sign_ins=hub.sign_ins(found.user) if own else [],
         this_session=session_id(page.request, hub),
         marks=hub.marks(viewer, found.upvoted + found.submitted),
+        suspended=found.user.suspended(datetime.now(UTC)),
+        moderating=viewer is not None and viewer.is_moderator and not own,
         **{"password_error": None, **extra},
     )
 

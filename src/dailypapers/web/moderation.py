@@ -107,6 +107,36 @@ def restore(
     return RedirectResponse(f"/comments/{comment_id}", status_code=303)
 
 
+@router.post("/users/{name}/suspend")
+def suspend(
+    request: Request,
+    name: str,
+    hub: HubDep,
+    user: Poster,
+    reason: Field = "",
+    days: Field = "",
+) -> Response:
+    # The form's "for good" sends no days.
+    try:
+        length = int(days) if days.strip() else None
+    except ValueError:
+        length = 0  # refused by the hub, which says what it takes
+    member = hub.suspend(user, name, length, reason)
+    send_now(hub)
+    flash(request, f"{member.name} is suspended.")
+    return RedirectResponse(f"/users/{member.name}", status_code=303)
+
+
+@router.post("/users/{name}/unsuspend")
+def unsuspend(
+    request: Request, name: str, hub: HubDep, user: Poster, reason: Field = ""
+) -> Response:
+    member = hub.lift_suspension(user, name, reason)
+    send_now(hub)
+    flash(request, f"{member.name} may sign in again.")
+    return RedirectResponse(f"/users/{member.name}", status_code=303)
+
+
 @router.get("/moderation", response_class=HTMLResponse)
 def queue(hub: HubDep, page: Page, user: Member) -> Response:
     return page.render(
@@ -184,3 +214,35 @@ def api_restore(comment_id: int, reason: Reason, hub: HubDep, user: ApiMember) -
     shown = hub.restore_comment(user, comment_id, reason)
     send_now(hub)
     return wire.comment_json(shown)
+
+
+@api.post(
+    "/users/{name}/suspend",
+    responses=answer(200, "The member's suspension", shapes.Suspension),
+    operation_id="suspendMember",
+)
+def api_suspend(
+    name: str,
+    reason: Reason,
+    hub: HubDep,
+    user: ApiMember,
+    days: Annotated[int | None, Body(embed=True, strict=True, ge=1, le=3650)] = None,
+) -> dict[str, object]:
+    """A moderator suspends a member for ``days`` (``null``: a ban), with a reason: their
+    sessions end, their API tokens are revoked, they may not sign in; logged, and they are
+    told by mail. Only an admin suspends a moderator or an admin."""
+    member = hub.suspend(user, name, days, reason)
+    send_now(hub)
+    return {"name": member.name, "suspendedUntil": wire.iso(member.suspended_until)}
+
+
+@api.post(
+    "/users/{name}/unsuspend",
+    responses=answer(200, "The member, free again", shapes.Suspension),
+    operation_id="unsuspendMember",
+)
+def api_unsuspend(name: str, reason: Reason, hub: HubDep, user: ApiMember) -> dict[str, object]:
+    """A moderator lifts a member's suspension, with a reason (logged; they are told)."""
+    member = hub.lift_suspension(user, name, reason)
+    send_now(hub)
+    return {"name": member.name, "suspendedUntil": None}

@@ -123,6 +123,11 @@ class Report(_Shape):
     id: int  # the report's, for the moderators
 
 
+class Suspension(_Shape):
+    name: str
+    suspendedUntil: str | None  # far in the future for a ban; null when lifted
+
+
 class Vote(_Shape):
     id: str
     upvotes: int
