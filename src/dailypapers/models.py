@@ -164,6 +164,8 @@ class Paper:
     listings: tuple[Listing, ...] = ()
     # Key phrases found in the title and abstract (search/keywords.py), best first.
     keywords: tuple[str, ...] = ()
+    removed: bool = False  # by a moderator: off the lists, search, feeds and digests
+    locked: bool = False  # by a moderator: its discussion takes no new comments
 
     @property
     def primary_category(self) -> str | None:

@@ -249,3 +249,68 @@ def test_a_ban_is_for_good_and_only_admins_touch_moderators(site: Site) -> None:
         api_of(site, plain).post(f"/api/users/{name}/unsuspend", json={"reason": "x"}).status_code
         == 403
     )
+
+
+def test_a_removed_paper_leaves_the_lists_search_and_feeds_and_comes_back(site: Site) -> None:
+    listed = site.hub.recent_lists(1)
+    paper = listed[-1]
+    reader = TestClient(site.app)
+    word = paper.title.split(":")[0]
+    assert paper.id in reader.get("/").text
+    assert paper.id in [e["paper"]["id"] for e in reader.get("/api/daily_papers").json()]
+    assert paper.id in reader.get("/feeds/daily.atom").text
+    hits = reader.get("/api/papers/search", params={"q": word, "mode": "lexical"}).json()
+    assert paper.id in [hit["paper"]["id"] for hit in hits]
+    moderator, moderator_name = person(site, "moderator")
+    page = moderator.get(f"/papers/{paper.id}").text
+    done = moderator.post(
+        f"/papers/{paper.id}/moderate",
+        data={"csrf": csrf_of(page), "action": "remove", "reason": "not research"},
+    )
+    assert done.status_code == 303
+    assert f'data-paper="{paper.id}"' not in reader.get("/").text
+    assert paper.id not in [e["paper"]["id"] for e in reader.get("/api/daily_papers").json()]
+    assert paper.id not in reader.get("/trending").text
+    assert paper.id not in reader.get("/feeds/daily.atom").text
+    hits = reader.get("/api/papers/search", params={"q": word, "mode": "lexical"}).json()
+    assert paper.id not in [hit["paper"]["id"] for hit in hits]
+    assert reader.get(f"/papers/{paper.id}").status_code == 404
+    assert reader.get(f"/api/papers/{paper.id}").status_code == 404
+    assert reader.get(f"/papers/{paper.id}.md").status_code == 404
+    seen = moderator.get(f"/papers/{paper.id}")
+    assert seen.status_code == 200 and "A moderator removed this paper" in seen.text
+    assert "remove paper: paper " + paper.id in moderator.get("/moderation").text
+
+    back = api_of(site, moderator_name).post(
+        f"/api/papers/{paper.id}/restore", json={"reason": "it is research after all"}
+    )
+    assert back.status_code == 200 and back.json() == {
+        "id": paper.id,
+        "removed": False,
+        "locked": False,
+    }
+    assert f'data-paper="{paper.id}"' in reader.get("/").text
+    assert reader.get(f"/api/papers/{paper.id}").status_code == 200
+
+
+def test_a_locked_discussion_takes_no_new_comments(site: Site, paper: str) -> None:
+    member, name = person(site)
+    _, moderator = person(site, "moderator")
+    locked = api_of(site, moderator).post(f"/api/papers/{paper}/lock", json={"reason": "flame war"})
+    assert locked.status_code == 200 and locked.json()["locked"] is True
+    page = member.get(f"/papers/{paper}").text
+    assert "This discussion is locked" in page and 'class="comment-form"' not in page
+    refused = api_of(site, name).post(f"/api/papers/{paper}/comments", json={"text": "Still?"})
+    assert refused.status_code == 403 and "locked" in refused.json()["detail"]
+    assert (
+        api_of(site, moderator)
+        .post(f"/api/papers/{paper}/unlock", json={"reason": "calmer now"})
+        .status_code
+        == 200
+    )
+    assert (
+        api_of(site, name)
+        .post(f"/api/papers/{paper}/comments", json={"text": "Now then."})
+        .status_code
+        == 201
+    )

@@ -188,6 +188,8 @@ class Community(HubBase):
         text = comment_text(text)
         self.require_confirmed(user)
         paper = self.paper(ident)
+        if paper.locked or paper.removed:
+            raise Forbidden("this discussion is locked: it takes no new comments")
         self.limit("comment", f"user:{user.id}")
         with self.store.transaction() as tx:
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id)

@@ -154,6 +154,32 @@ class Moderation(HubBase):
         self._tell(member, "reinstated", reason)
         return replace(member, suspended_until=None)
 
+    def remove_paper(self, moderator: User, ident: str, reason: str) -> Paper:
+        """Take a paper off the lists, search, feeds and digests (it stays in the store, and
+        its page is a moderator's only); its reports close; logged. Forbidden but for
+        moderators, NotFound for no such paper, InvalidInput without a reason."""
+        return self._moderate_paper(moderator, ident, reason, "remove paper", removed=True)
+
+    def restore_paper(self, moderator: User, ident: str, reason: str) -> Paper:
+        """Put a removed paper back; logged. As ``remove_paper`` raises."""
+        return self._moderate_paper(moderator, ident, reason, "restore paper", removed=False)
+
+    def lock_discussion(self, moderator: User, ident: str, reason: str) -> Paper:
+        """Lock a paper's discussion: no new comments; logged. As ``remove_paper`` raises."""
+        return self._moderate_paper(moderator, ident, reason, "lock discussion", locked=True)
+
+    def unlock_discussion(self, moderator: User, ident: str, reason: str) -> Paper:
+        """Open a locked discussion again; logged. As ``remove_paper`` raises."""
+        return self._moderate_paper(moderator, ident, reason, "unlock discussion", locked=False)
+
+    def shown_paper(self, ident: str, viewer: User | None = None) -> Paper:
+        """The paper ``ident`` names, as its page shows it: NotFound for a removed paper but to
+        moderators, and as ``paper`` raises."""
+        paper = self.paper(ident)
+        if paper.removed and not (viewer is not None and viewer.is_moderator):
+            raise NotFound(f"no paper {ident!r} here (a moderator removed it)")
+        return paper
+
     def open_reports(self, moderator: User) -> list[Report]:
         """The reports waiting for a moderator, oldest first. Forbidden but for moderators."""
         self._require_moderator(moderator)
@@ -210,3 +236,23 @@ class Moderation(HubBase):
         if self.settings.smtp_url.strip():
             url = f"{self.settings.base_url.rstrip('/')}{path or '/users/' + member.name}"
             self._mail_account(member, kind, url, reason, until)
+
+    def _moderate_paper(
+        self,
+        moderator: User,
+        ident: str,
+        reason: str,
+        action: str,
+        removed: bool | None = None,
+        locked: bool | None = None,
+    ) -> Paper:
+        self._require_moderator(moderator)
+        reason = check_reason(reason)
+        paper = self.paper(ident)
+        now = datetime.now(UTC)
+        with self.store.transaction() as tx:
+            if removed:
+                tx.moderation.resolve(now, paper_pk=paper.pk)
+            if tx.papers.moderate(paper.pk, now, removed, locked):
+                tx.moderation.log(moderator.id, action, f"paper {paper.id}", reason, now)
+        return self.paper(paper.id)

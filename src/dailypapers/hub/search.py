@@ -321,7 +321,9 @@ class Searching(HubBase):
         else:
             with self.store.read() as tx:
                 paper = tx.papers.find(arxiv_id)
-            return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if paper else []
+            if paper is None or paper.removed:
+                return []
+            return [SearchHit(paper, 1.0, html.escape(paper.title), "")]
         if sort != "relevance":
             depth = max(SORT_DEPTH, limit)
         elif mode == "lexical":
@@ -336,7 +338,9 @@ class Searching(HubBase):
                 ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # ties stay
             ranked = ranked[:limit]
             papers |= tx.papers.by_pk([pk for pk, _ in ranked if pk not in papers])
+        # A paper a moderator removed stays in the indexes, and out of every answer.
         found = [(papers[pk], score) for pk, score in ranked if pk in papers]
+        found = [(paper, score) for paper, score in found if not paper.removed]
         snippets = self.lexical.snippets(query, [paper.id for paper, _ in found])
         return [
             SearchHit(paper, score, *snippets.get(paper.id, (html.escape(paper.title), "")))
@@ -386,7 +390,8 @@ class Searching(HubBase):
         """The newest papers of an arXiv category (any of a paper's categories counts). Raises
         nothing."""
         hits = self.lexical.newest(LexicalFilters(categories=(category,)), limit)
-        return self.papers_in_order([hit.key for hit in hits if hit.key is not None])
+        found = self.papers_in_order([hit.key for hit in hits if hit.key is not None])
+        return [paper for paper in found if not paper.removed]
 
     def similar(self, ident: str, limit: int = 10) -> list[SearchHit]:
         """The papers nearest in meaning to paper ``ident``, in the vector index as it stands
@@ -404,7 +409,7 @@ class Searching(HubBase):
         return [
             SearchHit(found[hit.key], hit.similarity, html.escape(found[hit.key].title), "")
             for hit in nearest[:limit]
-            if hit.key in found
+            if hit.key in found and not found[hit.key].removed
         ]
 
     def eval_beir(

@@ -6,12 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, Select, and_, exists, func, select
 
 from dailypapers.models import Paper
 from dailypapers.store.papers import read_papers
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import listings, papers
+
+
+def _listed(query: Select[Any]) -> Select[Any]:
+    """``query`` over listings, less the papers a moderator removed."""
+    shown = and_(papers.c.pk == listings.c.paper_pk, papers.c.removed_at.is_(None))
+    return query.where(exists().where(shown))
 
 
 class Lists:
@@ -43,7 +49,7 @@ class Lists:
         condition = and_(listings.c.day >= first, listings.c.day <= last)
         if submitter is not None:
             condition = and_(condition, func.lower(listings.c.submitter) == submitter.lower())
-        query = select(listings.c.paper_pk).where(condition)
+        query = _listed(select(listings.c.paper_pk).where(condition))
         pks = list(dict.fromkeys(self.conn.execute(query).scalars()))
         found: list[Paper] = []
         for chunk in chunks(pks):
@@ -53,12 +59,12 @@ class Lists:
     def keys_between(self, first: date, last: date) -> list[int]:
         """Keys of the papers listed on any day from ``first`` to ``last``."""
         query = select(listings.c.paper_pk).where(listings.c.day >= first, listings.c.day <= last)
-        return list(dict.fromkeys(self.conn.execute(query).scalars()))
+        return list(dict.fromkeys(self.conn.execute(_listed(query)).scalars()))
 
     def day(self, day: date) -> list[Paper]:
         """The papers listed on ``day``, in rank order."""
         pks = self.conn.execute(
-            select(listings.c.paper_pk)
+            _listed(select(listings.c.paper_pk))
             .where(listings.c.day == day)
             .order_by(listings.c.rank.is_(None), listings.c.rank)
         ).scalars()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
@@ -25,6 +25,7 @@ from dailypapers.store.upsert import (
     BatchOutcome,
     HarvestProgress,
     Prepared,
+    bump_seq,
     count_papers,
     load_progress,
     upsert,
@@ -47,7 +48,8 @@ def read_papers(
 ) -> list[Paper]:
     """The papers meeting ``condition``, with their vote and comment counts and listings."""
     votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
-    notes = select(func.count()).where(comments.c.paper_pk == papers.c.pk).scalar_subquery()
+    shown = and_(comments.c.paper_pk == papers.c.pk, comments.c.hidden_at.is_(None))
+    notes = select(func.count()).where(shown).scalar_subquery()
     query = (
         select(papers, votes.label("n_votes"), notes.label("n_comments"), keywords.c.phrases)
         .select_from(papers.outerjoin(keywords, keywords.c.paper_pk == papers.c.pk))
@@ -105,6 +107,8 @@ def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
         seq=int(row.seq),
         listings=paper_listings,
         keywords=tuple(row.phrases) if row.phrases else (),
+        removed=row.removed_at is not None,
+        locked=row.locked_at is not None,
     )
 
 
@@ -169,6 +173,21 @@ class Papers:
 
     def change_seq(self) -> int:
         return int(self.conn.execute(select(change_seq.c.value)).scalar_one())
+
+    def moderate(
+        self, paper_pk: int, now: datetime, removed: bool | None, locked: bool | None
+    ) -> bool:
+        """Take a paper off the lists (``removed``) or put it back, lock its discussion or open
+        it; whether that changed anything. The change sequence moves, so that the indexes and
+        kept pages catch up."""
+        values: dict[str, Any] = {}
+        column = papers.c.removed_at if removed is not None else papers.c.locked_at
+        wanted = removed if removed is not None else locked
+        values[column.name] = now if wanted else None
+        condition = column.is_(None) if wanted else column.is_not(None)
+        statement = update(papers).where(papers.c.pk == paper_pk, condition)
+        changed = self.conn.execute(statement.values(**values, seq=bump_seq(self.conn))).rowcount
+        return bool(changed)
 
     def changed_since(
         self, seq: int, after_pk: int | None = None, limit: int = 1000

@@ -121,6 +121,10 @@ papers = Table(
     Column("source_upvotes", Integer),
     # Change sequence of the last write: search indexes catch up on rows with seq > their watermark.
     Column("seq", BigInteger, nullable=False, index=True),
+    # When a moderator took it off the lists, search, feeds and digests (kept in the store).
+    Column("removed_at", UTCDateTime()),
+    # When a moderator locked its discussion (no new comments).
+    Column("locked_at", UTCDateTime()),
 )
 
 change_seq = Table(

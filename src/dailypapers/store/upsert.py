@@ -156,6 +156,10 @@ def _merge(row: dict[str, Any], record: Prepared) -> dict[str, Any]:
     return changes
 
 
+# The columns of a paper that moderators set (``Papers.moderate``).
+MODERATED = frozenset({"removed_at", "locked_at"})
+
+
 def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
     row = dict(item.values)
     row["withdrawn"] = bool(row["withdrawn"])
@@ -166,6 +170,8 @@ def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
         version=item.version,
         source_upvotes=item.upvotes,
         seq=seq,
+        removed_at=None,
+        locked_at=None,
     )
     return row
 
@@ -294,7 +300,8 @@ class _Batch:
         pk_of = self._new_pks(conn, [key for _, key in self.new_listings if key < 0])
         updated = [self.rows[key] for key in self.dirty if key > 0]
         if updated:
-            columns = [c.name for c in papers.columns if c.name != "pk"]
+            # What moderators set is theirs: an import never writes it back.
+            columns = [c.name for c in papers.columns if c.name not in MODERATED | {"pk"}]
             statement = (
                 update(papers)
                 .where(papers.c.pk == bindparam("b_pk"))

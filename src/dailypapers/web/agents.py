@@ -107,7 +107,7 @@ def _add_reading_tools(server: MCPServer, hub: Hub, base_url: str) -> None:
         and the papers nearest to it. ``paper_id`` is an arXiv id (2501.00001) or a link."""
 
         def read() -> str:
-            paper = hub.paper(paper_id)
+            paper = hub.shown_paper(paper_id)
             similar = [hit.paper for hit in _similar(hub, paper.id, 5)]
             return wire.paper_markdown(paper, base_url, hub.comments(paper), similar)
 

@@ -106,7 +106,7 @@ def search_papers(
 )
 def paper_comments(paper_id: str, hub: HubDep) -> list[Item]:
     """A paper's comments, oldest first."""
-    return [wire.comment_json(c) for c in hub.comments(hub.paper(paper_id))]
+    return [wire.comment_json(c) for c in hub.comments(hub.shown_paper(paper_id))]
 
 
 @router.post(
@@ -382,4 +382,4 @@ def uncollect(slug: str, paper_id: str, hub: HubDep, user: ApiMember) -> Item:
 )
 def paper(paper_id: str, hub: HubDep) -> Item:
     """One paper, in the shape of Hugging Face's ``/api/papers/{id}``."""
-    return {**wire.paper_json(hub.paper(paper_id)), **wire.NO_LINKED_REPOS}
+    return {**wire.paper_json(hub.shown_paper(paper_id)), **wire.NO_LINKED_REPOS}

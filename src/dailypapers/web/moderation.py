@@ -4,14 +4,15 @@ paper, and the moderators' queue of open reports beside the log of what they did
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers import wire
-from dailypapers.errors import DailyPapersError
+from dailypapers.errors import DailyPapersError, InvalidInput
 from dailypapers.hub import MAX_COMMENT
+from dailypapers.models import Paper, User
 from dailypapers.web import shapes
 from dailypapers.web.deps import ApiMember, HubDep, Member, Page, Poster, Viewer
 from dailypapers.web.forms import Field, flash
@@ -137,6 +138,35 @@ def unsuspend(
     return RedirectResponse(f"/users/{member.name}", status_code=303)
 
 
+PAPER_ACTIONS = ("remove", "restore", "lock", "unlock")
+
+
+def _on_paper(hub: HubDep, user: User, action: str, ident: str, reason: str) -> Paper:
+    do = {
+        "remove": hub.remove_paper,
+        "restore": hub.restore_paper,
+        "lock": hub.lock_discussion,
+        "unlock": hub.unlock_discussion,
+    }[action]
+    return do(user, ident, reason)
+
+
+@router.post("/papers/{ident:path}/moderate")
+def moderate_paper(
+    request: Request,
+    ident: str,
+    hub: HubDep,
+    user: Poster,
+    action: Field = "",
+    reason: Field = "",
+) -> Response:
+    if action not in PAPER_ACTIONS:
+        raise InvalidInput(f"an action is one of {', '.join(PAPER_ACTIONS)}")
+    paper = _on_paper(hub, user, action, ident, reason)
+    flash(request, f"Done: {action} {paper.id}.")
+    return RedirectResponse(f"/papers/{paper.id}", status_code=303)
+
+
 @router.get("/moderation", response_class=HTMLResponse)
 def queue(hub: HubDep, page: Page, user: Member) -> Response:
     return page.render(
@@ -246,3 +276,21 @@ def api_unsuspend(name: str, reason: Reason, hub: HubDep, user: ApiMember) -> di
     member = hub.lift_suspension(user, name, reason)
     send_now(hub)
     return {"name": member.name, "suspendedUntil": None}
+
+
+@api.post(
+    "/papers/{paper_id:paper}/{action}",
+    responses=answer(200, "The paper as it stands now", shapes.Moderated),
+    operation_id="moderatePaper",
+)
+def api_moderate_paper(
+    paper_id: str,
+    action: Literal["remove", "restore", "lock", "unlock"],
+    reason: Reason,
+    hub: HubDep,
+    user: ApiMember,
+) -> dict[str, object]:
+    """A moderator removes a paper from the lists, search, feeds and digests (it stays in the
+    store) or restores it, or locks or unlocks its discussion, with a reason (logged)."""
+    paper = _on_paper(hub, user, action, paper_id, reason)
+    return {"id": paper.id, "removed": paper.removed, "locked": paper.locked}

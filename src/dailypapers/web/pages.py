@@ -157,8 +157,9 @@ def search(
 
 def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
     """What a paper's page shows, in every rendering: the paper, its discussion, the papers
-    nearest to it, its BibTeX, and what the viewer did to it. NotFound for an unknown paper."""
-    found = hub.paper(ident)
+    nearest to it, its BibTeX, and what the viewer did to it. NotFound for an unknown paper, or
+    one a moderator removed but to moderators."""
+    found = hub.shown_paper(ident, viewer)
     try:
         similar = hub.similar(found.id, SIMILAR)
     except DailyPapersError:
@@ -188,7 +189,7 @@ def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Vi
             return JSONResponse(wire.paper_page_json(paper, comments, similar))
         text = wire.paper_markdown(paper, settings.base_url, comments, similar)
         return Response(text, media_type="text/markdown; charset=utf-8")
-    found = hub.paper(ident)
+    found = hub.shown_paper(ident, viewer)
     if found.id != ident:  # a versioned id or a URL: the one address of the page
         return RedirectResponse(f"/papers/{found.id}", status_code=301)
     return page.render("paper.html", **paper_context(hub, found.id, viewer))

@@ -123,6 +123,12 @@ class Report(_Shape):
     id: int  # the report's, for the moderators
 
 
+class Moderated(_Shape):
+    id: str
+    removed: bool
+    locked: bool
+
+
 class Suspension(_Shape):
     name: str
     suspendedUntil: str | None  # far in the future for a ban; null when lifted
