@@ -323,6 +323,20 @@ class LogEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberData:
+    """What the site keeps of a member (their export): the papers they upvoted, saved (when,
+    read when) and collected, what they follow, their comments and their subscription."""
+
+    user: User
+    upvoted: list[str]
+    saved: list[tuple[str, datetime, datetime | None]]
+    follows: list[Follow]
+    collections: list[tuple[Collection, list[str]]]
+    comments: list[Comment]
+    subscription: Subscription | None
+
+
+@dataclass(frozen=True, slots=True)
 class ApiToken:
     """A personal API token as the profile lists it; the secret itself is shown only once."""
 

@@ -15,7 +15,15 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from dailypapers.models import Collection, Comment, Follow, Listing, Paper, Subscription
+from dailypapers.models import (
+    Collection,
+    Comment,
+    Follow,
+    Listing,
+    MemberData,
+    Paper,
+    Subscription,
+)
 from dailypapers.text import web_url
 
 
@@ -188,6 +196,32 @@ def collection_json(collection: Collection) -> dict[str, Any]:
         "public": collection.public,
         "papers": collection.papers,
         "createdAt": iso(collection.created_at),
+    }
+
+
+def member_data_json(data: MemberData) -> dict[str, Any]:
+    """A member's export: their profile, votes, saves, collections, follows, comments and
+    subscription."""
+    user = data.user
+    return {
+        "profile": {
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "createdAt": iso(user.created_at),
+            "verified": user.verified,
+        },
+        "upvoted": data.upvoted,
+        "saved": [
+            {"paperId": paper_id, "savedAt": iso(at), "readAt": iso(read)}
+            for paper_id, at, read in data.saved
+        ],
+        "collections": [
+            {**collection_json(collection), "paperIds": ids} for collection, ids in data.collections
+        ],
+        "follows": [follow_json(follow) for follow in data.follows],
+        "comments": [comment_json(comment) for comment in data.comments],
+        "subscription": subscription_json(data.subscription) if data.subscription else None,
     }
 
 

@@ -30,7 +30,7 @@ from dailypapers.mail.render import (
     message_id,
     render_account,
 )
-from dailypapers.models import User
+from dailypapers.models import MemberData, User
 
 log = logging.getLogger("dailypapers.hub")
 
@@ -145,6 +145,39 @@ class Membership(HubBase):
         with self.store.transaction() as tx:
             tx.accounts.set_password_hash(user.id, hashed)
             return tx.accounts.end_sessions(user.id, datetime.now(UTC))
+
+    def delete_account(self, user: User, password: str) -> None:
+        """Delete ``user``'s account, when ``password`` is theirs: votes (the counts go down),
+        saves, feedback, follows, collections, sessions and API tokens go, their subscription
+        ends, and their comments stay in their threads as "[deleted]". InvalidInput when the
+        password is not right."""
+        with self.store.read() as tx:
+            found = tx.accounts.credentials(user.name)
+        if found is None or not accounts.verify_password(found[1], password):
+            raise InvalidInput("the password is not right")
+        with self.store.transaction() as tx:
+            touched = tx.accounts.erase(user.id, datetime.now(UTC))
+            tx.papers.touch(touched)  # last: the change sequence's row is every writer's
+        log.info("member %s deleted their account", user.id)
+
+    def member_data(self, user: User) -> MemberData:
+        """Everything the site keeps of ``user``, for them to take away. Raises nothing."""
+        with self.store.read() as tx:
+            upvoted = tx.papers.in_order(tx.community.upvoted_by(user.id, 1_000_000))
+            saved = tx.library.saved(user.id)
+            saved_papers = tx.papers.by_pk([pk for pk, *_ in saved])
+            kept = [tx.library.collection_pks(c.id) for c in tx.library.collections(user.id, True)]
+            collections = list(zip(tx.library.collections(user.id, True), kept, strict=True))
+            shelves = [(c, [p.id for p in tx.papers.in_order(pks)]) for c, pks in collections]
+            return MemberData(
+                user,
+                [paper.id for paper in upvoted],
+                [(saved_papers[pk].id, at, read) for pk, at, read in saved if pk in saved_papers],
+                tx.library.follows(user.id),
+                shelves,
+                tx.community.comments_by(user.id),
+                tx.outbox.subscription_of_user(user.id),
+            )
 
     def set_role(self, name: str, role: str) -> User:
         """Make member ``name`` a member, moderator or admin; the member as they are now.

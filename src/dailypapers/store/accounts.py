@@ -13,13 +13,28 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict
 from dailypapers.models import ApiToken, SignIn, User
 from dailypapers.store.rows import chunks, is_key, utc_now
-from dailypapers.store.tables import api_tokens, sessions, users
+from dailypapers.store.tables import (
+    api_tokens,
+    collections,
+    comment_versions,
+    comments,
+    feedback,
+    follows,
+    listings,
+    outbox,
+    reader_models,
+    saves,
+    sessions,
+    subscriptions,
+    upvotes,
+    users,
+)
 
 
 def user_from_row(row: Any) -> User:
@@ -114,7 +129,8 @@ class Accounts:
 
     def named(self, name: str) -> User | None:
         """The member of that name, in any case."""
-        query = select(users).where(func.lower(users.c.name) == name.lower())
+        lowered = func.lower(users.c.name) == name.lower()
+        query = select(users).where(lowered, users.c.deleted_at.is_(None))
         row = self.conn.execute(query).first()
         return user_from_row(row) if row else None
 
@@ -159,6 +175,61 @@ class Accounts:
             live = api_tokens.c.revoked_at.is_(None)
             statement = update(api_tokens).where(api_tokens.c.user_id == user_id, live)
             self.conn.execute(statement.values(revoked_at=now))
+
+    def erase(self, user_id: int, now: datetime) -> list[int]:
+        """Delete the member's account: their votes, saves, feedback, follows, collections,
+        model, sessions, tokens and queued mail go; their subscription ends; their comments
+        stay in their threads with no text (and no earlier texts); their submissions' listings
+        and the row itself keep no name or address. The papers whose counts or threads changed
+        (their change sequence is the caller's to move)."""
+        touched = set(
+            self.conn.execute(
+                select(upvotes.c.paper_pk).where(upvotes.c.user_id == user_id)
+            ).scalars()
+        )
+        touched |= set(
+            self.conn.execute(
+                select(comments.c.paper_pk).where(comments.c.user_id == user_id)
+            ).scalars()
+        )
+        name = self.conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar_one()
+        for table in (
+            upvotes,
+            saves,
+            feedback,
+            follows,
+            collections,
+            reader_models,
+            api_tokens,
+            sessions,
+        ):
+            self.conn.execute(delete(table).where(table.c.user_id == user_id))
+        self.conn.execute(delete(outbox).where(outbox.c.user_id == user_id))
+        mine = select(comments.c.id).where(comments.c.user_id == user_id)
+        self.conn.execute(delete(comment_versions).where(comment_versions.c.comment_id.in_(mine)))
+        self.conn.execute(
+            update(comments)
+            .where(comments.c.user_id == user_id, comments.c.deleted_at.is_(None))
+            .values(text="", deleted_at=now)
+        )
+        ended = update(subscriptions).where(subscriptions.c.user_id == user_id)
+        self.conn.execute(ended.values(status="unsubscribed", ended_at=now, user_id=None))
+        gone = f"deleted-{user_id}"
+        self.conn.execute(
+            update(listings).where(listings.c.submitter == name).values(submitter=gone)
+        )
+        self.conn.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(
+                name=gone,
+                email=f"{gone}@deleted.invalid",
+                password_hash=None,
+                role="member",
+                deleted_at=now,
+            )
+        )
+        return sorted(touched)
 
     def set_role(self, user_id: int, role: str) -> None:
         self.conn.execute(update(users).where(users.c.id == user_id).values(role=role))

@@ -117,6 +117,17 @@ class Community:
         )
         return [comment_from_row(row, paper_id) for row in rows]
 
+    def comments_by(self, user_id: int) -> list[Comment]:
+        """The member's comments, oldest first, on every paper."""
+        rows = self.conn.execute(
+            select(comments, users.c.name.label("author"), papers.c.arxiv_id, papers.c.local_id)
+            .join(users, users.c.id == comments.c.user_id)
+            .join(papers, papers.c.pk == comments.c.paper_pk)
+            .where(comments.c.user_id == user_id)
+            .order_by(comments.c.id)
+        )
+        return [comment_from_row(row, row.arxiv_id or row.local_id) for row in rows]
+
     def comment(self, comment_id: int) -> tuple[Comment, int, int] | None:
         """A comment, its paper's key and its author's id."""
         if not is_key(comment_id):

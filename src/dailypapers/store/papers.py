@@ -174,6 +174,12 @@ class Papers:
     def change_seq(self) -> int:
         return int(self.conn.execute(select(change_seq.c.value)).scalar_one())
 
+    def touch(self, pks: Sequence[int]) -> None:
+        """Move the change sequence for ``pks`` (their counts or threads changed)."""
+        for chunk in chunks(list(pks)):
+            statement = update(papers).where(papers.c.pk.in_(chunk))
+            self.conn.execute(statement.values(seq=bump_seq(self.conn)))
+
     def moderate(
         self, paper_pk: int, now: datetime, removed: bool | None, locked: bool | None
     ) -> bool:

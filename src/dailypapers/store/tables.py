@@ -162,6 +162,8 @@ users = Table(
     Column("verified_at", UTCDateTime()),
     # Until when a moderator suspended them (accounts.BANNED: for good).
     Column("suspended_until", UTCDateTime()),
+    # When its member deleted the account: the row stays, emptied, for its comments' threads.
+    Column("deleted_at", UTCDateTime()),
     # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
     # current when it was trained at this count.
     Column("signals", BigInteger, nullable=False, server_default=text("0")),

@@ -7,6 +7,7 @@ open the form), so that no other site can sign a browser in to an account of its
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -14,11 +15,21 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from dailypapers import wire
 from dailypapers.errors import Conflict, DailyPapersError, Forbidden, InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.models import User
 from dailypapers.web.auth import session_id, sign_in, sign_out
-from dailypapers.web.deps import CsrfChecked, HubDep, Page, PageRenderer, Poster, Viewer, limited
+from dailypapers.web.deps import (
+    CsrfChecked,
+    HubDep,
+    Member,
+    Page,
+    PageRenderer,
+    Poster,
+    Viewer,
+    limited,
+)
 from dailypapers.web.forms import Field, back, flash
 from dailypapers.web.mail import send_now
 
@@ -116,7 +127,7 @@ def profile_page(
         marks=hub.marks(viewer, found.upvoted + found.submitted),
         suspended=found.user.suspended(datetime.now(UTC)),
         moderating=viewer is not None and viewer.is_moderator and not own,
-        **{"password_error": None, **extra},
+        **{"password_error": None, "delete_error": None, **extra},
     )
 
 
@@ -161,6 +172,31 @@ def end_session(request: Request, number: int, hub: HubDep, user: Poster) -> Res
 def end_all_sessions(request: Request, hub: HubDep, user: Poster) -> Response:
     hub.sign_out_everywhere(user)
     sign_out(request, hub)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/settings/export")
+def export(hub: HubDep, user: Member) -> Response:
+    """Everything the site keeps of the member, as a JSON file to keep."""
+    body = json.dumps(wire.member_data_json(hub.member_data(user)), indent=2)
+    disposition = f'attachment; filename="dailypapers-{user.name}.json"'
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+    )
+
+
+@router.post("/settings/delete", response_class=HTMLResponse)
+def delete_account(
+    request: Request, hub: HubDep, page: Page, user: Poster, password: Field = ""
+) -> Response:
+    try:
+        hub.delete_account(user, password)
+    except InvalidInput as exc:
+        return profile_page(page, hub, user, user.name, 400, delete_error=str(exc))
+    request.session.clear()  # its session is gone from the store already
+    flash(request, "Your account is deleted.")
     return RedirectResponse("/", status_code=303)
 
 
