@@ -174,6 +174,19 @@ def test_a_reported_paper_waits_in_the_queue(site: Site, paper: str) -> None:
         api_of(site, name).post("/api/papers/0000.00000/report", json={"reason": "x"}).status_code
         == 404
     )
+    # Nothing to do: dismissed with a reason, logged, and no longer waiting.
+    number = made.json()["id"]
+    dismissed = moderator.post(
+        f"/reports/{number}/dismiss", data={"csrf": csrf_of(queue), "reason": "it is a paper"}
+    )
+    assert dismissed.status_code == 303
+    after = moderator.get("/moderation").text
+    assert "not a paper" not in after.split('id="log"')[0]
+    assert f"dismiss report: report {number}" in after and "it is a paper" in after
+    again = moderator.post(
+        f"/reports/{number}/dismiss", data={"csrf": csrf_of(queue), "reason": "twice"}
+    )
+    assert again.status_code == 404
 
 
 def test_a_suspended_member_is_signed_out_and_kept_out_until_it_is_lifted(

@@ -180,6 +180,18 @@ class Moderation(HubBase):
             raise NotFound(f"no paper {ident!r} here (a moderator removed it)")
         return paper
 
+    def dismiss_report(self, moderator: User, report_id: int, reason: str) -> None:
+        """Close a report that needs no action, saying why (logged). Forbidden but for
+        moderators, NotFound for no open report of that number, InvalidInput without a
+        reason."""
+        self._require_moderator(moderator)
+        reason = check_reason(reason)
+        now = datetime.now(UTC)
+        with self.store.transaction() as tx:
+            if not tx.moderation.dismiss(report_id, now):
+                raise NotFound(f"no open report {report_id}")
+            tx.moderation.log(moderator.id, "dismiss report", f"report {report_id}", reason, now)
+
     def open_reports(self, moderator: User) -> list[Report]:
         """The reports waiting for a moderator, oldest first. Forbidden but for moderators."""
         self._require_moderator(moderator)

@@ -40,6 +40,13 @@ class Moderation:
         statement = update(reports).where(which, reports.c.resolved_at.is_(None))
         return int(self.conn.execute(statement.values(resolved_at=now)).rowcount)
 
+    def dismiss(self, report_id: int, now: datetime) -> bool:
+        """Close one open report that needs no action; whether it was open."""
+        statement = update(reports).where(
+            reports.c.id == report_id, reports.c.resolved_at.is_(None)
+        )
+        return bool(self.conn.execute(statement.values(resolved_at=now)).rowcount)
+
     def open_reports(self, limit: int = 200) -> list[Report]:
         """The open reports, oldest first, each with what it names and its author's record."""
         reporter = aliased(users)

@@ -167,6 +167,15 @@ def moderate_paper(
     return RedirectResponse(f"/papers/{paper.id}", status_code=303)
 
 
+@router.post("/reports/{report_id}/dismiss")
+def dismiss(
+    request: Request, report_id: int, hub: HubDep, user: Poster, reason: Field = ""
+) -> Response:
+    hub.dismiss_report(user, report_id, reason)
+    flash(request, f"Report {report_id} is closed.")
+    return RedirectResponse("/moderation#reports", status_code=303)
+
+
 @router.get("/moderation", response_class=HTMLResponse)
 def queue(hub: HubDep, page: Page, user: Member) -> Response:
     return page.render(
