@@ -67,6 +67,11 @@ def check_email(email: str) -> str:
     return str(valid.ascii_email)
 
 
+def suspension(until: datetime) -> str:
+    """How long a suspension lasts, in words: "for good", or "until 10 December 2026 12:00 UTC"."""
+    return "for good" if until >= BANNED else f"until {until:%d %B %Y %H:%M} UTC"
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidInput(f"a role is one of {', '.join(ROLES)}, not {role!r}")

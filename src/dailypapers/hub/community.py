@@ -106,12 +106,12 @@ class Community(HubBase):
         """A new session for ``user`` (``client``: the browser, as they will see it listed);
         the token its cookie carries. Forbidden while they are suspended."""
         now = datetime.now(UTC)
-        if user.suspended(now):
-            assert user.suspended_until is not None
+        if user.suspended_until is not None and user.suspended(now):
+            lasting = accounts.suspension(user.suspended_until)
             raise Forbidden(
                 "this account is banned"
                 if user.suspended_until >= accounts.BANNED
-                else f"this account is suspended until {user.suspended_until:%d %B %Y %H:%M} UTC"
+                else f"this account is suspended {lasting}"
             )
         token, digest = accounts.new_session_token()
         with self.store.transaction() as tx:

@@ -31,8 +31,18 @@ from dailypapers.mail.render import (
     render_account,
 )
 from dailypapers.models import MemberData, User
+from dailypapers.store import Transaction
 
 log = logging.getLogger("dailypapers.hub")
+
+
+def _resettable(tx: Transaction, user_id: int, stamp: str) -> User:
+    """The member a reset link names, if their password is still the one it was made for."""
+    user = tx.accounts.user(user_id)
+    current = tx.accounts.password_hash(user_id) if user else None
+    if user is None or accounts.password_stamp(current) != stamp:
+        raise InvalidInput("this reset link was used already; ask for a new one")
+    return user
 
 
 class Membership(HubBase):
@@ -113,24 +123,18 @@ class Membership(HubBase):
         InvalidInput for an expired one or one used already (the password changed since)."""
         user_id, stamp = read_token(self.settings.require_secret(), "reset", token)
         with self.store.read() as tx:
-            user = tx.accounts.user(user_id)
-            current = tx.accounts.password_hash(user_id) if user else None
-        if user is None or accounts.password_stamp(current) != stamp:
-            raise InvalidInput("this reset link was used already; ask for a new one")
-        return user
+            return _resettable(tx, user_id, stamp)
 
     def reset_password(self, token: str, password: str) -> User:
         """Set the password of the member a reset link is for, and end every session of
         theirs; the member (whose address the link proved, so it counts as confirmed).
         What ``reset_user`` raises, and InvalidInput for a password too short or long."""
+        user_id, stamp = read_token(self.settings.require_secret(), "reset", token)
         hashed = accounts.hash_password(accounts.check_password(password))
-        user = self.reset_user(token)
         now = datetime.now(UTC)
         with self.store.transaction() as tx:
-            # Checked again under the write: two resets racing with one link, one wins.
-            stamp = accounts.password_stamp(tx.accounts.password_hash(user.id))
-            if stamp != read_token(self.settings.require_secret(), "reset", token)[1]:
-                raise InvalidInput("this reset link was used already; ask for a new one")
+            # Checked in the write: of two resets racing with one link, one wins.
+            user = _resettable(tx, user_id, stamp)
             tx.accounts.set_password_hash(user.id, hashed)
             tx.accounts.end_sessions(user.id, now)
             tx.accounts.verify(user.id, user.email, now)
@@ -166,9 +170,10 @@ class Membership(HubBase):
             upvoted = tx.papers.in_order(tx.community.upvoted_by(user.id, 1_000_000))
             saved = tx.library.saved(user.id)
             saved_papers = tx.papers.by_pk([pk for pk, *_ in saved])
-            kept = [tx.library.collection_pks(c.id) for c in tx.library.collections(user.id, True)]
-            collections = list(zip(tx.library.collections(user.id, True), kept, strict=True))
-            shelves = [(c, [p.id for p in tx.papers.in_order(pks)]) for c, pks in collections]
+            shelves = [
+                (c, [p.id for p in tx.papers.in_order(tx.library.collection_pks(c.id))])
+                for c in tx.library.collections(user.id, True)
+            ]
             return MemberData(
                 user,
                 [paper.id for paper in upvoted],

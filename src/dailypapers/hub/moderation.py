@@ -33,7 +33,10 @@ def check_reason(reason: str) -> str:
 class Moderation(HubBase):
     """The moderation part of the hub."""
 
-    if TYPE_CHECKING:  # from the membership part (``membership.py``)
+    if TYPE_CHECKING:  # from the mailing part (``mailing.py``) and the membership part
+
+        @property
+        def mail_enabled(self) -> bool: ...
 
         def require_confirmed(self, user: User) -> None: ...
 
@@ -128,12 +131,11 @@ class Moderation(HubBase):
         now = datetime.now(UTC)
         until = accounts.BANNED if days is None else now + timedelta(days=days)
         target = f"member {member.name}"
-        spelled = "for good" if days is None else f"until {until:%d %B %Y %H:%M} UTC"
         with self.store.transaction() as tx:
             tx.accounts.suspend(member.id, until, now)
             action = "ban" if days is None else f"suspend {days} d"
             tx.moderation.log(moderator.id, action, target, reason, now)
-        self._tell(member, "suspended", reason, spelled)
+        self._tell(member, "suspended", reason, accounts.suspension(until))
         return replace(member, suspended_until=until)
 
     def lift_suspension(self, moderator: User, name: str, reason: str) -> User:
@@ -158,19 +160,19 @@ class Moderation(HubBase):
         """Take a paper off the lists, search, feeds and digests (it stays in the store, and
         its page is a moderator's only); its reports close; logged. Forbidden but for
         moderators, NotFound for no such paper, InvalidInput without a reason."""
-        return self._moderate_paper(moderator, ident, reason, "remove paper", removed=True)
+        return self._moderate_paper(moderator, ident, reason, "remove paper", "removed", True)
 
     def restore_paper(self, moderator: User, ident: str, reason: str) -> Paper:
         """Put a removed paper back; logged. As ``remove_paper`` raises."""
-        return self._moderate_paper(moderator, ident, reason, "restore paper", removed=False)
+        return self._moderate_paper(moderator, ident, reason, "restore paper", "removed", False)
 
     def lock_discussion(self, moderator: User, ident: str, reason: str) -> Paper:
         """Lock a paper's discussion: no new comments; logged. As ``remove_paper`` raises."""
-        return self._moderate_paper(moderator, ident, reason, "lock discussion", locked=True)
+        return self._moderate_paper(moderator, ident, reason, "lock discussion", "locked", True)
 
     def unlock_discussion(self, moderator: User, ident: str, reason: str) -> Paper:
         """Open a locked discussion again; logged. As ``remove_paper`` raises."""
-        return self._moderate_paper(moderator, ident, reason, "unlock discussion", locked=False)
+        return self._moderate_paper(moderator, ident, reason, "unlock discussion", "locked", False)
 
     def shown_paper(self, ident: str, viewer: User | None = None) -> Paper:
         """The paper ``ident`` names, as its page shows it: NotFound for a removed paper but to
@@ -245,7 +247,7 @@ class Moderation(HubBase):
 
     def _tell(self, member: User, kind: str, reason: str, until: str = "", path: str = "") -> None:
         """Mail ``member`` what a moderator did (on a site that mails)."""
-        if self.settings.smtp_url.strip():
+        if self.mail_enabled:
             url = f"{self.settings.base_url.rstrip('/')}{path or '/users/' + member.name}"
             self._mail_account(member, kind, url, reason, until)
 
@@ -255,16 +257,16 @@ class Moderation(HubBase):
         ident: str,
         reason: str,
         action: str,
-        removed: bool | None = None,
-        locked: bool | None = None,
+        mark: str,
+        on: bool,
     ) -> Paper:
         self._require_moderator(moderator)
         reason = check_reason(reason)
         paper = self.paper(ident)
         now = datetime.now(UTC)
         with self.store.transaction() as tx:
-            if removed:
+            if mark == "removed" and on:
                 tx.moderation.resolve(now, paper_pk=paper.pk)
-            if tx.papers.moderate(paper.pk, now, removed, locked):
+            if tx.papers.moderate(paper.pk, mark, on, now):
                 tx.moderation.log(moderator.id, action, f"paper {paper.id}", reason, now)
         return self.paper(paper.id)

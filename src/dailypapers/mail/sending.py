@@ -89,11 +89,11 @@ def send_due(
                     item, marks = taken
                     result = attempt(item, deliver, now())
                     bounces = marks.mark(item, result, now())
-                    paused = item.subscription_id is not None and bounces >= bounce_limit
-                    if result.bounce and paused:
-                        assert item.subscription_id is not None
+                    # A message about an account has no subscription to pause.
+                    subscription = item.subscription_id
+                    if result.bounce and subscription is not None and bounces >= bounce_limit:
                         note = f"paused after {bounces} hard bounces in a row: {result.reason}"
-                        marks.pause(item.subscription_id, note)
+                        marks.pause(subscription, note)
                 run.count(result)
         except BaseException:
             run.halt()

@@ -29,7 +29,7 @@ from dailypapers.store.tables import (
     upvotes,
     users,
 )
-from dailypapers.store.upsert import bump_seq
+from dailypapers.store.upsert import touch_papers
 
 
 def comment_from_row(row: Any, paper_id: str) -> Comment:
@@ -47,6 +47,18 @@ def comment_from_row(row: Any, paper_id: str) -> Comment:
     )
 
 
+# Comments with their author's name and their paper's id, wherever they are on the site.
+_WITH_PAPER = (
+    select(
+        comments,
+        users.c.name.label("author"),
+        func.coalesce(papers.c.arxiv_id, papers.c.local_id).label("paper_id"),
+    )
+    .join(users, users.c.id == comments.c.user_id)
+    .join(papers, papers.c.pk == comments.c.paper_pk)
+)
+
+
 class Community:
     """Votes, comments, submissions and rate limits, over one transaction's connection."""
 
@@ -54,9 +66,7 @@ class Community:
         self.conn = conn
 
     def _touch_paper(self, paper_pk: int) -> None:
-        # Last in a transaction: the change sequence's row is every writer's until commit.
-        statement = update(papers).where(papers.c.pk == paper_pk)
-        self.conn.execute(statement.values(seq=bump_seq(self.conn)))
+        touch_papers(self.conn, [paper_pk])
 
     # -- votes -----------------------------------------------------------------------------------
 
@@ -120,27 +130,18 @@ class Community:
     def comments_by(self, user_id: int) -> list[Comment]:
         """The member's comments, oldest first, on every paper."""
         rows = self.conn.execute(
-            select(comments, users.c.name.label("author"), papers.c.arxiv_id, papers.c.local_id)
-            .join(users, users.c.id == comments.c.user_id)
-            .join(papers, papers.c.pk == comments.c.paper_pk)
-            .where(comments.c.user_id == user_id)
-            .order_by(comments.c.id)
+            _WITH_PAPER.where(comments.c.user_id == user_id).order_by(comments.c.id)
         )
-        return [comment_from_row(row, row.arxiv_id or row.local_id) for row in rows]
+        return [comment_from_row(row, row.paper_id) for row in rows]
 
     def comment(self, comment_id: int) -> tuple[Comment, int, int] | None:
         """A comment, its paper's key and its author's id."""
         if not is_key(comment_id):
             return None
-        row = self.conn.execute(
-            select(comments, users.c.name.label("author"), papers.c.arxiv_id, papers.c.local_id)
-            .join(users, users.c.id == comments.c.user_id)
-            .join(papers, papers.c.pk == comments.c.paper_pk)
-            .where(comments.c.id == comment_id)
-        ).first()
+        row = self.conn.execute(_WITH_PAPER.where(comments.c.id == comment_id)).first()
         if row is None:
             return None
-        return comment_from_row(row, row.arxiv_id or row.local_id), row.paper_pk, row.user_id
+        return comment_from_row(row, row.paper_id), row.paper_pk, row.user_id
 
     def rewrite_comment(self, comment_id: int, paper_pk: int, text: str, now: datetime) -> None:
         """Replace a comment's text (its author's edit; an empty text deletes it), keeping the

@@ -25,9 +25,9 @@ from dailypapers.store.upsert import (
     BatchOutcome,
     HarvestProgress,
     Prepared,
-    bump_seq,
     count_papers,
     load_progress,
+    touch_papers,
     upsert,
 )
 
@@ -176,24 +176,19 @@ class Papers:
 
     def touch(self, pks: Sequence[int]) -> None:
         """Move the change sequence for ``pks`` (their counts or threads changed)."""
-        for chunk in chunks(list(pks)):
-            statement = update(papers).where(papers.c.pk.in_(chunk))
-            self.conn.execute(statement.values(seq=bump_seq(self.conn)))
+        touch_papers(self.conn, pks)
 
-    def moderate(
-        self, paper_pk: int, now: datetime, removed: bool | None, locked: bool | None
-    ) -> bool:
-        """Take a paper off the lists (``removed``) or put it back, lock its discussion or open
-        it; whether that changed anything. The change sequence moves, so that the indexes and
-        kept pages catch up."""
-        values: dict[str, Any] = {}
-        column = papers.c.removed_at if removed is not None else papers.c.locked_at
-        wanted = removed if removed is not None else locked
-        values[column.name] = now if wanted else None
-        condition = column.is_(None) if wanted else column.is_not(None)
-        statement = update(papers).where(papers.c.pk == paper_pk, condition)
-        changed = self.conn.execute(statement.values(**values, seq=bump_seq(self.conn))).rowcount
-        return bool(changed)
+    def moderate(self, paper_pk: int, mark: str, on: bool, now: datetime) -> bool:
+        """Set or clear a moderator's ``mark`` on a paper: "removed" (off the lists) or "locked"
+        (its discussion); whether that changed anything (then the change sequence moves, so
+        that the indexes and kept pages catch up)."""
+        column = papers.c[f"{mark}_at"]
+        unlike = column.is_(None) if on else column.is_not(None)
+        statement = update(papers).where(papers.c.pk == paper_pk, unlike)
+        changed = bool(self.conn.execute(statement.values({column: now if on else None})).rowcount)
+        if changed:
+            touch_papers(self.conn, [paper_pk])
+        return changed
 
     def changed_since(
         self, seq: int, after_pk: int | None = None, limit: int = 1000

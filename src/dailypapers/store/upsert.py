@@ -202,6 +202,15 @@ def bump_seq(conn: Connection) -> int:
     )
 
 
+def touch_papers(conn: Connection, pks: Sequence[int]) -> None:
+    """Move the change sequence for papers ``pks`` (their counts, thread or state changed), so
+    that the indexes and the kept pages catch up. Last in a transaction: the sequence's row is
+    every writer's until commit."""
+    for chunk in chunks(list(pks)):
+        statement = update(papers).where(papers.c.pk.in_(chunk))
+        conn.execute(statement.values(seq=bump_seq(conn)))
+
+
 class _Batch:
     """The rows a batch touches, loaded once, merged in memory, written back in bulk."""
 

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse
 
+from dailypapers.errors import InvalidInput
 from dailypapers.web.auth import SESSION_FLASH, safe_next
 
 # A text field of a posted form (absent: the default the route gives it).
@@ -26,6 +27,14 @@ def flash(request: Request, message: str) -> None:
 def wants_json(request: Request) -> bool:
     """Whether the page's script sent the form (it asks for JSON)."""
     return "application/json" in request.headers.get("accept", "")
+
+
+def whole(token: str) -> str:
+    """The token of a message's link; InvalidInput when the link came cut short (a mail client
+    that broke the line)."""
+    if not token:
+        raise InvalidInput("this link is cut short; open the whole link from the message")
+    return token
 
 
 def back(target: str, fallback: str = "/") -> RedirectResponse:

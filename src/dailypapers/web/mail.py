@@ -31,7 +31,7 @@ from dailypapers.models import Subscription, User
 from dailypapers.web import shapes
 from dailypapers.web.auth import client_address
 from dailypapers.web.deps import HubDep, Member, Page, PageRenderer, Poster, Viewer
-from dailypapers.web.forms import Field, back, flash, wants_json
+from dailypapers.web.forms import Field, back, flash, wants_json, whole
 from dailypapers.web.schema import Day, answer, problems
 
 log = logging.getLogger("dailypapers.web")
@@ -190,9 +190,7 @@ def subscribe_page(
 def confirm_form(hub: HubDep, page: Page, token: str = "") -> Response:
     # Nothing changes on GET: mail scanners open every link in a message to check it. A
     # forged or expired link is refused here already, before anyone presses the button.
-    if not token:
-        raise InvalidInput("this link is cut short; open the whole link from the message")
-    hub.to_confirm(token)
+    hub.to_confirm(whole(token))
     return page.render("confirm.html", token=token, subscription=None)
 
 

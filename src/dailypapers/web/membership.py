@@ -15,26 +15,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dailypapers.errors import InvalidInput
 from dailypapers.web.auth import client_address, sign_in
 from dailypapers.web.deps import CsrfChecked, HubDep, Page, Poster
-from dailypapers.web.forms import Field, flash
+from dailypapers.web.forms import Field, flash, whole
 from dailypapers.web.mail import send_now
 
 router = APIRouter(include_in_schema=False)
 
 
-def _whole(token: str) -> str:
-    if not token:
-        raise InvalidInput("this link is cut short; open the whole link from the message")
-    return token
-
-
 @router.get("/confirm-address", response_class=HTMLResponse)
 def confirm_address_form(page: Page, token: str = "") -> Response:
-    return page.render("confirm_address.html", token=_whole(token))
+    return page.render("confirm_address.html", token=whole(token))
 
 
 @router.post("/confirm-address")
 def confirm_address(request: Request, hub: HubDep, token: Field = "") -> Response:
-    user = hub.confirm_address(_whole(token))
+    user = hub.confirm_address(whole(token))
     sign_in(request, hub, user)
     flash(request, f"Your address is confirmed. Welcome, {user.name}!")
     return RedirectResponse("/", status_code=303)
@@ -64,7 +58,7 @@ def forgot_password(request: Request, hub: HubDep, page: Page, email: Field = ""
 
 @router.get("/reset-password", response_class=HTMLResponse)
 def reset_password_form(hub: HubDep, page: Page, token: str = "") -> Response:
-    user = hub.reset_user(_whole(token))
+    user = hub.reset_user(whole(token))
     return page.render("reset_password.html", forms=True, token=token, member=user.name, error=None)
 
 
@@ -72,12 +66,12 @@ def reset_password_form(hub: HubDep, page: Page, token: str = "") -> Response:
 def reset_password(
     request: Request, hub: HubDep, page: Page, token: Field = "", password: Field = ""
 ) -> Response:
-    user = hub.reset_user(_whole(token))
     try:
-        user = hub.reset_password(token, password)
+        user = hub.reset_password(whole(token), password)
     except InvalidInput as exc:
+        member = hub.reset_user(token)  # a link that no longer works is its own error page
         return page.render(
-            "reset_password.html", 400, forms=True, token=token, member=user.name, error=str(exc)
+            "reset_password.html", 400, forms=True, token=token, member=member.name, error=str(exc)
         )
     sign_in(request, hub, user)  # every other session of theirs has ended
     flash(request, "Your new password is set; you are signed out everywhere else.")
