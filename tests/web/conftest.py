@@ -22,6 +22,7 @@ from dailypapers.config import load_settings
 from dailypapers.hub import Hub
 from dailypapers.web import create_app
 from replay import ReplayServer
+from smtp_sink import Mailbox, smtp_server
 
 PASSWORD = "correct horse battery"
 # Debian's Chromium, driven by Playwright (which never downloads a browser here).
@@ -122,28 +123,39 @@ def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) ->
     return Site(hub, app, directory)
 
 
-@contextmanager
-def mailing_site(
-    request: pytest.FixtureRequest, directory: Path, smtp_url: str, **settings: Any
-) -> Iterator[Site]:
-    """A site that mails ``smtp_url``, on the backend ``request.param`` names ("sqlite" or
-    "postgresql": a fresh database on the session's server), while the block runs."""
-    database = ""
-    if request.param == "postgresql":
-        database = request.getfixturevalue("new_database")()
-    made = make_site(
-        directory,
-        smtp_url=smtp_url,
-        base_url="https://papers.example.org",
-        database_url=database,
-        mail_from="Daily Papers <papers@papers.example.org>",
-        limit_confirmations=100_000,
-        **settings,
-    )
-    try:
-        yield made
-    finally:
-        made.hub.close()
+def mailing_fixtures(label: str) -> tuple[Any, Any]:
+    """A module's ``mailbox`` (an SMTP server on loopback) and ``site`` fixtures: a site that
+    mails it, once on SQLite and once on a fresh database of the session's PostgreSQL. Use
+    ``mailbox, site = mailing_fixtures("name")`` at the top of the module."""
+
+    @pytest.fixture(scope="module", name="mailbox")
+    def mailbox_fixture() -> Iterator[Mailbox]:
+        with smtp_server() as box:
+            yield box
+
+    @pytest.fixture(scope="module", name="site", params=["sqlite", "postgresql"])
+    def site_fixture(
+        request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory,
+        mailbox: Mailbox,
+    ) -> Iterator[Site]:
+        database = ""
+        if request.param == "postgresql":
+            database = request.getfixturevalue("new_database")()
+        made = make_site(
+            tmp_path_factory.mktemp(f"{label}-{request.param}"),
+            smtp_url=mailbox.url,
+            base_url="https://papers.example.org",
+            database_url=database,
+            mail_from="Daily Papers <papers@papers.example.org>",
+            limit_confirmations=100_000,
+        )
+        try:
+            yield made
+        finally:
+            made.hub.close()
+
+    return mailbox_fixture, site_fixture
 
 
 @pytest.fixture(scope="module")

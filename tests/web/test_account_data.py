@@ -5,30 +5,15 @@ sessions, tokens and subscription ended, the name and address forgotten)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from smtp_sink import Mailbox, smtp_server
-from web.conftest import PASSWORD, Site, csrf_of, mailing_site, signin
+from web.conftest import PASSWORD, Site, csrf_of, mailing_fixtures, signin
 
 _names = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
-) -> Iterator[Site]:
-    directory = tmp_path_factory.mktemp(f"data-{request.param}")
-    with mailing_site(request, directory, mailbox.url) as made:
-        yield made
+mailbox, site = mailing_fixtures("data")
 
 
 def member(site: Site) -> tuple[TestClient, str, str]:

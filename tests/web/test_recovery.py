@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.mail.links import make_token
-from smtp_sink import Mailbox, Received, smtp_server
-from web.conftest import PASSWORD, Site, csrf_of, mailing_site, make_site, signin, signup
+from smtp_sink import Mailbox, Received
+from web.conftest import PASSWORD, Site, csrf_of, mailing_fixtures, make_site, signin, signup
 
 BASE = "https://papers.example.org"
 _names = iter(range(1, 10_000))
@@ -27,21 +26,7 @@ def fresh(prefix: str = "ada") -> tuple[str, str]:
     return f"{prefix}{number}", f"{prefix}{number}@example.org"
 
 
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def site(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    mailbox: Mailbox,
-) -> Iterator[Site]:
-    directory = tmp_path_factory.mktemp(f"recovery-{request.param}")
-    with mailing_site(request, directory, mailbox.url) as made:
-        yield made
+mailbox, site = mailing_fixtures("recovery")
 
 
 def browser(site: Site) -> TestClient:
