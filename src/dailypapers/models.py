@@ -238,6 +238,11 @@ class User:
     created_at: datetime
     verified: bool
     suspended_until: datetime | None = None
+    display_name: str | None = None  # as they write their name; None: their member name
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
 
     def suspended(self, now: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > now
@@ -284,6 +289,12 @@ class Comment:
     edited: bool = False  # by its author, since it was posted
     deleted: bool = False  # by its author: its text is gone
     hidden: bool = False  # by a moderator: shown to moderators only
+    held_for: str | None = None  # why it waits for a moderator (shown to them and its author)
+    author_fullname: str | None = None  # the author's display name, when they set one
+
+    @property
+    def held(self) -> bool:
+        return self.held_for is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,9 @@ _NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 # The common case, read without a URL parser: http(s)://host[:port] and a path with nothing in
 # it that could hide another scheme or host.
 _PLAIN_WEB = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f\\]*)?\Z")
+# A link in a member's text, as the site shows it (comments link these): up to the first
+# space, quote or angle bracket, without the punctuation that ends a sentence.
+LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 MAX_URL = 2000
 WEB_SCHEMES = frozenset({"http", "https"})
 

@@ -3,8 +3,8 @@
 Its data is reached through a unit of work: ``with store.transaction() as tx:`` commits what the
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
-``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``
-and ``tx.moderation``.
+``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
+``tx.moderation`` and ``tx.site``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dailypapers.store.lists import Lists
 from dailypapers.store.moderation import Moderation
 from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
+from dailypapers.store.site import Site
 from dailypapers.store.upsert import BatchOutcome, HarvestProgress, Prepared, prepare
 
 __all__ = [
@@ -57,6 +58,7 @@ class Transaction:
         self.outbox = Outbox(conn)
         self.jobs = Jobs(conn)
         self.moderation = Moderation(conn)
+        self.site = Site(conn)
 
 
 class Store:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict
@@ -47,6 +47,7 @@ def user_from_row(row: Any) -> User:
         row.created_at,
         row.verified_at is not None,
         row.suspended_until,
+        row.display_name,
     )
 
 
@@ -127,6 +128,19 @@ class Accounts:
                 found[row.id] = user_from_row(row)
         return found
 
+    def members(self, search: str = "", limit: int = 100) -> list[User]:
+        """Members (not deleted) whose name or address holds ``search``, staff first, then
+        the newest."""
+        query = select(users).where(users.c.deleted_at.is_(None))
+        if search:
+            pattern = "%" + search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+            query = query.where(
+                or_(func.lower(users.c.name).like(pattern), func.lower(users.c.email).like(pattern))
+            )
+        staff = case((users.c.role == "member", 1), else_=0)
+        rows = self.conn.execute(query.order_by(staff, users.c.id.desc()).limit(limit))
+        return [user_from_row(row) for row in rows]
+
     def named(self, name: str) -> User | None:
         """The member of that name, in any case."""
         lowered = func.lower(users.c.name) == name.lower()
@@ -165,6 +179,27 @@ class Accounts:
             users.c.verified_at.is_(None),
         )
         return bool(self.conn.execute(statement.values(verified_at=now)).rowcount)
+
+    def set_email(self, user_id: int, old: str, new: str, now: datetime) -> bool:
+        """Give the member the confirmed address ``new``, if theirs is still ``old``; whether
+        it changed. Conflict when another account has ``new``."""
+        taken = select(users.c.id).where(
+            func.lower(users.c.email) == new.lower(), users.c.id != user_id
+        )
+        if self.conn.execute(taken).first() is not None:
+            raise Conflict("another account has this address now")
+        statement = update(users).where(
+            users.c.id == user_id, func.lower(users.c.email) == old.lower()
+        )
+        try:
+            changed = self.conn.execute(statement.values(email=new, verified_at=now)).rowcount
+        except IntegrityError as exc:  # another account took it in the meantime
+            raise Conflict("another account has this address now") from exc
+        return bool(changed)
+
+    def set_display_name(self, user_id: int, display_name: str | None) -> None:
+        statement = update(users).where(users.c.id == user_id)
+        self.conn.execute(statement.values(display_name=display_name))
 
     def suspend(self, user_id: int, until: datetime | None, now: datetime) -> None:
         """Suspend the member until ``until`` (None lifts it): their sessions end and their

@@ -44,6 +44,8 @@ def comment_from_row(row: Any, paper_id: str) -> Comment:
         edited=row.edited_at is not None,
         deleted=row.deleted_at is not None,
         hidden=row.hidden_at is not None,
+        held_for=(row.held_for or "held") if row.held_at is not None else None,
+        author_fullname=row.author_fullname,
     )
 
 
@@ -52,6 +54,7 @@ _WITH_PAPER = (
     select(
         comments,
         users.c.name.label("author"),
+        users.c.display_name.label("author_fullname"),
         func.coalesce(papers.c.arxiv_id, papers.c.local_id).label("paper_id"),
     )
     .join(users, users.c.id == comments.c.user_id)
@@ -92,8 +95,16 @@ class Community:
 
     # -- comments --------------------------------------------------------------------------------
 
-    def add_comment(self, user_id: int, paper_pk: int, text: str, parent_id: int | None) -> int:
-        """A new comment (a reply to ``parent_id``, on the same paper); its id."""
+    def add_comment(
+        self,
+        user_id: int,
+        paper_pk: int,
+        text: str,
+        parent_id: int | None,
+        held_for: str | None = None,
+    ) -> int:
+        """A new comment (a reply to ``parent_id``, on the same paper), held for a moderator
+        when ``held_for`` says why; its id."""
         if parent_id is not None:
             parent = None
             if is_key(parent_id):
@@ -110,7 +121,9 @@ class Community:
                 user_id=user_id,
                 parent_id=parent_id,
                 text=text,
-                created_at=utc_now(),
+                created_at=(now := utc_now()),
+                held_at=now if held_for else None,
+                held_for=held_for,
             )
             .returning(comments.c.id)
         ).scalar_one()
@@ -120,7 +133,11 @@ class Community:
     def comments(self, paper_pk: int, paper_id: str) -> list[Comment]:
         """A paper's comments, oldest first, hidden ones too."""
         rows = self.conn.execute(
-            select(comments, users.c.name.label("author"))
+            select(
+                comments,
+                users.c.name.label("author"),
+                users.c.display_name.label("author_fullname"),
+            )
             .join(users, users.c.id == comments.c.user_id)
             .where(comments.c.paper_pk == paper_pk)
             .order_by(comments.c.created_at, comments.c.id)
@@ -143,16 +160,27 @@ class Community:
             return None
         return comment_from_row(row, row.paper_id), row.paper_pk, row.user_id
 
-    def rewrite_comment(self, comment_id: int, paper_pk: int, text: str, now: datetime) -> None:
+    def rewrite_comment(
+        self,
+        comment_id: int,
+        paper_pk: int,
+        text: str,
+        now: datetime,
+        held_for: str | None = None,
+    ) -> None:
         """Replace a comment's text (its author's edit; an empty text deletes it), keeping the
-        text before as a version."""
+        text before as a version; an edit ``held_for`` a reason waits for a moderator."""
         before = select(comments.c.id, comments.c.text, literal(now, UTCDateTime())).where(
             comments.c.id == comment_id
         )
         self.conn.execute(
             insert(comment_versions).from_select(["comment_id", "text", "replaced_at"], before)
         )
-        values = {"text": text, "edited_at": now} if text else {"text": "", "deleted_at": now}
+        values: dict[str, object] = (
+            {"text": text, "edited_at": now} if text else {"text": "", "deleted_at": now}
+        )
+        if held_for:
+            values |= {"held_at": now, "held_for": held_for}
         self.conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
         self._touch_paper(paper_pk)
 
@@ -164,11 +192,37 @@ class Community:
                 comments.c.id == comment_id,
                 comments.c.hidden_at.is_(None) if hidden else comments.c.hidden_at.is_not(None),
             )
-            .values(hidden_at=now if hidden else None)
+            # Shown again is shown to everyone: a held comment hidden and then restored waits
+            # for nothing more.
+            .values(
+                {"hidden_at": now}
+                if hidden
+                else {"hidden_at": None, "held_at": None, "held_for": None}
+            )
         ).rowcount
         if changed:
             self._touch_paper(paper_pk)
         return bool(changed)
+
+    def let_through(self, comment_id: int, paper_pk: int) -> bool:
+        """Show a held comment to everyone; whether it was held."""
+        changed = self.conn.execute(
+            update(comments)
+            .where(comments.c.id == comment_id, comments.c.held_at.is_not(None))
+            .values(held_at=None, held_for=None)
+        ).rowcount
+        if changed:
+            self._touch_paper(paper_pk)
+        return bool(changed)
+
+    def held(self, limit: int = 200) -> list[Comment]:
+        """The comments waiting for a moderator (not hidden since), oldest first."""
+        rows = self.conn.execute(
+            _WITH_PAPER.where(comments.c.held_at.is_not(None), comments.c.hidden_at.is_(None))
+            .order_by(comments.c.id)
+            .limit(limit)
+        )
+        return [comment_from_row(row, row.paper_id) for row in rows]
 
     def comment_versions(self, comment_id: int) -> list[CommentVersion]:
         """A comment's earlier texts, oldest first."""

@@ -60,6 +60,7 @@ class Moderation:
                 func.coalesce(papers.c.arxiv_id, papers.c.local_id).label("paper_id"),
                 comments,
                 author.c.name.label("author"),
+                author.c.display_name.label("author_fullname"),
             )
             .join(reporter, reporter.c.id == reports.c.reporter_id)
             .outerjoin(comments, comments.c.id == reports.c.comment_id)

@@ -315,6 +315,11 @@ class Outbox:
             .values(status="paused", note=note)
         )
 
+    def retrying(self) -> int:
+        """Queued messages that failed at least once and wait for another attempt."""
+        query = select(func.count()).where(outbox.c.status == "queued", outbox.c.attempts > 0)
+        return int(self.conn.execute(query).scalar_one())
+
     def counts(self, period: str | None = None) -> dict[str, int]:
         """How many messages (of ``period``, when given) are in each status."""
         query = select(outbox.c.status, func.count()).group_by(outbox.c.status)

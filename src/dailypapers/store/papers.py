@@ -48,7 +48,11 @@ def read_papers(
 ) -> list[Paper]:
     """The papers meeting ``condition``, with their vote and comment counts and listings."""
     votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
-    shown = and_(comments.c.paper_pk == papers.c.pk, comments.c.hidden_at.is_(None))
+    shown = and_(
+        comments.c.paper_pk == papers.c.pk,
+        comments.c.hidden_at.is_(None),
+        comments.c.held_at.is_(None),
+    )
     notes = select(func.count()).where(shown).scalar_subquery()
     query = (
         select(papers, votes.label("n_votes"), notes.label("n_comments"), keywords.c.phrases)

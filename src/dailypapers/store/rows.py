@@ -53,6 +53,15 @@ def insert_ignore(conn: Connection, table: Any) -> Any:
     return dialect.insert(table).on_conflict_do_nothing()
 
 
+def upsert_row(conn: Connection, table: Table, row: Mapping[str, Any], key: Sequence[str]) -> Any:
+    """INSERT of ``row`` that updates the other columns of the row already holding its
+    ``key``, on either backend."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    values = {name: value for name, value in row.items() if name not in key}
+    statement = dialect.insert(table).values(**row)
+    return statement.on_conflict_do_update(index_elements=key, set_=values)
+
+
 def set_present(
     conn: Connection, table: Table, key: Mapping[str, Any], on: bool, **values: Any
 ) -> bool:

@@ -154,6 +154,7 @@ users = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(64), nullable=False, unique=True),
     Column("email", String(320), nullable=False, unique=True),
+    Column("display_name", String(80)),  # as the member writes their name; None: their name
     Column("password_hash", Text),
     # member, moderator or admin (accounts.ROLES)
     Column("role", String(12), nullable=False, server_default="member"),
@@ -191,6 +192,9 @@ comments = Table(
     Column("edited_at", UTCDateTime()),  # by its author; the text before is a version
     Column("deleted_at", UTCDateTime()),  # by its author: shown as "[deleted]"
     Column("hidden_at", UTCDateTime()),  # by a moderator: shown to moderators only
+    # Held for a moderator to let through (shown to them and its author only), and why.
+    Column("held_at", UTCDateTime()),
+    Column("held_for", String(200)),
     Index("ix_comments_paper_pk", "paper_pk"),
 )
 
@@ -229,6 +233,16 @@ moderation_log = Table(
     Column("target", String(120), nullable=False),
     Column("reason", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# What an admin set on the admin page, over the settings file (``hub/site.py`` says which).
+site_settings = Table(
+    "site_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
 )
 
 harvest_state = Table(

@@ -29,10 +29,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from dailypapers.models import Listing, PaperRecord, local_id_for, title_number
-from dailypapers.store.rows import chunks, insert_ignore
+from dailypapers.store.rows import chunks, insert_ignore, upsert_row
 from dailypapers.store.tables import change_seq, harvest_state, keywords, listings, papers
 
 # Fields that describe a version of a paper, as the store names them.
@@ -415,19 +414,14 @@ def upsert(
 
 
 def save_progress(conn: Connection, progress: HarvestProgress) -> None:
-    values = {
+    row = {
+        "name": progress.name,
         "datestamp": progress.datestamp,
         "resumption_token": progress.resumption_token,
         "from_date": progress.from_date,
         "updated_at": datetime.now(UTC),
     }
-    statement = (
-        postgresql.insert(harvest_state)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(harvest_state)
-    )
-    statement = statement.values(name=progress.name, **values)
-    conn.execute(statement.on_conflict_do_update(index_elements=["name"], set_=values))
+    conn.execute(upsert_row(conn, harvest_state, row, ["name"]))
 
 
 def load_progress(conn: Connection, name: str) -> HarvestProgress | None:

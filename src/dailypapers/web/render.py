@@ -18,6 +18,8 @@ from datetime import date, datetime
 from cachetools import LRUCache
 from markupsafe import Markup
 
+from dailypapers.text import LINK
+
 # Formulas converted to MathML per text, and the longest converted: beyond them a formula is
 # shown as its LaTeX source. Real abstracts hold a few dozen short ones; a converted formula
 # costs about 0.2 ms, so this bounds a text's conversion work to about 20 ms.
@@ -32,7 +34,6 @@ MAX_MARKUP_CHARS = 25_000
 RENDERED_CACHE_CHARS = 16_000_000
 MATHML_CACHE_CHARS = 4_000_000
 
-_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 # A code span: one backtick, no backtick or newline, one backtick. Each attempt stops at the
 # next backtick or newline, so the scan is linear.
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -225,7 +226,7 @@ def _inline(text: str) -> str:
 def _format(text: str) -> str:
     out: list[str] = []
     cursor = 0
-    for match in _URL.finditer(text):
+    for match in LINK.finditer(text):
         out.append(_emphasis(html.escape(text[cursor : match.start()])))
         url = html.escape(match.group(0), quote=True)
         out.append(f'<a href="{url}" rel="nofollow ugc noopener">{url}</a>')
