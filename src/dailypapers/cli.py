@@ -238,6 +238,15 @@ def _running_commands(command: Command, common: argparse.ArgumentParser) -> None
     stats = command("stats", "counts of what the hub holds")
     stats.add_argument("--json", action="store_true")
 
+    admin = command("admin", "what an admin checks")
+    admin_actions = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    status = admin_actions.add_parser(
+        "status",
+        help="papers, members, jobs, outbox, index lag, moderation queue, disk",
+        parents=[common],
+    )
+    status.add_argument("--json", action="store_true")
+
     agent = command("mcp", "answer an AI agent's MCP client on stdin and stdout")
     agent.add_argument(
         "--token",
@@ -309,6 +318,38 @@ def _print_mapping(values: dict[str, Any], as_json: bool) -> int:
         for key, value in values.items():
             print(f"{key}: {value}")
     return 0
+
+
+def _print_status(status: dict[str, Any], as_json: bool) -> int:
+    """The admin's status: JSON, or a line per fact; 1 when something needs a look (a job that
+    failed, a message that could not be sent)."""
+    attention = status["outbox"]["failed"] > 0 or any(job["failed"] for job in status["jobs"])
+    if as_json:
+        print(json.dumps(status))
+        return 1 if attention else 0
+    outbox, lag = status["outbox"], status["index_lag"]
+    print(f"papers: {status['papers']:,} ({status['removed_papers']} removed)")
+    print(f"members: {status['members']:,}")
+    print(f"upvotes: {status['upvotes']:,}, comments: {status['comments']:,}")
+    print(
+        f"waiting for a moderator: {status['open_reports']} reports, "
+        f"{status['held_comments']} held comments"
+    )
+    print(
+        f"outbox: {outbox['queued']} queued, {outbox['retrying']} retrying, "
+        f"{outbox['failed']} failed, {outbox['sent']:,} sent"
+    )
+    print(f"index lag: {lag['lexical']} papers (lexical), {lag['semantic']} (semantic)")
+    print(f"disk: {status['disk_bytes'] / 1e6:,.1f} MB in the data dir ({status['database']})")
+    for job in status["jobs"]:
+        state = "FAILED" if job["failed"] else "running" if job["running"] else "ok"
+        print(
+            f"job {job['name']}: {state}, last run for {job['last_fire'] or 'never'}, "
+            f"finished {job['finished_at'] or 'never'}: {job['outcome'] or ''}"
+        )
+    if not status["jobs"]:
+        print("jobs: none has run (start `dailypapers worker`)")
+    return 1 if attention else 0
 
 
 def _progress_printer() -> Any:
@@ -455,6 +496,8 @@ def run(args: argparse.Namespace) -> int:
             return _token(hub, args)
         if args.command == "stats":
             return _print_mapping(hub.stats(), args.json)
+        if args.command == "admin":
+            return _print_status(hub.site_status(), args.json)
         if args.command == "show":
             paper = paper_json(hub.paper(args.id))
             if args.json:

@@ -95,6 +95,19 @@ class Settings:
         "Submission attempts one member may make per minute (each may ask arXiv), "
         "besides the daily quota.",
     )
+    new_member_hours: int = setting(
+        24,
+        "Hours an account counts as new. A new account, or one whose address is not confirmed, "
+        "has the *_new limits below, and its comments with links wait for a moderator.",
+    )
+    limit_votes_new: int = setting(30, "Upvotes and un-votes a new account may cast per minute.")
+    limit_comments_new: int = setting(3, "Comments a new account may post per minute.")
+    submissions_per_day_new: int = setting(2, "Papers a new account may submit per day (UTC).")
+    blocklist: str = setting(
+        "",
+        "Words, phrases and domains, separated by commas or new lines, that hold a comment "
+        "for a moderator (case-insensitive; a domain holds links to it and its subdomains).",
+    )
     session_days: int = setting(30, "Days a sign-in lasts before the member signs in again.")
     cache_max_age: int = setting(
         30,

@@ -15,8 +15,10 @@ import httpx
 from dailypapers import accounts
 from dailypapers.closing import Closing
 from dailypapers.config import Settings, write_secret
+from dailypapers.defences import blocked, has_link
 from dailypapers.errors import ConfigError, InvalidInput, NotFound
 from dailypapers.hub.afterwards import SEEN_EVERY_S, Afterwards
+from dailypapers.hub.site import SiteSettings
 from dailypapers.ids import parse_reference
 from dailypapers.models import LOCAL_PREFIX, Allowance, Paper, User
 from dailypapers.ranking import Gravity
@@ -44,6 +46,8 @@ LIMITS = {
     "subscribe": ("limit_subscribe", 3600, "subscription requests"),
     "confirmation": ("limit_confirmations", 86400, "confirmation messages to one address"),
 }
+# The tighter allowance of a new account (``HubBase.newcomer``), where it has one.
+NEWCOMER_LIMITS = {"vote": "limit_votes_new", "comment": "limit_comments_new"}
 
 
 MAX_COMMENT = 10_000
@@ -83,8 +87,9 @@ class HubBase(Closing):
         store: Store | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.settings = settings
         self.store = store or Store(settings.resolved_database_url)
+        # The settings file's, with what admins set on the admin page laid over (site.py).
+        self.site_settings = SiteSettings(settings, self._stored_settings)
         self._transport = transport
         self._lexical: LexicalIndex | None = None
         self._vectors: VectorIndex | None = None
@@ -95,6 +100,15 @@ class HubBase(Closing):
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
         # What requests leave for later: last-use times, retraining (afterwards.py).
         self.afterwards = Afterwards(self._touch)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force: the file's, and what admins set. Raises nothing."""
+        return self.site_settings.current()
+
+    def _stored_settings(self) -> dict[str, str]:
+        with self.store.read() as tx:
+            return tx.site.settings()
 
     @classmethod
     def open(cls, settings: Settings, transport: httpx.BaseTransport | None = None) -> Self:
@@ -229,17 +243,53 @@ class HubBase(Closing):
 
     # -- rate limits ----------------------------------------------------------------------------
 
-    def allowance(self, action: str, who: str) -> Allowance:
-        """What ``who`` may do of ``action`` per window, from the settings. Raises nothing."""
+    def allowance(self, action: str, who: str, newcomer: bool = False) -> Allowance:
+        """What ``who`` may do of ``action`` per window, from the settings (a ``newcomer``'s
+        tighter allowance where there is one). Raises nothing."""
         setting, window, what = LIMITS[action]
-        allowed = int(getattr(self.settings, setting))
+        settings = self.settings
+        allowed = int(getattr(settings, setting))
+        if newcomer and action in NEWCOMER_LIMITS:
+            allowed = min(allowed, int(getattr(settings, NEWCOMER_LIMITS[action])))
         per = {60: "minute", 3600: "hour"}.get(window, f"{window // 60} minutes")
         return Allowance(f"{action}:{who}", window, allowed, f"{what}: {allowed} per {per}")
 
-    def limit(self, action: str, who: str) -> None:
+    def limit(self, action: str, who: str, newcomer: bool = False) -> None:
         """Count one ``action`` by ``who``; RateLimited (with Retry-After) past the allowance."""
         with self.store.transaction() as tx:
-            tx.community.check_allowance(self.allowance(action, who), clock.time())
+            tx.community.check_allowance(self.allowance(action, who, newcomer), clock.time())
+
+    def require_password(self, user: User, password: str, wrong: str) -> None:
+        """InvalidInput saying ``wrong`` unless ``password`` is ``user``'s. Raises nothing
+        else."""
+        with self.store.read() as tx:
+            found = tx.accounts.credentials(user.name)
+        if found is None or not accounts.verify_password(found[1], password):
+            raise InvalidInput(wrong)
+
+    # -- spam defences --------------------------------------------------------------------------
+
+    def newcomer(self, user: User) -> bool:
+        """Whether ``user`` has a new account's tighter limits: an account younger than
+        ``new_member_hours``, or one whose address is not confirmed (never a moderator's).
+        Raises nothing."""
+        if user.is_moderator:
+            return False
+        age = datetime.now(UTC) - user.created_at
+        return not user.verified or age < timedelta(hours=self.settings.new_member_hours)
+
+    def hold_for(self, user: User, text: str) -> str | None:
+        """Why ``user``'s comment of ``text`` waits for a moderator, or None when it need not:
+        it matches the blocklist, or it has a link and its author is a newcomer. A moderator's
+        never waits. Raises nothing."""
+        if user.is_moderator:
+            return None
+        entry = blocked(text, self.settings.blocklist)
+        if entry is not None:
+            return f"it matches the blocklist: {entry!r}"
+        if has_link(text) and self.newcomer(user):
+            return "a link from a new account"
+        return None
 
     # -- ranking --------------------------------------------------------------------------------
 

@@ -152,10 +152,7 @@ class Community(HubBase):
         """Set a new password when ``current`` is the member's; every session but
         ``keep_session`` ends. InvalidInput when ``current`` is wrong or ``new`` is no password;
         how many sessions ended."""
-        with self.store.read() as tx:
-            found = tx.accounts.credentials(user.name)
-        if found is None or not accounts.verify_password(found[1], current):
-            raise InvalidInput("the current password is not right")
+        self.require_password(user, current, "the current password is not right")
         hashed = accounts.hash_password(accounts.check_password(new))
         with self.store.transaction() as tx:
             tx.accounts.set_password_hash(user.id, hashed)
@@ -167,7 +164,7 @@ class Community(HubBase):
         """Upvote a paper (or take the vote back); the vote and the paper's new count.
         Idempotent. NotFound for an unknown paper, RateLimited past ``limit_votes``."""
         key = self._key_of(ident)
-        allowance = self.allowance("vote", f"user:{user.id}")
+        allowance = self.allowance("vote", f"user:{user.id}", self.newcomer(user))
         # The allowance is counted in the vote's own transaction: one write, not two.
         with self.store.transaction() as tx:
             found = tx.papers.key(key)
@@ -181,18 +178,20 @@ class Community(HubBase):
         return Vote(paper_id, shown + count, on)
 
     def comment(self, user: User, ident: str, text: str, parent_id: int | None = None) -> Comment:
-        """Post a comment (the text as typed; pages escape it when they show it). InvalidInput
-        for an empty or too long text or a parent on another paper, NotFound for an unknown
-        paper or parent, RateLimited past ``limit_comments``, Forbidden for a member who has
-        not confirmed their address."""
+        """Post a comment (the text as typed; pages escape it when they show it), held for a
+        moderator when the spam defences say so (``held_for`` tells why). InvalidInput for an
+        empty or too long text or a parent on another paper, NotFound for an unknown paper or
+        parent, RateLimited past ``limit_comments`` (``limit_comments_new`` for a newcomer),
+        Forbidden for a member who has not confirmed their address."""
         text = comment_text(text)
         self.require_confirmed(user)
         paper = self.paper(ident)
         if paper.locked or paper.removed:
             raise Forbidden("this discussion is locked: it takes no new comments")
-        self.limit("comment", f"user:{user.id}")
+        self.limit("comment", f"user:{user.id}", self.newcomer(user))
+        held_for = self.hold_for(user, text)
         with self.store.transaction() as tx:
-            comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id)
+            comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id, held_for)
         # Read after the commit: the write held the change sequence's row, every writer's.
         with self.store.read() as tx:
             found = tx.community.comment(comment_id)

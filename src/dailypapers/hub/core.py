@@ -6,13 +6,15 @@ one side of what an installation does: taking papers in (``ingesting.py``), sear
 comments and sessions (``community.py``), sign-up, confirmed addresses, password resets and
 roles (``membership.py``), reports and moderators' actions on comments (``moderation.py``),
 what each reader keeps and is recommended
-(``personal.py``), digests by email (``mailing.py``), and the scheduled jobs' leases
-(``scheduling.py``). Each public method opens the transactions it needs: the hub owns them.
+(``personal.py``), digests by email (``mailing.py``), the scheduled jobs' leases
+(``scheduling.py``), and the admins' status, roles and site settings (``admin.py``). Each
+public method opens the transactions it needs: the hub owns them.
 """
 
 from __future__ import annotations
 
 from dailypapers import demo
+from dailypapers.hub.admin import Admin
 from dailypapers.hub.community import Community
 from dailypapers.hub.ingesting import HarvestReport, Ingesting, Progress
 from dailypapers.hub.lists import Lists
@@ -38,6 +40,7 @@ class Hub(
     Personal,
     Mailing,
     Scheduling,
+    Admin,
 ):
     """Everything a dailypapers installation does, over one store.
 

@@ -294,15 +294,19 @@ class Ingesting(HubBase):
         listed on today's daily list under their name. One submission per paper; a daily quota.
 
         InvalidInput for a reference that is not an arXiv paper's, RateLimited past
-        ``limit_submits`` or the quota, Conflict when it was submitted already, FetchError when
-        arXiv does not answer in time, NotFound when arXiv has no such paper, Forbidden for a
-        member who has not confirmed their address.
+        ``limit_submits`` or the quota (``submissions_per_day_new`` for a newcomer), Conflict
+        when it was submitted already, FetchError when arXiv does not answer in time, NotFound
+        when arXiv has no such paper, Forbidden for a member who has not confirmed their
+        address.
         """
         arxiv_id, _ = parse_reference(ref)
         self.require_confirmed(user)
         self.limit("submit", f"user:{user.id}")
         today = datetime.now(UTC).date()
-        quota = self.settings.submissions_per_day
+        settings = self.settings
+        quota = settings.submissions_per_day
+        if self.newcomer(user):
+            quota = min(quota, settings.submissions_per_day_new)
         with self.store.read() as tx:
             tx.community.check_quota(user.id, today, quota)  # before asking arXiv for anything
             known = tx.papers.key(arxiv_id) is not None

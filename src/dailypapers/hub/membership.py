@@ -1,5 +1,5 @@
 """Accounts people can recover: signing up with an address that is confirmed by mail, resetting
-a forgotten password, and members' roles.
+a forgotten password, changing address and display name, and members' roles.
 
 On a site that sends mail, signing up answers the same whether or not the address has an
 account (its owner is told by mail instead), so the form tells nobody who is a member; the new
@@ -32,8 +32,11 @@ from dailypapers.mail.render import (
 )
 from dailypapers.models import MemberData, User
 from dailypapers.store import Transaction
+from dailypapers.text import clean
 
 log = logging.getLogger("dailypapers.hub")
+
+MAX_DISPLAY_NAME = 80
 
 
 def _resettable(tx: Transaction, user_id: int, stamp: str) -> User:
@@ -155,10 +158,7 @@ class Membership(HubBase):
         saves, feedback, follows, collections, sessions and API tokens go, their subscription
         ends, and their comments stay in their threads as "[deleted]". InvalidInput when the
         password is not right."""
-        with self.store.read() as tx:
-            found = tx.accounts.credentials(user.name)
-        if found is None or not accounts.verify_password(found[1], password):
-            raise InvalidInput("the password is not right")
+        self.require_password(user, password, "the password is not right")
         with self.store.transaction() as tx:
             touched = tx.accounts.erase(user.id, datetime.now(UTC))
             tx.papers.touch(touched)  # last: the change sequence's row is every writer's
@@ -183,6 +183,56 @@ class Membership(HubBase):
                 tx.community.comments_by(user.id),
                 tx.outbox.subscription_of_user(user.id),
             )
+
+    def set_display_name(self, user: User, display_name: str) -> User:
+        """Show ``display_name`` beside the member's name (empty: their name alone); the
+        member as they are now. InvalidInput for one too long."""
+        shown = " ".join(clean(display_name).split()) or None
+        if shown is not None and len(shown) > MAX_DISPLAY_NAME:
+            raise InvalidInput(f"a display name has at most {MAX_DISPLAY_NAME} characters")
+        with self.store.transaction() as tx:
+            tx.accounts.set_display_name(user.id, shown)
+        return replace(user, display_name=shown)
+
+    def change_address(self, user: User, password: str, email: str) -> User | None:
+        """Move the account to address ``email``, when ``password`` is the member's. With
+        mail the new address is confirmed first, by a link mailed to it, and None comes back
+        (the same whether or not another account has it: nothing is sent then); without mail
+        it changes at once and the member comes back. InvalidInput for a wrong password, a
+        malformed address or the one the account has, Conflict without mail when another
+        account has it, RateLimited past ``limit_confirmations``."""
+        self.require_password(user, password, "the password is not right")
+        email = accounts.check_email(email)
+        if email.lower() == user.email.lower():
+            raise InvalidInput(f"{email} is this account's address already")
+        if not self.mail_enabled:
+            with self.store.transaction() as tx:
+                tx.accounts.set_email(user.id, user.email, email, datetime.now(UTC))
+            return replace(user, email=email, verified=True)
+        self.limit("confirmation", f"email:{email.lower()}")
+        with self.store.read() as tx:
+            taken = tx.accounts.by_email(email) is not None
+        if not taken:
+            token = make_token(
+                self.settings.require_secret(), "change", user.id, f"{user.email}\n{email}"
+            )
+            url = f"{self.settings.base_url.rstrip('/')}/confirm-address?change={token}"
+            self._mail_account(replace(user, email=email), "change", url)
+        return None
+
+    def confirm_change(self, token: str) -> User:
+        """Give the account the new address a change link names (confirmed by following it),
+        and tell the old address; the member. Forbidden for a forged link, InvalidInput for an
+        expired one, one used already, or one for an account whose address moved since,
+        Conflict when another account took the address in the meantime."""
+        user_id, stamp = read_token(self.settings.require_secret(), "change", token)
+        old, _, new = stamp.partition("\n")
+        with self.store.transaction() as tx:
+            user = tx.accounts.user(user_id)
+            if user is None or not tx.accounts.set_email(user_id, old, new, datetime.now(UTC)):
+                raise InvalidInput("this link was used already, or the address changed since")
+        self._mail_account(user, "changed", self._reset_url(user), detail=new)
+        return replace(user, email=new, verified=True)
 
     def set_role(self, name: str, role: str) -> User:
         """Make member ``name`` a member, moderator or admin; the member as they are now.

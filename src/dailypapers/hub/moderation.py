@@ -1,6 +1,7 @@
 """Keeping the discussion usable: authors edit and delete their own comments, members report
-comments and papers, and moderators hide and restore comments and suspend or ban members, each
-action logged with its reason and the member concerned told by mail.
+comments and papers, and moderators let held comments through, hide and restore comments and
+suspend or ban members, each action logged with its reason and the member concerned told by
+mail.
 
 A hidden comment vanishes for everyone but moderators, who see it marked; a deleted one shows
 as "[deleted]" in its thread. Every earlier text of a comment is kept, for moderators.
@@ -45,18 +46,45 @@ class Moderation(HubBase):
         ) -> None: ...
 
     def comments(self, paper: Paper, viewer: User | None = None) -> list[Comment]:
-        """The discussion of ``paper``, oldest comment first: hidden comments only for a
-        moderator. Raises nothing."""
+        """The discussion of ``paper``, oldest comment first: hidden and held comments only for
+        a moderator, and a held one for its author too. Raises nothing."""
         with self.store.read() as tx:
             found = tx.community.comments(paper.pk, paper.id)
         if viewer is not None and viewer.is_moderator:
             return found
-        return [comment for comment in found if not comment.hidden]
+        name = viewer.name if viewer is not None else None
+        return [c for c in found if not c.hidden and (not c.held or c.author == name)]
 
     def find_comment(self, comment_id: int, viewer: User | None = None) -> Comment:
         """One comment, as ``viewer`` may see it; NotFound for none (or a hidden one, to any
-        but a moderator)."""
+        but a moderator, or a held one, to any but a moderator and its author)."""
         return self._comment(comment_id, viewer)[0]
+
+    def held_comments(self, moderator: User) -> list[Comment]:
+        """The comments waiting for a moderator to let them through, oldest first. Forbidden
+        but for moderators."""
+        self._require_moderator(moderator)
+        with self.store.read() as tx:
+            return tx.community.held()
+
+    def let_through(self, moderator: User, comment_id: int, reason: str = "") -> Comment:
+        """Show a held comment to everyone; logged, and its author told by mail. Forbidden but
+        for moderators, NotFound for no such comment, InvalidInput for one that waits for
+        nothing."""
+        self._require_moderator(moderator)
+        reason = check_reason(reason or "looked at: not spam")
+        comment, paper_pk, author_id = self._comment(comment_id, moderator)
+        now = datetime.now(UTC)
+        with self.store.transaction() as tx:
+            if not tx.community.let_through(comment_id, paper_pk):
+                raise InvalidInput(f"comment {comment_id} is not waiting for a moderator")
+            target = f"comment {comment_id}"
+            tx.moderation.log(moderator.id, "let comment through", target, reason, now)
+            author = tx.accounts.user(author_id)
+        if author is not None:
+            path = f"/papers/{comment.paper_id}#comment-{comment_id}"
+            self._tell(author, "approved", reason, path=path)
+        return self.find_comment(comment_id, moderator)
 
     def comment_history(self, moderator: User, comment_id: int) -> list[CommentVersion]:
         """A comment's earlier texts, oldest first. Forbidden but for moderators, NotFound for
@@ -72,8 +100,9 @@ class Moderation(HubBase):
         too long text or a deleted comment."""
         text = comment_text(text)
         _, paper_pk = self._own(user, comment_id)
+        held_for = self.hold_for(user, text)  # an edit is looked at as a new comment is
         with self.store.transaction() as tx:
-            tx.community.rewrite_comment(comment_id, paper_pk, text, datetime.now(UTC))
+            tx.community.rewrite_comment(comment_id, paper_pk, text, datetime.now(UTC), held_for)
         return self.find_comment(comment_id, user)
 
     def delete_comment(self, user: User, comment_id: int) -> None:
@@ -215,7 +244,11 @@ class Moderation(HubBase):
     def _comment(self, comment_id: int, viewer: User | None) -> tuple[Comment, int, int]:
         with self.store.read() as tx:
             found = tx.community.comment(comment_id)
-        if found is None or (found[0].hidden and not (viewer and viewer.is_moderator)):
+        moderator = viewer is not None and viewer.is_moderator
+        author = viewer is not None and found is not None and viewer.id == found[2]
+        if found is None or (found[0].hidden and not moderator):
+            raise NotFound(f"no comment {comment_id}")
+        if found[0].held and not (moderator or author):
             raise NotFound(f"no comment {comment_id}")
         return found
 

@@ -1,5 +1,5 @@
 """Signed, expiring tokens for the links in messages: confirm a subscription, manage or end it,
-confirm a member's address, reset a password.
+confirm a member's address or a new one, reset a password.
 
 A token names what it is for (its subject: a subscription or a member) and a stamp of that
 subject's state when it was issued (the address, or the password's fingerprint), and is signed
@@ -42,6 +42,11 @@ PURPOSES = {
         "dailypapers.account.address",
         timedelta(days=7),
         "this confirmation has expired; sign in and ask for a new one on your profile",
+    ),
+    "change": Purpose(
+        "dailypapers.account.change",
+        timedelta(days=1),
+        "this link has expired (they last a day); change the address again in your settings",
     ),
     "reset": Purpose(
         "dailypapers.account.reset",

@@ -194,6 +194,9 @@ ACCOUNT_SUBJECTS = {
     "taken": "Someone tried to sign up with your address",
     "hidden": "A moderator hid your comment",
     "restored": "A moderator restored your comment",
+    "approved": "A moderator let your comment through",
+    "change": "Confirm the new address of your Daily Papers account",
+    "changed": "The address of your Daily Papers account changed",
     "suspended": "Your Daily Papers account is suspended",
     "reinstated": "Your Daily Papers account is open again",
 }
