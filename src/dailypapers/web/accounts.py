@@ -127,7 +127,7 @@ def profile_page(
         marks=hub.marks(viewer, found.upvoted + found.submitted),
         suspended=found.user.suspended(datetime.now(UTC)),
         moderating=viewer is not None and viewer.is_moderator and not own,
-        **{"password_error": None, "delete_error": None, **extra},
+        **{"password_error": None, "delete_error": None, "address_error": None, **extra},
     )
 
 
@@ -198,6 +198,36 @@ def delete_account(
     request.session.clear()  # its session is gone from the store already
     flash(request, "Your account is deleted.")
     return RedirectResponse("/", status_code=303)
+
+
+@router.post("/settings/name")
+def change_display_name(
+    request: Request, hub: HubDep, user: Poster, display_name: Field = ""
+) -> Response:
+    shown = hub.set_display_name(user, display_name)
+    flash(request, f"You are shown as {shown.shown_name}.")
+    return RedirectResponse(f"/users/{user.name}#account", status_code=303)
+
+
+@router.post("/settings/address", response_class=HTMLResponse)
+def change_address(
+    request: Request,
+    hub: HubDep,
+    page: Page,
+    user: Poster,
+    email: Field = "",
+    password: Field = "",
+) -> Response:
+    try:
+        changed = hub.change_address(user, password, email)
+    except (InvalidInput, Conflict) as exc:
+        return profile_page(page, hub, user, user.name, exc.status, address_error=str(exc))
+    if changed is None:
+        send_now(hub)
+        flash(request, f"We sent a link to {email.strip()}: follow it to make it your address.")
+    else:
+        flash(request, f"Your address is now {changed.email}.")
+    return RedirectResponse(f"/users/{user.name}#account", status_code=303)
 
 
 @router.post("/settings/password", response_class=HTMLResponse)

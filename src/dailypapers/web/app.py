@@ -25,6 +25,7 @@ from dailypapers.errors import DailyPapersError
 from dailypapers.hub import Hub
 from dailypapers.web import (
     accounts,
+    admin,
     agents,
     api,
     feeds,
@@ -48,6 +49,7 @@ ROUTERS = (
     api.router,
     api.own,
     moderation.api,
+    admin.api,
     mail.api_router,
     feeds.router,
     personal.router,
@@ -55,6 +57,7 @@ ROUTERS = (
     accounts.router,
     membership.router,
     moderation.router,
+    admin.router,
     pages.router,
     images.router,
 )

@@ -1,5 +1,5 @@
-"""The pages of accounts people recover on their own: confirming an address by its mailed
-link, asking for a password reset and setting the new password.
+"""The pages of accounts people recover on their own: confirming an address (or a new one) by
+its mailed link, asking for a password reset and setting the new password.
 
 Nothing changes on a GET: mail scanners open every link in a message to check it. A link's
 page refuses a forged, expired or used link at once, and its button does the change. The forms
@@ -22,12 +22,22 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/confirm-address", response_class=HTMLResponse)
-def confirm_address_form(page: Page, token: str = "") -> Response:
-    return page.render("confirm_address.html", token=whole(token))
+def confirm_address_form(page: Page, token: str = "", change: str = "") -> Response:
+    if change:
+        return page.render("confirm_address.html", token="", change=whole(change))
+    return page.render("confirm_address.html", token=whole(token), change="")
 
 
 @router.post("/confirm-address")
-def confirm_address(request: Request, hub: HubDep, token: Field = "") -> Response:
+def confirm_address(
+    request: Request, hub: HubDep, token: Field = "", change: Field = ""
+) -> Response:
+    if change:  # a new address of an account, confirmed by its link
+        user = hub.confirm_change(whole(change))
+        send_now(hub)  # the note to the old address
+        sign_in(request, hub, user)
+        flash(request, f"Your address is now {user.email}.")
+        return RedirectResponse(f"/users/{user.name}#account", status_code=303)
     user = hub.confirm_address(whole(token))
     sign_in(request, hub, user)
     flash(request, f"Your address is confirmed. Welcome, {user.name}!")

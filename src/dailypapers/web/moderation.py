@@ -1,6 +1,7 @@
 """Moderation on the site and in the API: a comment's own page (its author edits or deletes it,
 a member reports it, a moderator hides or restores it and reads its history), reporting a
-paper, and the moderators' queue of open reports beside the log of what they did."""
+paper, and the moderators' queue of open reports and held comments beside the log of what
+they did."""
 
 from __future__ import annotations
 
@@ -108,6 +109,16 @@ def restore(
     return RedirectResponse(f"/comments/{comment_id}", status_code=303)
 
 
+@router.post("/comments/{comment_id}/let-through")
+def let_through(
+    request: Request, comment_id: int, hub: HubDep, user: Poster, reason: Field = ""
+) -> Response:
+    hub.let_through(user, comment_id, reason)
+    send_now(hub)
+    flash(request, f"Comment {comment_id} is shown to everyone.")
+    return RedirectResponse("/moderation#held", status_code=303)
+
+
 @router.post("/users/{name}/suspend")
 def suspend(
     request: Request,
@@ -179,7 +190,10 @@ def dismiss(
 @router.get("/moderation", response_class=HTMLResponse)
 def queue(hub: HubDep, page: Page, user: Member) -> Response:
     return page.render(
-        "moderation.html", reports=hub.open_reports(user), log=hub.moderation_log(user)
+        "moderation.html",
+        reports=hub.open_reports(user),
+        held=hub.held_comments(user),
+        log=hub.moderation_log(user),
     )
 
 
@@ -251,6 +265,24 @@ def api_hide(comment_id: int, reason: Reason, hub: HubDep, user: ApiMember) -> d
 def api_restore(comment_id: int, reason: Reason, hub: HubDep, user: ApiMember) -> dict[str, object]:
     """A moderator shows a hidden comment again (``{"reason": ...}``, logged)."""
     shown = hub.restore_comment(user, comment_id, reason)
+    send_now(hub)
+    return wire.comment_json(shown)
+
+
+@api.post(
+    "/comments/{comment_id}/approve",
+    responses=answer(200, "The comment, shown to everyone", shapes.Comment),
+    operation_id="approveComment",
+)
+def api_approve(
+    comment_id: int,
+    hub: HubDep,
+    user: ApiMember,
+    reason: Annotated[str, Body(embed=True, max_length=1000)] = "",
+) -> dict[str, object]:
+    """A moderator lets a held comment through (``{"reason": ...}`` optional; logged, its
+    author told by mail)."""
+    shown = hub.let_through(user, comment_id, reason)
     send_now(hub)
     return wire.comment_json(shown)
 

@@ -219,6 +219,8 @@ def comment(
     except (InvalidInput, Forbidden) as exc:
         flash(request, str(exc))
         return RedirectResponse(f"/papers/{found.id}#discussion", status_code=303)
+    if posted.held_for:
+        flash(request, f"Your comment waits for a moderator ({posted.held_for}); only you see it.")
     return RedirectResponse(f"/papers/{found.id}#comment-{posted.id}", status_code=303)
 
 

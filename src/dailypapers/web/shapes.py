@@ -117,6 +117,8 @@ class Comment(_Shape):
     edited: bool
     deleted: bool
     hidden: bool  # only moderators are sent hidden comments
+    # Why it waits for a moderator (only they and its author are sent it); null when shown.
+    heldFor: str | None
 
 
 class Report(_Shape):
