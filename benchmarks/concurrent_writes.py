@@ -227,6 +227,7 @@ def serve(data_dir: Path, database_url: str | None, workers: int, log: Path) -> 
         **os.environ,
         "DAILYPAPERS_LIMIT_VOTES": "1000000",
         "DAILYPAPERS_LIMIT_COMMENTS": "1000000",
+        "DAILYPAPERS_NEW_MEMBER_HOURS": "0",
     }
     if database_url:
         env["DAILYPAPERS_DATABASE_URL"] = database_url

@@ -169,6 +169,7 @@ def main() -> None:
             "smtp_url": f"smtp://127.0.0.1:{port}",
             "base_url": "https://papers.example.org",
             "limit_votes": 10**9,
+            "new_member_hours": 0,
         }
         hub, _ = Hub.init(load_settings(settings, {}))
         with hub:

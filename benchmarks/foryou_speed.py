@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.config import load_settings
 from dailypapers.hub import Hub
+from dailypapers.hub.site import SiteSettings
 from dailypapers.models import Listing
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.evaluation import _cached_embeddings
@@ -74,8 +75,17 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dp-foryou-") as tmp:
         hub = build(Path(tmp), args.new, args.old)
-        hub.settings = load_settings(
-            {"data_dir": tmp, "limit_votes": 10**6, "limit_signup": 10**6}, {}
+        hub.site_settings = SiteSettings(
+            load_settings(
+                {
+                    "data_dir": tmp,
+                    "limit_votes": 10**6,
+                    "limit_signup": 10**6,
+                    "new_member_hours": 0,
+                },
+                {},
+            ),
+            dict,
         )
         old = list(range(args.new + 1, args.new + args.old + 1))
         rng = random.Random(9)

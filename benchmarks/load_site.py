@@ -217,7 +217,12 @@ def main() -> None:
         build_s = time.perf_counter() - started
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "DAILYPAPERS_ARXIV_DELAY": "0", "DAILYPAPERS_LIMIT_SIGNUP": "1000"}
+        env = {
+            **os.environ,
+            "DAILYPAPERS_ARXIV_DELAY": "0",
+            "DAILYPAPERS_LIMIT_SIGNUP": "1000",
+            "DAILYPAPERS_NEW_MEMBER_HOURS": "0",
+        }
         server = subprocess.Popen(
             [
                 sys.executable, "-m", "dailypapers.cli", "serve", "--data-dir", str(data_dir),

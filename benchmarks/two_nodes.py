@@ -49,6 +49,7 @@ def main() -> None:
             "schedule_hf": "",
             "limit_comments": 100_000,
             "limit_votes": 100_000,
+            "new_member_hours": 0,
         }
         started = time.monotonic()
         running = nodes(root, 2, **settings)

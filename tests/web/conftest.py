@@ -103,7 +103,8 @@ def join(hub: Hub, client: TestClient, name: str) -> None:
 def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) -> Site:
     flags: dict[str, Any] = {
         "data_dir": directory,
-        # Generous limits: tests of the limits set their own.
+        # Generous limits, and no account counted new: tests of the limits set their own.
+        "new_member_hours": 0,
         "limit_signup": 10_000,
         "limit_signin": 10_000,
         "limit_votes": 10_000,
@@ -186,7 +187,8 @@ def serving(app: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    # Start-up loads the embedding model, exported once per data dir: seconds, on a cold start.
+    deadline = time.monotonic() + 60
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)

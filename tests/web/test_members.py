@@ -352,6 +352,7 @@ def test_fifty_members_voting_at_once_over_http_all_get_answers(
     from web.conftest import serving
 
     flags = {"data_dir": tmp_path, "database_url": db_url, "limit_votes": 10_000}
+    flags["new_member_hours"] = 0
     hub, _ = Hub.init(load_settings(flags, {}))
     ids = [f"2612.{n:05d}" for n in range(1, 4)]
     hub.ingest([PaperRecord(title=f"Paper {i}", arxiv_id=i) for i in ids])

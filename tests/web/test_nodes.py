@@ -57,6 +57,7 @@ def site(
             "schedule_arxiv": "",
             "schedule_hf": "",
             "limit_comments": 10_000,  # the mixed load comments faster than a person
+            "new_member_hours": 0,  # and its members are minutes old
         }
         one, two = nodes(root, 2, **settings)
         hub = Hub(load_settings({"data_dir": one.data_dir, "database_url": database}, {}))
