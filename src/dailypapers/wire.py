@@ -169,13 +169,14 @@ def comment_json(comment: Comment) -> dict[str, Any]:
     return {
         "id": comment.id,
         "paperId": comment.paper_id,
-        "author": user_json(comment.author),
+        "author": user_json(comment.author, comment.author_fullname),
         "text": comment.text,
         "createdAt": iso(comment.created_at),
         "parentId": comment.parent_id,
         "edited": comment.edited,
         "deleted": comment.deleted,
         "hidden": comment.hidden,
+        "heldFor": comment.held_for,
     }
 
 
