@@ -88,6 +88,24 @@ def signin(client: TestClient, login: str, password: str) -> Any:
     return client.post("/signin", data=data)
 
 
+def person(site: Site, role: str = "member") -> tuple[TestClient, str]:
+    """A browser signed in as a new member of ``role`` (made with a confirmed address, now),
+    and their name."""
+    name = f"{role}{next(_names)}"
+    site.hub.create_user(name, f"{name}@example.org", PASSWORD, role)
+    client = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
+    assert signin(client, name, PASSWORD).status_code == 303
+    return client, name
+
+
+def api_of(site: Site, name: str) -> TestClient:
+    """An API client with a new token of member ``name``."""
+    token, _ = site.hub.create_token(site.hub.user_named(name), "test")
+    client = TestClient(site.app, follow_redirects=False)
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
 def join(hub: Hub, client: TestClient, name: str) -> None:
     """Make ``client`` a browser signed in as the new member ``name``: signed up through the
     form, or, on a site that mails (where signing up waits for the mailed link, which

@@ -18,28 +18,11 @@ from dailypapers.cli import main
 from dailypapers.hub import Hub
 from dailypapers.hub.site import EDITABLE
 from smtp_sink import Mailbox
-from web.conftest import PASSWORD, Site, csrf_of, mailing_fixtures, signin
+from web.conftest import PASSWORD, Site, api_of, csrf_of, mailing_fixtures, person
 
 _names = itertools.count(1)
 
 mailbox, site = mailing_fixtures("defences")
-
-
-def person(site: Site, role: str = "member") -> tuple[TestClient, str]:
-    """A browser signed in as a member of ``role`` made now (so new, when accounts are new
-    for a while), and their name."""
-    name = f"d{role}{next(_names)}"
-    site.hub.create_user(name, f"{name}@example.org", PASSWORD, role)
-    client = TestClient(site.app, base_url="https://testserver", follow_redirects=False)
-    assert signin(client, name, PASSWORD).status_code == 303
-    return client, name
-
-
-def api_of(site: Site, name: str) -> TestClient:
-    token, _ = site.hub.create_token(site.hub.user_named(name), "test")
-    client = TestClient(site.app, follow_redirects=False)
-    client.headers["Authorization"] = f"Bearer {token}"
-    return client
 
 
 def set_settings(admin: TestClient, **values: object) -> str:
