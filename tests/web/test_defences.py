@@ -72,7 +72,12 @@ def test_a_new_accounts_link_waits_for_a_moderator(
     assert f'id="comment-{number}"' in seen and "waiting for a moderator" in seen
 
     # Nobody else sees it: readers, members, the API, its own page; the count leaves it out.
+    # The page members share (rendered once, then filled in for each) neither carries it to
+    # others nor hides it from its author, whoever asks first.
     other, _ = person(site)
+    for _ in range(2):
+        assert "blog.example" not in other.get(f"/papers/{paper}").text
+        assert "blog.example/post" in author.get(f"/papers/{paper}").text
     for client in (TestClient(site.app), other):
         assert "blog.example" not in client.get(f"/papers/{paper}").text
         assert client.get(f"/comments/{number}").status_code == 404

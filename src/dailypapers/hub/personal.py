@@ -77,6 +77,9 @@ class Marks:
     saved: set[int] = field(default_factory=set)
     feedback: dict[int, int] = field(default_factory=dict)
     collections: list[Collection] = field(default_factory=list)
+    # Comments of theirs wait for a moderator on the page: only they see those, so the page
+    # is theirs alone (``web/shared.py`` does not share it).
+    own_held: bool = False
 
 
 def slugify(name: str) -> str:
@@ -152,8 +155,9 @@ class Personal(HubBase):
                 return None
             user = found[0]
             marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
-            if collections:
+            if collections:  # a paper's page, with its discussion
                 marks.collections = tx.library.collections(user.id, True)
+                marks.own_held = tx.community.holds_on(user.id, pks)
             return user, marks, tx.papers.change_seq()
 
     # -- follows ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ responses catch up with it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -214,6 +215,16 @@ class Community:
         if changed:
             self._touch_paper(paper_pk)
         return bool(changed)
+
+    def holds_on(self, user_id: int, paper_pks: Sequence[int]) -> bool:
+        """Whether the member has a comment waiting for a moderator on one of the papers."""
+        query = select(comments.c.id).where(
+            comments.c.paper_pk.in_(list(paper_pks)),
+            comments.c.user_id == user_id,
+            comments.c.held_at.is_not(None),
+            comments.c.hidden_at.is_(None),
+        )
+        return bool(paper_pks) and self.conn.execute(query.limit(1)).first() is not None
 
     def held(self, limit: int = 200) -> list[Comment]:
         """The comments waiting for a moderator (not hidden since), oldest first."""

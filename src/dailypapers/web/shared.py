@@ -158,11 +158,12 @@ class MemberPages(Kept[SharedPage]):
     def copy(self, page: SharedPage, version: Hashable, token: str, csrf: str) -> bytes | None:
         """The copy of ``page`` (rendered at ``version``) for the member whose session ``token``
         names; None when it names no live session (the app then answers, and signs the visitor
-        out), a moderator's (whose pages show hidden comments), or when the store has moved on
+        out), a moderator's (whose pages show hidden comments), a member's whose comment on the
+        page waits for a moderator (shown to them alone), or when the store has moved on
         since (their own vote, a moment ago, shows at once). Reads the store: call it off the
         event loop."""
         found = self.hub.session_marks(token, page.pks, page.collects)
-        if found is None or found[0].is_moderator:
+        if found is None or found[0].is_moderator or found[1].own_held:
             return None
         user, marks, seq = found
         if isinstance(version, tuple) and version[0] != seq:

@@ -70,8 +70,14 @@ class Templates:
             "mail_enabled": self.hub.mail_enabled,
         }
         state = request.scope.get("state", {})
-        # A moderator's pages differ from other members' (hidden comments show, marked).
-        sharing = state.get(SHARE) and status == 200 and base["flash"] is None
+        # A moderator's pages differ from other members' (hidden comments show, marked), and so
+        # do an author's with their comment that waits for a moderator.
+        sharing = (
+            state.get(SHARE)
+            and status == 200
+            and base["flash"] is None
+            and not any(comment.held for comment in context.get("comments", ()))
+        )
         if user is not None and not user.is_moderator and sharing:
             page = self._shared(request, name, {**base, **context}, user)
             if page is not None:
