@@ -227,9 +227,13 @@ class Community:
         return bool(paper_pks) and self.conn.execute(query.limit(1)).first() is not None
 
     def held(self, limit: int = 200) -> list[Comment]:
-        """The comments waiting for a moderator (not hidden since), oldest first."""
+        """The comments waiting for a moderator (not hidden or deleted since), oldest first."""
         rows = self.conn.execute(
-            _WITH_PAPER.where(comments.c.held_at.is_not(None), comments.c.hidden_at.is_(None))
+            _WITH_PAPER.where(
+                comments.c.held_at.is_not(None),
+                comments.c.hidden_at.is_(None),
+                comments.c.deleted_at.is_(None),
+            )
             .order_by(comments.c.id)
             .limit(limit)
         )

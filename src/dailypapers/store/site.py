@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dailypapers.store.rows import upsert_row
@@ -38,7 +38,11 @@ class Site:
 
     def counts(self) -> dict[str, int]:
         """Members, removed papers, open reports and held comments."""
-        held = comments.c.held_at.is_not(None) & comments.c.hidden_at.is_(None)
+        held = and_(
+            comments.c.held_at.is_not(None),
+            comments.c.hidden_at.is_(None),
+            comments.c.deleted_at.is_(None),
+        )
         row = self.conn.execute(
             select(
                 select(func.count()).select_from(users).scalar_subquery().label("members"),
