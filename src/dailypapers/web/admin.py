@@ -12,6 +12,7 @@ from dailypapers.errors import InvalidInput
 from dailypapers.hub import Hub
 from dailypapers.hub.site import EDITABLE, is_number
 from dailypapers.models import ROLES, User
+from dailypapers.web import shapes
 from dailypapers.web.deps import ApiMember, HubDep, Member, Page, PageRenderer, Poster
 from dailypapers.web.forms import Field, flash
 from dailypapers.web.schema import READ, answer, problems
@@ -65,7 +66,7 @@ def change_role(
 
 @api.get(
     "/status",
-    responses=answer(200, "What an admin checks each morning"),
+    responses=answer(200, "What an admin checks each morning", shapes.AdminStatus),
     operation_id="adminStatus",
 )
 def api_status(hub: HubDep, user: ApiMember) -> dict[str, Any]:

@@ -185,3 +185,41 @@ class PendingSubscription(_Shape):
     topics: list[str]
     status: str
     detail: str
+
+
+class JobState(_Shape):
+    name: str
+    last_fire: str | None = Field(description="the scheduled time its last run was for")
+    finished_at: str | None
+    outcome: str | None = Field(description="what the last run did, as JSON, or why it failed")
+    running: bool
+    failed: bool = Field(description="its last run failed; the worker tries again later")
+
+
+class OutboxState(_Shape):
+    queued: int
+    retrying: int = Field(description="queued after a failed attempt")
+    failed: int = Field(description="given up on")
+    sent: int
+
+
+class IndexLag(_Shape):
+    lexical: int = Field(description="papers stored since the word index last caught up")
+    semantic: int = Field(description="the same for the vector index")
+
+
+class AdminStatus(_Shape):
+    """What an admin checks each morning (``dailypapers admin status --json`` prints it)."""
+
+    papers: int
+    removed_papers: int
+    members: int
+    upvotes: int
+    comments: int
+    jobs: list[JobState]
+    outbox: OutboxState
+    index_lag: IndexLag
+    open_reports: int
+    held_comments: int
+    disk_bytes: int = Field(description="what the files of the data dir take on disk")
+    database: str
