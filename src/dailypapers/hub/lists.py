@@ -200,6 +200,13 @@ class Lists(HubBase):
                 result.papers, result.first if result.kind == "day" else None
             )
 
+    def sitemap(self, limit: int = 50_000) -> tuple[list[date], list[tuple[str, date]]]:
+        """What a sitemap names: the days that have a list, and the papers listed last (their
+        id and last day), at most ``limit`` in all, newest first. Raises nothing."""
+        with self.store.read() as tx:
+            days = tx.lists.days(limit)
+            return days, tx.lists.listed_ids(limit - len(days))
+
     def trending(self, window: str = "week", limit: int = 50) -> Trending:
         """The papers listed in the last day, week or month, ranked by the trending formula.
 

@@ -72,6 +72,26 @@ class Lists:
         found = read_papers(self.conn, papers.c.pk.in_(order)) if order else []
         return sorted(found, key=lambda paper: order[paper.pk])
 
+    def days(self, limit: int) -> list[date]:
+        """The newest ``limit`` days that have a list, newest first."""
+        query = select(listings.c.day).distinct().order_by(listings.c.day.desc()).limit(limit)
+        return list(self.conn.execute(query).scalars())
+
+    def listed_ids(self, limit: int) -> list[tuple[str, date]]:
+        """(id, the last day it was listed) of the ``limit`` papers listed last, newest first,
+        less the removed ones: what a sitemap names."""
+        paper_id = func.coalesce(papers.c.arxiv_id, papers.c.local_id)
+        last = func.max(listings.c.day).label("last")
+        query = (
+            select(paper_id, last)
+            .join(papers, papers.c.pk == listings.c.paper_pk)
+            .where(papers.c.removed_at.is_(None))
+            .group_by(papers.c.pk, papers.c.arxiv_id, papers.c.local_id)
+            .order_by(last.desc(), papers.c.pk.desc())
+            .limit(limit)
+        )
+        return [(str(ident), day) for ident, day in self.conn.execute(query)]
+
     def counts(self) -> dict[str, Any]:
         """How many days have a list, the first and the last."""
         days, first, last = self.conn.execute(

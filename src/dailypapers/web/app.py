@@ -28,6 +28,7 @@ from dailypapers.web import (
     admin,
     agents,
     api,
+    discovery,
     feeds,
     handlers,
     images,
@@ -60,6 +61,7 @@ ROUTERS = (
     admin.router,
     pages.router,
     images.router,
+    discovery.router,
 )
 
 health = APIRouter(include_in_schema=False)
