@@ -107,7 +107,15 @@ def test_sign_up_confirm_by_the_mailed_link_then_comment(
     page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_role("status")).to_contain_text("Your address is confirmed")
     comment(page, "Confirmed, and commenting.")
-    expect(page.locator("article.comment").last).to_contain_text("Confirmed, and commenting.")
+    posted = page.locator("article.comment").last
+    expect(posted).to_contain_text("Confirmed, and commenting.")
+    # The page opens at the new comment, below the sticky header, on a phone's width too.
+    for width in (1200, 390):
+        page.set_viewport_size({"width": width, "height": 700})
+        page.goto(page.url)
+        header, box = page.locator("header.site").bounding_box(), posted.bounding_box()
+        assert header and box and box["y"] >= header["y"] + header["height"], (width, header, box)
+        assert box["y"] < 700
 
 
 def test_forgot_password_reset_signs_out_an_older_session(

@@ -78,3 +78,16 @@ document.addEventListener("keydown", (event) => {
   links[next].scrollIntoView({ block: "nearest" });
   event.preventDefault();
 });
+
+// An anchor (a comment just posted, #comment-12) lands below the sticky header, however tall
+// the header wraps on a narrow screen: the stylesheet's padding is a guess, this measures it.
+const siteHeader = document.querySelector("header.site");
+if (siteHeader) {
+  const clear = () => {
+    document.documentElement.style.scrollPaddingTop = `${siteHeader.offsetHeight + 8}px`;
+  };
+  clear();
+  addEventListener("resize", clear);
+  const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target) target.scrollIntoView();
+}
