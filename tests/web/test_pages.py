@@ -144,3 +144,9 @@ def test_api_docs_page_is_rendered_here(site: Site) -> None:
     assert "cdn" not in page.text.lower()
     spec = site.client().get("/openapi.json").json()
     assert {"/api/daily_papers", "/api/papers/search", "/api/papers/submit"} <= set(spec["paths"])
+    # Docstrings' code spans are code, not backticks.
+    assert "``" not in page.text and "<code>submitter</code>" in page.text
+    # A list or a search finds nothing rather than nothing found.
+    for path in ("/api/daily_papers", "/api/papers/search"):
+        assert "404" not in spec["paths"][path]["get"]["responses"]
+    assert "404" in spec["paths"]["/api/papers/{paper_id}"]["get"]["responses"]

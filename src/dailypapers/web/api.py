@@ -17,6 +17,7 @@ from dailypapers.web import shapes
 from dailypapers.web.auth import api_user
 from dailypapers.web.deps import ApiMember, HubDep
 from dailypapers.web.schema import (
+    LISTING,
     NEEDS_TOKEN,
     READ,
     WRITE,
@@ -55,7 +56,7 @@ _FIRST = "$response.body#/0/paper/id"  # the first paper of a list, for what is 
             upvote=link("upvote", paper_id=_FIRST),
             save=link("save", paper_id=_FIRST),
         ),
-        **READ,
+        **LISTING,
     },
 )
 def daily_papers(
@@ -85,7 +86,8 @@ def daily_papers(
 
 
 @router.get(
-    "/papers/search", responses={**answer(200, "Matching papers", list[shapes.DailyItem]), **READ}
+    "/papers/search",
+    responses={**answer(200, "Matching papers", list[shapes.DailyItem]), **LISTING},
 )
 def search_papers(
     q: Annotated[str, Query(min_length=1, description="words, or what the paper is about")],

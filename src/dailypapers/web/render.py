@@ -223,6 +223,19 @@ def _inline(text: str) -> str:
     return "".join(pieces).replace("\n", "<br>")
 
 
+_DOC_CODE = re.compile(r"``([^`\n]+)``|`([^`\n]+)`")
+
+
+def doc_html(text: str) -> Markup:
+    """A docstring as the API reference shows it: escaped, its ``code`` spans (doubled or
+    single backticks) as code."""
+    return Markup(
+        _DOC_CODE.sub(
+            lambda m: f"<code>{m.group(1) or m.group(2)}</code>", html.escape(text, quote=False)
+        )
+    )
+
+
 def _format(text: str) -> str:
     out: list[str] = []
     cursor = 0

@@ -41,6 +41,8 @@ def problems(*statuses: int) -> Responses:
 
 
 READ = problems(400, 404, 422)
+# A list or a search: no name in its path, so nothing to be not found (an empty list instead).
+LISTING = problems(400, 422)
 WRITE = problems(400, 401, 404, 413, 422, 429)
 # The scheme the writes take, named in the schema so clients can send it without reading prose
 # (``deps.ApiMember`` declares it).

@@ -38,6 +38,7 @@ class Templates:
         env.filters.update(
             math=render.math,
             comment=render.comment_html,
+            doc=render.doc_html,
             day=render.day,
             authors=render.authors,
             arxiv_url=wire.arxiv_url,
