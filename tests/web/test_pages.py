@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import re
+
+import pytest
 
 from web.conftest import Site
 
@@ -150,3 +153,35 @@ def test_api_docs_page_is_rendered_here(site: Site) -> None:
     for path in ("/api/daily_papers", "/api/papers/search"):
         assert "404" not in spec["paths"][path]["get"]["responses"]
     assert "404" in spec["paths"]["/api/papers/{paper_id}"]["get"]["responses"]
+
+
+def _card_ids(page: str) -> list[str]:
+    return re.findall(r'class="card[^"]*" data-paper="([^"]+)"', page)
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+def test_search_pages_go_past_the_first_30_without_repeating_a_paper(site: Site, mode: str) -> None:
+    client = site.client()
+    seen: list[str] = []
+    url: str | None = f"/search?q=language+model&mode={mode}"
+    pages = 0
+    while url is not None:
+        answer = client.get(url)
+        assert answer.status_code == 200
+        ids = _card_ids(answer.text)
+        assert ids and not set(ids) & set(seen)
+        seen += ids
+        pages += 1
+        assert f"Results {len(seen) - len(ids) + 1} to {len(seen)}" in answer.text
+        found = re.search(r'<a href="([^"]+)" rel="next">', answer.text)
+        url = html.unescape(found.group(1)) if found else None
+        if pages > 1:
+            assert 'rel="prev"' in answer.text
+    # As deep as the ranking keeps its order: every page the same as one search that deep.
+    depth = site.hub.stable_depth(mode)
+    assert pages == depth // 30 and len(seen) == pages * 30
+    whole = [hit.paper.id for hit in site.hub.search("language model", len(seen), None, mode)]
+    assert seen == whole
+    # A page past the last is the last.
+    last = client.get(f"/search?q=language+model&mode={mode}&page=99").text
+    assert _card_ids(last) == seen[-30:]

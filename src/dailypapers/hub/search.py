@@ -36,6 +36,9 @@ EXACT_MEANING = 20_000
 WIDE_FACTOR = 8
 # Relevant hits a search sorted by date or upvotes reorders.
 SORT_DEPTH = 200
+# Search by words alone ranks each paper on its own: its order holds this deep (a search's
+# pages reach it).
+WORDS_DEPTH = 300
 
 # Papers at most whose phrases are counted for the key phrases' weights (``_phrase_counts``).
 PHRASE_SAMPLE = 10_000
@@ -300,8 +303,11 @@ class Searching(HubBase):
         filters: LexicalFilters | None = None,
         mode: str = "lexical",
         sort: str = "relevance",
+        offset: int = 0,
     ) -> list[SearchHit]:
-        """Papers matching ``query``; an arXiv id or paper URL finds that paper directly.
+        """Papers matching ``query``, the ``limit`` after the best ``offset``; an arXiv id or
+        paper URL finds that paper directly. Pages of one search (``offset`` in steps of
+        ``limit``) neither repeat nor skip a paper up to ``stable_depth``.
 
         ``mode``: lexical (words), semantic (meaning, by embedding), or hybrid (both, fused by
         a convex combination of their scores, its weight tuned on SciFact). ``sort``: relevance, or
@@ -323,20 +329,21 @@ class Searching(HubBase):
                 paper = tx.papers.find(arxiv_id)
             if paper is None or paper.removed:
                 return []
-            return [SearchHit(paper, 1.0, html.escape(paper.title), "")]
+            return [SearchHit(paper, 1.0, html.escape(paper.title), "")] if offset == 0 else []
+        wanted = offset + limit
         if sort != "relevance":
-            depth = max(SORT_DEPTH, limit)
+            depth = max(SORT_DEPTH, wanted)
         elif mode == "lexical":
-            depth = limit
+            depth = wanted
         else:
-            depth = max(FUSION_DEPTH, limit)
+            depth = max(FUSION_DEPTH, wanted)
         ranked, papers = self._ranked(query, depth, filters, mode)
         with self.store.read() as tx:
             if sort != "relevance":
                 papers |= tx.papers.by_pk([pk for pk, _ in ranked if pk not in papers])
                 ranked = [pair for pair in ranked if pair[0] in papers]
                 ranked.sort(key=lambda pair: _sort_key(papers[pair[0]], sort))  # ties stay
-            ranked = ranked[:limit]
+            ranked = ranked[offset:wanted]
             papers |= tx.papers.by_pk([pk for pk, _ in ranked if pk not in papers])
         # A paper a moderator removed stays in the indexes, and out of every answer.
         found = [(papers[pk], score) for pk, score in ranked if pk in papers]
@@ -346,6 +353,14 @@ class Searching(HubBase):
             SearchHit(paper, score, *snippets.get(paper.id, (html.escape(paper.title), "")))
             for paper, score in found
         ]
+
+    @staticmethod
+    def stable_depth(mode: str, sort: str = "relevance") -> int:
+        """How many hits of a search keep their order however many are asked for: the depth
+        its pages may reach. Raises nothing."""
+        if sort != "relevance":
+            return SORT_DEPTH  # the most relevant this many, reordered
+        return WORDS_DEPTH if mode == "lexical" else FUSION_DEPTH  # one fusion of this many
 
     def _ranked(
         self, query: str, depth: int, filters: LexicalFilters | None, mode: str

@@ -8,6 +8,7 @@ a CSRF token) that redirect back; ``static/app.js`` only makes voting skip the r
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -112,6 +113,7 @@ def search(
     date_from: Annotated[Day | None, Query(alias="from")] = None,
     date_to: Annotated[Day | None, Query(alias="to")] = None,
     min_upvotes: Annotated[int | None, Query(ge=0)] = None,
+    number: Annotated[int, Query(alias="page", ge=1, le=100)] = 1,
 ) -> Response:
     q = q.strip()
     chosen = mode or ("hybrid" if embedding_available() else "lexical")
@@ -128,11 +130,25 @@ def search(
         categories=(category,) if category else (),
         min_upvotes=min_upvotes,
     )
-    hits = hub.search(q, SEARCH_LIMIT, filters, chosen, sort) if q else []
+    # Pages go as deep as the ranking keeps its order, so none repeats or skips a paper.
+    pages = max(1, hub.stable_depth(chosen, sort) // SEARCH_LIMIT)
+    number = min(number, pages)
+    offset = (number - 1) * SEARCH_LIMIT
+    ranked = hub.search(q, SEARCH_LIMIT + 1, filters, chosen, sort, offset) if q else []
+    hits = ranked[:SEARCH_LIMIT]
+    more = len(ranked) > SEARCH_LIMIT and number < pages
+    choices = (q, chosen, sort, category, date_from, date_to, min_upvotes)
+
+    def turn(to: int) -> str:
+        return _page_url(*choices, to)
+
     return page.render(
         "search.html",
         q=q,
         hits=hits,
+        first=offset + 1,
+        previous_page=turn(number - 1) if number > 1 else None,
+        next_page=turn(number + 1) if more else None,
         # Hits found by meaning alone carry no highlighted word.
         words_matched=any("<mark>" in h.title_snippet + h.abstract_snippet for h in hits),
         mode=chosen,
@@ -153,6 +169,30 @@ def search(
         if q
         else [],
     )
+
+
+def _page_url(
+    q: str,
+    mode: str,
+    sort: str,
+    category: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    min_upvotes: int | None,
+    number: int,
+) -> str:
+    """The address of page ``number`` of a search, its other choices kept."""
+    params = {
+        "q": q,
+        "mode": mode,
+        "sort": sort,
+        "category": category or None,
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+        "min_upvotes": min_upvotes,
+        "page": number if number > 1 else None,
+    }
+    return "/search?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
 def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
