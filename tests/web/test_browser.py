@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,14 @@ def page(browser: object, live: LiveServer) -> Iterator[object]:
 def shot(page: object, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def inside(card: Any, button: Any) -> None:
+    """``button`` is drawn within ``card``'s box."""
+    outer, inner = card.bounding_box(), button.bounding_box()
+    assert outer and inner
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+    assert outer["y"] <= inner["y"] and inner["y"] + inner["height"] <= outer["y"] + outer["height"]
 
 
 def test_read_the_days_and_search(page: object) -> None:
@@ -101,6 +110,7 @@ def test_for_you_follows_saves_and_collections(page: object, live: LiveServer) -
     page.get_by_role("link", name="Reading list").click()  # type: ignore[attr-defined]
     expect(page.locator(".card")).to_have_count(1)  # type: ignore[attr-defined]
     assert page.locator(".card").first.get_attribute("data-paper") == paper  # type: ignore[attr-defined]
+    inside(page.locator(".card").first, page.get_by_role("button", name="Mark read"))  # type: ignore[attr-defined]
     with page.expect_download() as download:  # type: ignore[attr-defined]
         page.get_by_role("link", name="BibTeX").click()  # type: ignore[attr-defined]
     assert download.value.suggested_filename == "foryou_reader-reading-list.bib"
@@ -116,6 +126,7 @@ def test_for_you_follows_saves_and_collections(page: object, live: LiveServer) -
     expect(page.get_by_role("status")).to_contain_text("Added to Video models")  # type: ignore[attr-defined]
     page.goto("/users/foryou_reader/collections/video-models")  # type: ignore[attr-defined]
     expect(page.locator(".card")).to_have_count(1)  # type: ignore[attr-defined]
+    inside(page.locator(".card").first, page.get_by_role("button", name="Take out"))  # type: ignore[attr-defined]
     shot(page, "collection")
 
 
