@@ -51,6 +51,25 @@ def shot(page: object, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def header_fits(page: Any) -> None:
+    """The search box keeps room for its whole placeholder beside a member's links at desktop
+    and tablet widths, and at 390 px the links stay on one line; the page comes back at
+    1200 px."""
+    box = page.get_by_role("searchbox", name="Search papers")
+    hint = box.evaluate(
+        "e => { const c = document.createElement('canvas').getContext('2d');"
+        " c.font = getComputedStyle(e).font; return c.measureText(e.placeholder).width; }"
+    )
+    for width in (1280, 1024, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert box.bounding_box()["width"] > hint, width
+    page.set_viewport_size({"width": 390, "height": 844})
+    nav = page.get_by_role("navigation", name="Main")
+    link = nav.get_by_role("link", name="Daily", exact=True)
+    assert nav.bounding_box()["height"] < 2 * link.bounding_box()["height"]
+    page.set_viewport_size({"width": 1200, "height": 900})
+
+
 def inside(card: Any, button: Any) -> None:
     """``button`` is drawn within ``card``'s box."""
     outer, inner = card.bounding_box(), button.bounding_box()
@@ -141,6 +160,7 @@ def test_sign_up_vote_comment_and_submit(page: object, live: LiveServer) -> None
     page.get_by_role("button", name="Sign up").click()  # type: ignore[attr-defined]
     # Back on the paper, signed in.
     expect(page.get_by_role("link", name="browsing_reader")).to_be_visible()  # type: ignore[attr-defined]
+    header_fits(page)
     before = live.site.hub.paper("2602.02343").total_upvotes
     button = page.locator("header form.vote button")  # type: ignore[attr-defined]
     url = page.url  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ import pytest
 
 from smtp_sink import Mailbox, smtp_server
 from web.conftest import CHROMIUM, CHROMIUM_FLAGS, PASSWORD, Site, make_site, need_chromium, serving
+from web.test_browser import header_fits
 
 need_chromium()
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -225,6 +226,7 @@ def test_a_new_accounts_link_waits_and_is_let_through(
     admin_name = member(site, "administering", "admin")
     sign_in(admin, admin_name)
     admin.goto("/admin")
+    header_fits(admin)  # beside an admin's links (Moderation, Admin), the most there are
     admin.get_by_label("new_member_hours").fill("24")
     admin.get_by_role("button", name="Save the settings").click()
     expect(admin.get_by_role("status")).to_contain_text("new_member_hours")
