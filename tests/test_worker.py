@@ -45,7 +45,11 @@ def sources(replay_server: ReplayServer, shared_data: Path, test_data: Path) -> 
 
 
 def _hub(tmp_path: Path, mailbox: Mailbox, sources: ReplayServer, **settings: Any) -> Hub:
-    fetching = {"arxiv_oai_url": sources.url + "/oai2", "hf_url": sources.url}
+    fetching = {
+        "arxiv_oai_url": sources.url + "/oai2",
+        "hf_url": sources.url,
+        "arxiv_pdf_url": sources.url + "/pdf/{id}",
+    }
     return mail_hub(
         tmp_path, mailbox.url, arxiv_delay=0, fetch_retries=1, **{**fetching, **settings}
     )
@@ -174,6 +178,7 @@ def test_the_cli_sends_previews_and_lists(
     monkeypatch.setenv("DAILYPAPERS_SMTP_URL", mailbox.url)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_OAI_URL", sources.url + "/oai2")
     monkeypatch.setenv("DAILYPAPERS_HF_URL", sources.url)
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_PDF_URL", sources.url + "/pdf/{id}")
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
     data = ["--data-dir", str(tmp_path)]
     assert main([*data, "digest", "preview", "reader@example.org", "--date", "2026-02-04"]) == 0
@@ -207,7 +212,7 @@ def _now() -> datetime:
 def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox) -> None:
     with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_weekly_digest=" ") as hub:
         names = [job.name for job in Worker(hub, index=False).jobs()]
-        assert names == ["fetch-arxiv", "digest-daily@UTC", "send"]
+        assert names == ["fetch-arxiv", "thumbnails", "digest-daily@UTC", "send"]
         # The demo's worker fetches nothing.
         demo = [job.name for job in Worker(hub, index=False, fetch=False).jobs()]
         assert demo == ["digest-daily@UTC", "send"]
@@ -244,7 +249,8 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
 ) -> None:
     monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=2))
     monkeypatch.setattr(worker_module, "RENEW_EVERY_S", 0.1)
-    with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_arxiv="") as hub:
+    off = {"schedule_hf": "", "schedule_arxiv": "", "schedule_thumbnails": ""}
+    with mail_hub(tmp_path, mailbox.url, **off) as hub:
         slow = Worker(hub, "slow", index=False)
         started = threading.Event()
         real_send = slow._send
@@ -341,6 +347,7 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     for name, value in (
         ("SMTP_URL", mailbox.url),
         ("ARXIV_OAI_URL", nowhere + "/oai2"),
+        ("ARXIV_PDF_URL", nowhere + "/pdf/{id}"),
         ("HF_URL", nowhere),
         ("ARXIV_DELAY", "0"),
         ("FETCH_RETRIES", "0"),
@@ -350,9 +357,10 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     assert main([*data, "worker", "--once", "--json"]) == 11
     out, err = capsys.readouterr()
     once = json.loads(out)
-    assert once["failed"] == ["fetch-arxiv", "fetch-hf"]
+    assert once["failed"] == ["fetch-arxiv", "fetch-hf", "thumbnails"]
     assert "could not reach" in once["ran"]["fetch-arxiv"]["error"]
-    assert "jobs failed: fetch-arxiv, fetch-hf" in err
+    assert "could not reach" in once["ran"]["thumbnails"]["error"]
+    assert "jobs failed: fetch-arxiv, fetch-hf, thumbnails" in err
     # Failed runs wait before the next try: run again at once, nothing is due, nothing fails.
     assert main([*data, "worker", "--once"]) == 0
 

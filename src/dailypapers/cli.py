@@ -29,7 +29,7 @@ from dailypapers.wire import paper_json, subscription_json
 if TYPE_CHECKING:
     # The hub (the store, the indexes, the web) is imported by the commands that use it, so
     # that --help and --version answer at once.
-    from dailypapers.hub import Hub
+    from dailypapers.hub import Hub, ThumbnailReport
 
 EXIT_REJECTED = 3
 EXIT_JOBS_FAILED = 11
@@ -106,6 +106,16 @@ def _paper_commands(command: Command, common: argparse.ArgumentParser) -> None:
     )
     hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
     hf.add_argument("--json", action="store_true")
+    pictures = sources.add_parser(
+        "thumbnails",
+        help="render papers' first pages from their PDFs (default: listed papers lacking one)",
+        parents=[common],
+    )
+    pictures.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if rendered")
+    pictures.add_argument(
+        "--limit", type=int, default=100, help="papers at most, without IDs (default: 100)"
+    )
+    pictures.add_argument("--json", action="store_true")
 
 
 def _search_commands(command: Command, common: argparse.ArgumentParser) -> None:
@@ -340,6 +350,8 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
         f"{outbox['failed']} failed, {outbox['sent']:,} sent"
     )
     print(f"index lag: {lag['lexical']} papers (lexical), {lag['semantic']} (semantic)")
+    shown = status["thumbnails"]
+    print(f"thumbnails: {shown['rendered']:,} rendered, {shown['failed']} failing")
     print(f"disk: {status['disk_bytes'] / 1e6:,.1f} MB in the data dir ({status['database']})")
     for job in status["jobs"]:
         state = "FAILED" if job["failed"] else "running" if job["running"] else "ok"
@@ -561,7 +573,20 @@ def _fetch(hub: Hub, args: argparse.Namespace) -> int:
         return _print_summary(report.summary, args.json, extra)
     if args.source == "arxiv-ids":
         return _print_summary(hub.fetch_arxiv_ids(args.ids), args.json)
+    if args.source == "thumbnails":
+        return _print_thumbnails(hub.fetch_thumbnails(args.ids, args.limit), args.json)
     return _print_summary(hub.fetch_hf_daily(args.day), args.json)
+
+
+def _print_thumbnails(report: ThumbnailReport, as_json: bool) -> int:
+    """What a thumbnail run did; 1 when a paper's could not be made."""
+    if as_json:
+        print(json.dumps(report.as_dict()))
+    else:
+        print(f"rendered: {len(report.rendered)}")
+        for ident, reason in report.failed.items():
+            print(f"failed: {ident}: {reason}")
+    return 1 if report.failed else 0
 
 
 def _digest(hub: Hub, args: argparse.Namespace) -> int:

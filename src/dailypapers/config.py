@@ -75,6 +75,10 @@ class Settings:
     )
     arxiv_oai_url: str = setting("https://export.arxiv.org/oai2", "arXiv OAI-PMH endpoint.")
     arxiv_api_url: str = setting("https://export.arxiv.org/api/query", "arXiv API endpoint.")
+    arxiv_pdf_url: str = setting(
+        "https://arxiv.org/pdf/{id}",
+        "Where a paper's PDF is fetched for its thumbnail; `{id}` is its arXiv id with version.",
+    )
     hf_url: str = setting("https://huggingface.co", "Hugging Face site for the daily list.")
     arxiv_delay: float = setting(
         3.0, "Seconds between requests to arXiv (its published limit is one per 3 s)."
@@ -155,6 +159,11 @@ class Settings:
         "15 * * * *",
         "When the worker fetches Hugging Face's daily list (cron, UTC); it fills during "
         "the day, so hourly.",
+    )
+    schedule_thumbnails: str = setting(
+        "40 * * * *",
+        "When the worker renders the thumbnails of newly listed papers from their PDFs "
+        "(cron, UTC), at most 100 a run at arXiv's pace.",
     )
     schedule_daily_digest: str = setting(
         "0 6 * * 1-5",

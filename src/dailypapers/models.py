@@ -133,6 +133,15 @@ class Notice(Remark):
     """Something an import changed in a record it kept (a link left out): where, and what."""
 
 
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """A paper's first page as an image: the SHA-256 of its WebP bytes, and its size in pixels."""
+
+    digest: str
+    width: int
+    height: int
+
+
 @dataclass(slots=True)
 class Paper:
     """A paper as the store holds it, with the site's own counts."""
@@ -166,6 +175,7 @@ class Paper:
     keywords: tuple[str, ...] = ()
     removed: bool = False  # by a moderator: off the lists, search, feeds and digests
     locked: bool = False  # by a moderator: its discussion takes no new comments
+    thumbnail: Thumbnail | None = None  # its first page, once rendered
 
     @property
     def primary_category(self) -> str | None:

@@ -62,8 +62,21 @@ def avatar_url(name: str) -> str:
     return f"/avatars/{quote(name, safe='')}.svg"
 
 
+# The size of a paper's title card (web/images.py), its thumbnail until its first page is rendered.
+TITLE_CARD = (480, 270)
+
+
+def thumbnail_size(paper: Paper) -> tuple[int, int]:
+    """The thumbnail's width and height in pixels, for pages to keep its place before it loads."""
+    if paper.thumbnail is not None:
+        return paper.thumbnail.width, paper.thumbnail.height
+    return TITLE_CARD
+
+
 def thumbnail_url(paper: Paper) -> str:
-    """The address of the paper's thumbnail."""
+    """The address of the paper's thumbnail: its first page once rendered, else its title card."""
+    if paper.thumbnail is not None:
+        return f"/thumbnails/{paper.thumbnail.digest}.webp"
     return f"/thumbnails/{paper.id}.svg"
 
 

@@ -102,6 +102,9 @@ def test_a_papers_page_carries_its_citation_and_preview_tags(site: Site) -> None
     base = site.hub.settings.base_url.rstrip("/")
     assert head.values("og:url") == [f"{base}/papers/{paper.id}"]
     assert head.values("og:title") == [paper.title] and head.values("og:type") == ["article"]
-    assert head.values("twitter:card") == ["summary"]
+    assert head.values("twitter:card") == ["summary_large_image"]
+    # Its image is the title card until the first page is rendered (tests/web/test_thumbnails.py).
+    assert head.values("og:image") == [f"{base}/thumbnails/{paper.id}.svg"]
+    assert (head.values("og:image:width"), head.values("og:image:height")) == (["480"], ["270"])
     (canonical,) = [link["href"] for link in head.links if link.get("rel") == "canonical"]
     assert canonical == f"{base}/papers/{paper.id}"

@@ -10,6 +10,7 @@ from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
 from dailypapers.hub.personal import Marks
 from dailypapers.hub.search import SearchHit
+from dailypapers.hub.thumbnails import ThumbnailReport
 from dailypapers.search import SEARCH_MODES, SEARCH_SORTS, embedding
 from dailypapers.search.lexical import LexicalFilters
 from dailypapers.sources.formats import FORMATS
@@ -28,6 +29,7 @@ __all__ = [
     "PaperList",
     "Profile",
     "SearchHit",
+    "ThumbnailReport",
     "Trending",
     "check_topics",
     "embedding_available",

@@ -69,6 +69,7 @@ class Admin(HubBase):
             outbox = tx.outbox.counts()
             retrying = tx.outbox.retrying()
             jobs = tx.jobs.states()
+            thumbnails = tx.thumbnails.counts()
         return {
             "papers": papers["papers"],
             "removed_papers": site["removed_papers"],
@@ -102,6 +103,7 @@ class Admin(HubBase):
             },
             "open_reports": site["open_reports"],
             "held_comments": site["held_comments"],
+            "thumbnails": thumbnails,
             "disk_bytes": disk_used(self.settings.data_dir),
             "database": self.store.dialect,
         }

@@ -26,6 +26,7 @@ from dailypapers.search import embedding
 from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
+from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.store import Store, Transaction
 from dailypapers.text import clean
 
@@ -161,6 +162,16 @@ class HubBase(Closing):
     ) -> None:
         with self.store.transaction() as tx:
             tx.accounts.touch(session_times, token_times)
+
+    def _client(self, min_interval: float = 0.0, budget: float | None = None) -> HttpClient:
+        """The HTTP client of one fetch: this hub's User-Agent, retries and transport."""
+        return HttpClient(
+            user_agent=default_user_agent(self.settings.base_url),
+            min_interval=min_interval,
+            retries=self.settings.fetch_retries,
+            transport=self._transport,
+            budget=budget,
+        )
 
     # -- the indexes ----------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ comments and sessions (``community.py``), sign-up, confirmed addresses, password
 roles (``membership.py``), reports and moderators' actions on comments (``moderation.py``),
 what each reader keeps and is recommended
 (``personal.py``), digests by email (``mailing.py``), the scheduled jobs' leases
-(``scheduling.py``), and the admins' status, roles and site settings (``admin.py``). Each
+(``scheduling.py``), the admins' status, roles and site settings (``admin.py``), and papers'
+thumbnails (``thumbnails.py``). Each
 public method opens the transactions it needs: the hub owns them.
 """
 
@@ -24,6 +25,7 @@ from dailypapers.hub.moderation import Moderation
 from dailypapers.hub.personal import Personal
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
+from dailypapers.hub.thumbnails import Thumbnailing
 from dailypapers.models import ImportSummary
 from dailypapers.sources.formats import parser_for
 
@@ -41,6 +43,7 @@ class Hub(
     Mailing,
     Scheduling,
     Admin,
+    Thumbnailing,
 ):
     """Everything a dailypapers installation does, over one store.
 

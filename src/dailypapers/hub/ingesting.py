@@ -21,7 +21,6 @@ from dailypapers.sources.arxiv_fetch import ArxivApi, OaiHarvester
 from dailypapers.sources.background import can_fork, parse_in_background
 from dailypapers.sources.formats import detect_format, parser_for
 from dailypapers.sources.hf_fetch import HfDaily
-from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.sources.oaipmh import OaiError, OaiPage
 from dailypapers.store import HarvestProgress, Prepared, prepare
 
@@ -190,15 +189,6 @@ class Ingesting(HubBase):
         return self.ingest(parse(stream, source), source=source)
 
     # -- fetch ----------------------------------------------------------------------------------
-
-    def _client(self, min_interval: float = 0.0, budget: float | None = None) -> HttpClient:
-        return HttpClient(
-            user_agent=default_user_agent(self.settings.base_url),
-            min_interval=min_interval,
-            retries=self.settings.fetch_retries,
-            transport=self._transport,
-            budget=budget,
-        )
 
     def fetch_arxiv(
         self,

@@ -45,6 +45,7 @@ UTC_ZONE = ZoneInfo("UTC")
 SCHEDULES = (
     "schedule_arxiv",
     "schedule_hf",
+    "schedule_thumbnails",
     "schedule_daily_digest",
     "schedule_weekly_digest",
     "schedule_send",
@@ -74,7 +75,8 @@ class Worker:
         fetch: bool = True,
     ) -> None:
         """``fetch=False`` leaves out the jobs that fetch from arXiv and Hugging Face (the demo
-        shows its bundled papers and reaches out to nothing)."""
+        shows its bundled papers, with their title cards for thumbnails, and reaches out to
+        nothing)."""
         self.hub = hub
         self.fetch = fetch
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
@@ -103,6 +105,7 @@ class Worker:
             for name, setting, run in (
                 ("fetch-arxiv", "schedule_arxiv", self._fetch_arxiv),
                 ("fetch-hf", "schedule_hf", self._fetch_hf),
+                ("thumbnails", "schedule_thumbnails", self._thumbnails),
             ):
                 if setting in crons:
                     jobs.append(Job(name, crons[setting], UTC_ZONE, run))
@@ -145,6 +148,9 @@ class Worker:
             summary = self.hub.fetch_hf_daily(day)
             out[day.isoformat()] = {"added": summary.added, "updated": summary.updated}
         return out
+
+    def _thumbnails(self, fire: datetime) -> dict[str, Any]:
+        return self.hub.fetch_thumbnails(now=self.clock()).as_dict()
 
     def _digests(self, kind: str, zone: str, fire: datetime) -> dict[str, Any]:
         counts: dict[str, Any] = self.hub.compose_digests(kind, fire.date(), zone)

@@ -1,4 +1,5 @@
-"""Fetch arXiv metadata over HTTP: OAI-PMH harvests (ListRecords paging) and API id look-ups."""
+"""Fetch from arXiv over HTTP: OAI-PMH harvests (ListRecords paging), API id look-ups, and a
+paper's PDF (for its thumbnail)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from dailypapers.errors import FetchError
+from dailypapers.errors import ConfigError, FetchError, InvalidInput, NotFound
 from dailypapers.models import PaperRecord
 from dailypapers.sources.arxiv_atom import AtomPage, parse_atom_page
 from dailypapers.sources.http import HttpClient, Params, expect_status
@@ -16,6 +17,8 @@ log = logging.getLogger(__name__)
 
 # The arXiv API answers at most this many ids per id_list query without paging.
 ID_CHUNK = 100
+# Most papers' PDFs are a few MB; a thumbnail is not worth holding more than this in memory.
+PDF_MAX_BYTES = 64 << 20
 
 
 class OaiHarvester:
@@ -112,3 +115,31 @@ class ArxivApi:
         if response.status_code != 200:
             raise FetchError(f"{response.url} answered HTTP {response.status_code}")
         return page
+
+
+class ArxivPdfs:
+    """Papers' PDFs, from a URL pattern whose ``{id}`` is the arXiv id with its version."""
+
+    def __init__(self, client: HttpClient, url_pattern: str = "https://arxiv.org/pdf/{id}") -> None:
+        if "{id}" not in url_pattern:
+            raise ConfigError(f"arxiv_pdf_url: {url_pattern!r} has no {{id}} for the paper's id")
+        self.client = client
+        self.url_pattern = url_pattern
+
+    def url(self, arxiv_id: str, version: int | None) -> str:
+        """Where the PDF of ``arxiv_id`` (of ``version``, else the newest) is."""
+        return self.url_pattern.replace("{id}", f"{arxiv_id}v{version}" if version else arxiv_id)
+
+    def pdf(self, arxiv_id: str, version: int | None) -> bytes:
+        """The PDF's bytes. What is the paper's: NotFound when arXiv has no PDF of it (404,
+        410), InvalidInput when the answer is not a PDF or is over PDF_MAX_BYTES. What is
+        arXiv's: FetchError when it cannot be reached or answers otherwise."""
+        url = self.url(arxiv_id, version)
+        response = self.client.get(url, max_bytes=PDF_MAX_BYTES)
+        if response.status_code in (404, 410):
+            raise NotFound(f"{response.url} answered HTTP {response.status_code}: no PDF")
+        expect_status(response)
+        if not response.content.lstrip(b"\r\n\t ").startswith(b"%PDF-"):
+            kind = response.headers.get("Content-Type") or "no content type"
+            raise InvalidInput(f"{response.url} answered {kind}, not a PDF")
+        return response.content

@@ -12,7 +12,7 @@ import httpx
 
 from dailypapers import __version__
 from dailypapers.closing import Closing
-from dailypapers.errors import FetchError
+from dailypapers.errors import FetchError, InvalidInput
 
 PROJECT_URL = "https://github.com/dailypapers"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -77,8 +77,13 @@ class HttpClient(Closing):
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         )
 
-    def get(self, url: str, params: Params | None = None) -> httpx.Response:
-        """GET ``url``; returns any response that is not a transient failure, else FetchError."""
+    def get(
+        self, url: str, params: Params | None = None, max_bytes: int | None = None
+    ) -> httpx.Response:
+        """GET ``url``; returns any response that is not a transient failure, else FetchError.
+
+        With ``max_bytes``, a body longer than that is InvalidInput as soon as it is seen to be
+        (by its Content-Length, else while reading), so a huge file is never held whole."""
         started = self._clock()
         attempts = self.retries + 1
         failure = ""
@@ -90,7 +95,11 @@ class HttpClient(Closing):
             request = self._client.build_request("GET", url, params=params, timeout=timeout)
             delay = self.backoff * 2 ** (attempt - 1)
             try:
-                response = self._client.send(request)
+                response = self._client.send(request, stream=True)
+                try:
+                    _read(response, max_bytes)
+                finally:
+                    response.close()
             except _TRANSIENT_ERRORS as exc:
                 failure = f"could not reach {request.url} ({_describe(exc)})"
             except httpx.HTTPError as exc:
@@ -138,6 +147,23 @@ class HttpClient(Closing):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _read(response: httpx.Response, max_bytes: int | None) -> None:
+    """Read the body of a streamed ``response``, at most ``max_bytes`` of it."""
+    if max_bytes is None:
+        response.read()
+        return
+    told = response.headers.get("Content-Length", "")
+    if told.isdigit() and int(told) > max_bytes:
+        raise InvalidInput(f"{response.request.url} is {int(told):,} bytes, over {max_bytes:,}")
+    body = bytearray()
+    for piece in response.iter_bytes():
+        body += piece
+        if len(body) > max_bytes:
+            raise InvalidInput(f"{response.request.url} is over {max_bytes:,} bytes")
+    # What httpx's own read() does once the body is in: the response is then as if read whole.
+    response._content = bytes(body)
 
 
 def expect_status(response: httpx.Response, allowed: Collection[int] = (200,)) -> httpx.Response:

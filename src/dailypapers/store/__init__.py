@@ -4,7 +4,7 @@ Its data is reached through a unit of work: ``with store.transaction() as tx:`` 
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
 ``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
-``tx.moderation`` and ``tx.site``.
+``tx.moderation``, ``tx.site`` and ``tx.thumbnails``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dailypapers.store.moderation import Moderation
 from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
 from dailypapers.store.site import Site
+from dailypapers.store.thumbnails import Thumbnails, Wanted
 from dailypapers.store.upsert import BatchOutcome, HarvestProgress, Prepared, prepare
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Signals",
     "Store",
     "Transaction",
+    "Wanted",
     "prepare",
 ]
 
@@ -59,6 +61,7 @@ class Transaction:
         self.jobs = Jobs(conn)
         self.moderation = Moderation(conn)
         self.site = Site(conn)
+        self.thumbnails = Thumbnails(conn)
 
 
 class Store:

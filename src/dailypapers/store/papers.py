@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from dailypapers.ids import is_arxiv_id, split_version
-from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Version
+from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Thumbnail, Version
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
     change_seq,
@@ -113,6 +113,11 @@ def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
         keywords=tuple(row.phrases) if row.phrases else (),
         removed=row.removed_at is not None,
         locked=row.locked_at is not None,
+        thumbnail=(
+            Thumbnail(row.thumbnail, row.thumbnail_width, row.thumbnail_height)
+            if row.thumbnail
+            else None
+        ),
     )
 
 

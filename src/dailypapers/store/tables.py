@@ -125,6 +125,10 @@ papers = Table(
     Column("removed_at", UTCDateTime()),
     # When a moderator locked its discussion (no new comments).
     Column("locked_at", UTCDateTime()),
+    # Its first page as an image: the SHA-256 of a `thumbnail_images` row, and its size.
+    Column("thumbnail", String(64)),
+    Column("thumbnail_width", Integer),
+    Column("thumbnail_height", Integer),
 )
 
 change_seq = Table(
@@ -265,6 +269,30 @@ embeddings = Table(
     Column("model", String(64), primary_key=True),
     Column("content_hash", String(32), nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+# Rendered first pages by content: the store keeps them so that every node serves them (a node
+# keeps a copy in its data dir as it serves one).
+thumbnail_images = Table(
+    "thumbnail_images",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Papers whose thumbnail could not be made (no PDF, a PDF that does not render): tried again
+# later, less often each time.
+thumbnail_tries = Table(
+    "thumbnail_tries",
+    metadata,
+    _paper(primary_key=True),
+    Column("tries", Integer, nullable=False),
+    Column("tried_at", UTCDateTime(), nullable=False),
+    Column("retry_at", UTCDateTime(), nullable=False),
+    Column("failure", Text, nullable=False),
 )
 
 keywords = Table(

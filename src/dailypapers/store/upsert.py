@@ -155,8 +155,12 @@ def _merge(row: dict[str, Any], record: Prepared) -> dict[str, Any]:
     return changes
 
 
-# The columns of a paper that moderators set (``Papers.moderate``).
-MODERATED = frozenset({"removed_at", "locked_at"})
+# The columns of a paper that others set: moderators (``Papers.moderate``) and the thumbnail
+# renderer (``Thumbnails.save``). An import never writes them back, so one running beside them
+# cannot undo what they set.
+SET_ELSEWHERE = frozenset(
+    {"removed_at", "locked_at", "thumbnail", "thumbnail_width", "thumbnail_height"}
+)
 
 
 def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
@@ -169,8 +173,7 @@ def _new_row(item: Prepared, seq: int) -> dict[str, Any]:
         version=item.version,
         source_upvotes=item.upvotes,
         seq=seq,
-        removed_at=None,
-        locked_at=None,
+        **dict.fromkeys(SET_ELSEWHERE),
     )
     return row
 
@@ -308,8 +311,7 @@ class _Batch:
         pk_of = self._new_pks(conn, [key for _, key in self.new_listings if key < 0])
         updated = [self.rows[key] for key in self.dirty if key > 0]
         if updated:
-            # What moderators set is theirs: an import never writes it back.
-            columns = [c.name for c in papers.columns if c.name not in MODERATED | {"pk"}]
+            columns = [c.name for c in papers.columns if c.name not in SET_ELSEWHERE | {"pk"}]
             statement = (
                 update(papers)
                 .where(papers.c.pk == bindparam("b_pk"))

@@ -1,8 +1,9 @@
-"""Images the site draws itself: an identicon for every member and a title card for every paper.
+"""Images: an identicon for every member, a title card for every paper, and papers' first pages.
 
-Both are small SVG documents made from what they stand for alone (a name; a paper's id and
-title), so any process draws the same image and a cache may keep it. A paper's card is its
-thumbnail until one is rendered from its first page.
+Identicons and title cards are small SVG documents the site draws from what they stand for alone
+(a name; a paper's id and title), so any process draws the same image and a cache may keep it.
+A paper's card is its thumbnail until its first page is rendered (``hub/thumbnails.py``), whose
+WebP image is served under its content's hash, for good.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from dailypapers.models import Paper
+from dailypapers.thumbnails import MEDIA_TYPE
 from dailypapers.web.deps import HubDep
+from dailypapers.wire import TITLE_CARD
 
 SVG = "image/svg+xml"
-# An identicon depends on the name alone; a title card changes only when a title is corrected.
-AVATAR_CACHE = "public, max-age=31536000, immutable"
+# An identicon depends on the name alone, a first page's URL on its content; a title card
+# changes only when a title is corrected.
+IMMUTABLE = "public, max-age=31536000, immutable"
 CARD_CACHE = "public, max-age=86400"
-CARD_WIDTH, CARD_HEIGHT = 480, 270
+CARD_WIDTH, CARD_HEIGHT = TITLE_CARD
 CARD_LINE_CHARS, CARD_LINES = 30, 5
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +79,14 @@ def title_card(paper: Paper) -> str:
 
 @router.get("/avatars/{name}.svg")
 def avatar(name: str) -> Response:
-    return Response(identicon(name), media_type=SVG, headers={"cache-control": AVATAR_CACHE})
+    return Response(identicon(name), media_type=SVG, headers={"cache-control": IMMUTABLE})
+
+
+@router.get("/thumbnails/{digest}.webp")
+def first_page(digest: str, hub: HubDep) -> Response:
+    # Named by its content: what this URL answers never changes.
+    headers = {"cache-control": IMMUTABLE, "etag": f'"{digest}"'}
+    return Response(hub.thumbnail_image(digest), media_type=MEDIA_TYPE, headers=headers)
 
 
 @router.get("/thumbnails/{ident:path}.svg")

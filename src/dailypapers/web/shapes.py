@@ -208,6 +208,13 @@ class IndexLag(_Shape):
     semantic: int = Field(description="the same for the vector index")
 
 
+class ThumbnailState(_Shape):
+    rendered: int = Field(description="papers whose first page is rendered")
+    failed: int = Field(
+        description="papers whose PDF was missing or did not render (tried again later)"
+    )
+
+
 class AdminStatus(_Shape):
     """What an admin checks each morning (``dailypapers admin status --json`` prints it)."""
 
@@ -221,5 +228,6 @@ class AdminStatus(_Shape):
     index_lag: IndexLag
     open_reports: int
     held_comments: int
+    thumbnails: ThumbnailState
     disk_bytes: int = Field(description="what the files of the data dir take on disk")
     database: str

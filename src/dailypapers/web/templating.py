@@ -43,6 +43,8 @@ class Templates:
             authors=render.authors,
             arxiv_url=wire.arxiv_url,
             pdf_url=wire.pdf_url,
+            thumbnail=wire.thumbnail_url,
+            thumbnail_size=wire.thumbnail_size,
             # Links a page shows are http(s) ones, whatever an older row holds.
             web_url=web_url,
         )
