@@ -47,6 +47,7 @@ def main() -> None:
             "database_url": database,
             "schedule_arxiv": "",
             "schedule_hf": "",
+            "schedule_enrich": "",
             "schedule_thumbnails": "",
             "limit_comments": 100_000,
             "limit_votes": 100_000,

@@ -29,16 +29,20 @@ from replay import ReplayServer, make_refused_url
 from smtp_sink import Mailbox
 
 LISTRECORDS = "oaipmh-listrecords---should-list-identifiers-from-arxiv.json"
+UNKNOWN_ID = "id_0000.0000_s0_m100_8b51d9633a68.json"
 # Tuesday 3 Feb 2026, 05:00 UTC: 06:00 in Paris, an hour before 06:00 in UTC.
 PARIS_SIX = datetime(2026, 2, 3, 5, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def sources(replay_server: ReplayServer, shared_data: Path, test_data: Path) -> ReplayServer:
-    """arXiv's OAI-PMH and Hugging Face's daily list, answering with recorded responses."""
+    """arXiv's OAI-PMH and API, and Hugging Face's daily list, answering with recorded responses
+    (the API knows none of the papers it is asked for)."""
     exchanges = json.loads((shared_data / "arxiv-oaipmh" / LISTRECORDS).read_text())
     page = str(exchanges[1]["response"]).encode()
     replay_server.add("GET", lambda path, query: path == "/oai2", [(200, {}, page)])
+    unknown = json.loads((shared_data / "arxiv-api-atom" / UNKNOWN_ID).read_text())["body"].encode()
+    replay_server.add("GET", lambda path, query: path == "/api/query", [(200, {}, unknown)])
     daily = (test_data / "hf_daily_api_sample.json").read_bytes()
     replay_server.add("GET", lambda path, query: path == "/api/daily_papers", [(200, {}, daily)])
     return replay_server
@@ -47,6 +51,7 @@ def sources(replay_server: ReplayServer, shared_data: Path, test_data: Path) -> 
 def _hub(tmp_path: Path, mailbox: Mailbox, sources: ReplayServer, **settings: Any) -> Hub:
     fetching = {
         "arxiv_oai_url": sources.url + "/oai2",
+        "arxiv_api_url": sources.url + "/api/query",
         "hf_url": sources.url,
         "arxiv_pdf_url": sources.url + "/pdf/{id}",
     }
@@ -74,6 +79,13 @@ def test_each_job_runs_once_per_fire_time_in_each_zone(
         assert sources.log[0].param("set") == "cs"
         assert hub.find("1412.8544") is not None
         assert set(ran["fetch-hf"]) == {"2026-02-02", "2026-02-03"}
+        # The listed papers came without arXiv's metadata (Hugging Face's, the demo's): the API
+        # was asked for them, 100 at a time (it knew none of them here, so each waits a day).
+        looked_up = [entry for entry in sources.log if entry.path == "/api/query"]
+        asked = [str(entry.param("id_list")).split(",") for entry in looked_up]
+        assert ran["enrich"]["requests"] == len(asked) and max(map(len, asked)) == 100
+        assert sorted(ran["enrich"]["failed"]) == sorted(ident for ids in asked for ident in ids)
+        assert {"2602.21193", "2602.12192"} <= set(ran["enrich"]["failed"])  # Hugging Face's
         # 06:00 in Paris: its daily digest, for Monday's list.
         assert ran["digest-daily@Europe/Paris"]["composed"] == 1
         assert _digests(mailbox, "paris@example.org") == [
@@ -177,6 +189,7 @@ def test_the_cli_sends_previews_and_lists(
         subscribe_confirmed(hub, mailbox, "reader@example.org")
     monkeypatch.setenv("DAILYPAPERS_SMTP_URL", mailbox.url)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_OAI_URL", sources.url + "/oai2")
+    monkeypatch.setenv("DAILYPAPERS_ARXIV_API_URL", sources.url + "/api/query")
     monkeypatch.setenv("DAILYPAPERS_HF_URL", sources.url)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_PDF_URL", sources.url + "/pdf/{id}")
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
@@ -212,7 +225,7 @@ def _now() -> datetime:
 def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox) -> None:
     with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_weekly_digest=" ") as hub:
         names = [job.name for job in Worker(hub, index=False).jobs()]
-        assert names == ["fetch-arxiv", "thumbnails", "digest-daily@UTC", "send"]
+        assert names == ["fetch-arxiv", "enrich", "thumbnails", "digest-daily@UTC", "send"]
         # The demo's worker fetches nothing.
         demo = [job.name for job in Worker(hub, index=False, fetch=False).jobs()]
         assert demo == ["digest-daily@UTC", "send"]
@@ -229,6 +242,8 @@ def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Ma
         "DAILYPAPERS_SMTP_URL": mailbox.url,
         "DAILYPAPERS_SCHEDULE_ARXIV": "",  # nothing to fetch from here
         "DAILYPAPERS_SCHEDULE_HF": "",
+        "DAILYPAPERS_SCHEDULE_ENRICH": "",
+        "DAILYPAPERS_SCHEDULE_THUMBNAILS": "",
     }
     command = [sys.executable, "-m", "dailypapers.cli", "--data-dir", str(tmp_path), "worker"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -249,7 +264,8 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
 ) -> None:
     monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=2))
     monkeypatch.setattr(worker_module, "RENEW_EVERY_S", 0.1)
-    off = {"schedule_hf": "", "schedule_arxiv": "", "schedule_thumbnails": ""}
+    off = {name: "" for name in ("schedule_hf", "schedule_arxiv", "schedule_enrich")}
+    off["schedule_thumbnails"] = ""
     with mail_hub(tmp_path, mailbox.url, **off) as hub:
         slow = Worker(hub, "slow", index=False)
         started = threading.Event()
@@ -347,6 +363,7 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     for name, value in (
         ("SMTP_URL", mailbox.url),
         ("ARXIV_OAI_URL", nowhere + "/oai2"),
+        ("ARXIV_API_URL", nowhere + "/api/query"),
         ("ARXIV_PDF_URL", nowhere + "/pdf/{id}"),
         ("HF_URL", nowhere),
         ("ARXIV_DELAY", "0"),
@@ -357,10 +374,12 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     assert main([*data, "worker", "--once", "--json"]) == 11
     out, err = capsys.readouterr()
     once = json.loads(out)
-    assert once["failed"] == ["fetch-arxiv", "fetch-hf", "thumbnails"]
+    assert once["failed"] == ["fetch-arxiv", "fetch-hf", "enrich", "thumbnails"]
     assert "could not reach" in once["ran"]["fetch-arxiv"]["error"]
     assert "could not reach" in once["ran"]["thumbnails"]["error"]
-    assert "jobs failed: fetch-arxiv, fetch-hf, thumbnails" in err
+    # A look-up of 100 ids is told in a line, not a URL of 1,500 characters.
+    assert len(once["ran"]["enrich"]["error"]) < 300
+    assert "jobs failed: fetch-arxiv, fetch-hf, enrich, thumbnails" in err
     # Failed runs wait before the next try: run again at once, nothing is due, nothing fails.
     assert main([*data, "worker", "--once"]) == 0
 

@@ -29,7 +29,7 @@ from dailypapers.wire import paper_json, subscription_json
 if TYPE_CHECKING:
     # The hub (the store, the indexes, the web) is imported by the commands that use it, so
     # that --help and --version answer at once.
-    from dailypapers.hub import Hub, ThumbnailReport
+    from dailypapers.hub import Hub
 
 EXIT_REJECTED = 3
 EXIT_JOBS_FAILED = 11
@@ -106,6 +106,16 @@ def _paper_commands(command: Command, common: argparse.ArgumentParser) -> None:
     )
     hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
     hf.add_argument("--json", action="store_true")
+    enrich = sources.add_parser(
+        "enrich",
+        help="complete papers with arXiv's metadata (default: listed papers lacking it)",
+        parents=[common],
+    )
+    enrich.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if complete")
+    enrich.add_argument(
+        "--limit", type=int, default=1000, help="papers at most, without IDs (default: 1000)"
+    )
+    enrich.add_argument("--json", action="store_true")
     pictures = sources.add_parser(
         "thumbnails",
         help="render papers' first pages from their PDFs (default: listed papers lacking one)",
@@ -352,6 +362,8 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
     print(f"index lag: {lag['lexical']} papers (lexical), {lag['semantic']} (semantic)")
     shown = status["thumbnails"]
     print(f"thumbnails: {shown['rendered']:,} rendered, {shown['failed']} failing")
+    known = status["arxiv_metadata"]
+    print(f"arXiv metadata: {known['lacking']:,} listed papers lacking, {known['failed']} failing")
     print(f"disk: {status['disk_bytes'] / 1e6:,.1f} MB in the data dir ({status['database']})")
     for job in status["jobs"]:
         state = "FAILED" if job["failed"] else "running" if job["running"] else "ok"
@@ -574,19 +586,26 @@ def _fetch(hub: Hub, args: argparse.Namespace) -> int:
     if args.source == "arxiv-ids":
         return _print_summary(hub.fetch_arxiv_ids(args.ids), args.json)
     if args.source == "thumbnails":
-        return _print_thumbnails(hub.fetch_thumbnails(args.ids, args.limit), args.json)
+        made = hub.fetch_thumbnails(args.ids, args.limit)
+        return _print_run({"rendered": made.rendered}, made.failed, made.as_dict(), args.json)
+    if args.source == "enrich":
+        done = hub.fetch_enrich(args.ids, args.limit)
+        return _print_run({"enriched": done.enriched}, done.failed, done.as_dict(), args.json)
     return _print_summary(hub.fetch_hf_daily(args.day), args.json)
 
 
-def _print_thumbnails(report: ThumbnailReport, as_json: bool) -> int:
-    """What a thumbnail run did; 1 when a paper's could not be made."""
+def _print_run(
+    done: dict[str, list[str]], failed: dict[str, str], shown: dict[str, object], as_json: bool
+) -> int:
+    """What a run over papers did (made, and why each other one was not); 1 when one failed."""
     if as_json:
-        print(json.dumps(report.as_dict()))
+        print(json.dumps(shown))
     else:
-        print(f"rendered: {len(report.rendered)}")
-        for ident, reason in report.failed.items():
+        for what, idents in done.items():
+            print(f"{what}: {len(idents)}")
+        for ident, reason in failed.items():
             print(f"failed: {ident}: {reason}")
-    return 1 if report.failed else 0
+    return 1 if failed else 0
 
 
 def _digest(hub: Hub, args: argparse.Namespace) -> int:

@@ -160,6 +160,12 @@ class Settings:
         "When the worker fetches Hugging Face's daily list (cron, UTC); it fills during "
         "the day, so hourly.",
     )
+    schedule_enrich: str = setting(
+        "25 * * * *",
+        "When the worker completes listed papers that lack arXiv's metadata (categories, "
+        "dates, versions, ...) from arXiv's API (cron, UTC), at most 1,000 a run in requests "
+        "of 100 ids.",
+    )
     schedule_thumbnails: str = setting(
         "40 * * * *",
         "When the worker renders the thumbnails of newly listed papers from their PDFs "

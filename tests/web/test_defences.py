@@ -208,6 +208,9 @@ def test_the_admins_view_and_roles(
     assert status["held_comments"] >= 1 and status["members"] >= 2
     assert f"{status['held_comments']} held comment" in page
     assert status["disk_bytes"] > 0 and status["index_lag"]["lexical"] >= 0
+    # The demo's papers came from Hugging Face's lists, without arXiv's metadata.
+    lacking = status["arxiv_metadata"]["lacking"]
+    assert lacking >= 783 and f"{lacking:,} listed papers still without it" in page
     # The API, for admins only; the CLI prints the same.
     admin_name = admin.name  # type: ignore[attr-defined]
     assert api_of(site, admin_name).get("/api/admin/status").json()["members"] == status["members"]
@@ -220,6 +223,10 @@ def test_the_admins_view_and_roles(
     printed = json.loads(capsys.readouterr().out)
     assert printed["held_comments"] == status["held_comments"]
     assert printed["members"] == status["members"]
+    main([*argv, "admin", "status"])
+    assert (
+        f"arXiv metadata: {lacking:,} listed papers lacking, 0 failing" in capsys.readouterr().out
+    )
     # Roles from the page, logged; an admin's own role is not theirs to change.
     found = admin.get(f"/admin?q={name}").text
     assert f'action="/admin/members/{name}/role"' in found

@@ -56,6 +56,7 @@ def site(
             "schedule_send": "* * * * *",
             "schedule_arxiv": "",
             "schedule_hf": "",
+            "schedule_enrich": "",
             "schedule_thumbnails": "",
             "limit_comments": 10_000,  # the mixed load comments faster than a person
             "new_member_hours": 0,  # and its members are minutes old

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dailypapers.hub.base import MAX_COMMENT, NO_MODEL
 from dailypapers.hub.community import Profile
 from dailypapers.hub.core import Hub
+from dailypapers.hub.enriching import EnrichReport
 from dailypapers.hub.ingesting import HarvestReport
 from dailypapers.hub.lists import LIST_SORTS, PaperList, Trending
 from dailypapers.hub.mailing import check_topics
@@ -22,6 +23,7 @@ __all__ = [
     "NO_MODEL",
     "SEARCH_MODES",
     "SEARCH_SORTS",
+    "EnrichReport",
     "HarvestReport",
     "Hub",
     "LexicalFilters",

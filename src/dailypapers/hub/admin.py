@@ -70,6 +70,7 @@ class Admin(HubBase):
             retrying = tx.outbox.retrying()
             jobs = tx.jobs.states()
             thumbnails = tx.thumbnails.counts()
+            arxiv_metadata = tx.lookups.counts()
         return {
             "papers": papers["papers"],
             "removed_papers": site["removed_papers"],
@@ -104,6 +105,7 @@ class Admin(HubBase):
             "open_reports": site["open_reports"],
             "held_comments": site["held_comments"],
             "thumbnails": thumbnails,
+            "arxiv_metadata": arxiv_metadata,
             "disk_bytes": disk_used(self.settings.data_dir),
             "database": self.store.dialect,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as clock
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
@@ -27,7 +27,7 @@ from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.sources.http import HttpClient, default_user_agent
-from dailypapers.store import Store, Transaction
+from dailypapers.store import Store, Transaction, Wanted
 from dailypapers.text import clean
 
 # Papers read from the store at a time (by indexers, and by whatever walks every paper).
@@ -222,6 +222,18 @@ class HubBase(Closing):
         if paper is None:
             raise not_here(ident)
         return paper
+
+    @staticmethod
+    def _arxiv_named(tx: Transaction, refs: Sequence[str]) -> tuple[list[Wanted], list[str]]:
+        """The arXiv papers ``refs`` name, and the ids of those named that are not arXiv's (a
+        paper known only from a page). Raises NotFound naming every ref that names no paper."""
+        keys = [tx.papers.key(ref) for ref in refs]
+        missing = [ref for ref, key in zip(refs, keys, strict=True) if key is None]
+        if missing:
+            raise NotFound(f"no paper {', '.join(missing)} here")
+        wanted = tx.papers.arxiv_named([key[0] for key in keys if key is not None])
+        named = {item.arxiv_id for item in wanted}
+        return wanted, [key[1] for key in keys if key is not None and key[1] not in named]
 
     def papers_in_order(self, pks: list[int]) -> list[Paper]:
         """The papers of keys ``pks`` that exist, in that order. Raises nothing."""

@@ -59,15 +59,9 @@ class Thumbnailing(HubBase):
         report = ThumbnailReport()
         with self.store.read() as tx:
             if refs:
-                keys = [tx.papers.key(ref) for ref in refs]
-                missing = [ref for ref, key in zip(refs, keys, strict=True) if key is None]
-                if missing:
-                    raise NotFound(f"no paper {', '.join(missing)} here")
-                wanted = tx.thumbnails.named([key[0] for key in keys if key is not None])
-                named = {item.arxiv_id for item in wanted}
-                for key in keys:
-                    if key is not None and key[1] not in named:
-                        report.failed[key[1]] = "not an arXiv paper: no PDF to render"
+                wanted, local = self._arxiv_named(tx, refs)
+                for ident in local:
+                    report.failed[ident] = "not an arXiv paper: no PDF to render"
             else:
                 wanted = tx.thumbnails.wanting(now, limit)
         with self._client(self.settings.arxiv_delay) as client:

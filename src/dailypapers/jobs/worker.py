@@ -45,6 +45,7 @@ UTC_ZONE = ZoneInfo("UTC")
 SCHEDULES = (
     "schedule_arxiv",
     "schedule_hf",
+    "schedule_enrich",
     "schedule_thumbnails",
     "schedule_daily_digest",
     "schedule_weekly_digest",
@@ -105,6 +106,7 @@ class Worker:
             for name, setting, run in (
                 ("fetch-arxiv", "schedule_arxiv", self._fetch_arxiv),
                 ("fetch-hf", "schedule_hf", self._fetch_hf),
+                ("enrich", "schedule_enrich", self._enrich),
                 ("thumbnails", "schedule_thumbnails", self._thumbnails),
             ):
                 if setting in crons:
@@ -148,6 +150,9 @@ class Worker:
             summary = self.hub.fetch_hf_daily(day)
             out[day.isoformat()] = {"added": summary.added, "updated": summary.updated}
         return out
+
+    def _enrich(self, fire: datetime) -> dict[str, Any]:
+        return self.hub.fetch_enrich(now=self.clock()).as_dict()
 
     def _thumbnails(self, fire: datetime) -> dict[str, Any]:
         return self.hub.fetch_thumbnails(now=self.clock()).as_dict()

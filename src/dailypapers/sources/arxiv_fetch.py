@@ -10,7 +10,7 @@ from datetime import date
 from dailypapers.errors import ConfigError, FetchError, InvalidInput, NotFound
 from dailypapers.models import PaperRecord
 from dailypapers.sources.arxiv_atom import AtomPage, parse_atom_page
-from dailypapers.sources.http import HttpClient, Params, expect_status
+from dailypapers.sources.http import HttpClient, Params, expect_status, shown
 from dailypapers.sources.oaipmh import OaiPage, parse_oai_page
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,9 @@ class ArxivApi:
         }
         # arXiv answers a malformed query with 400 and an Atom error entry the parser reports.
         response = expect_status(self.client.get(self.base_url, params=params), (200, 400))
-        page = parse_atom_page(response.content, str(response.url))
+        page = parse_atom_page(response.content, shown(response.url))
         if response.status_code != 200:
-            raise FetchError(f"{response.url} answered HTTP {response.status_code}")
+            raise FetchError(f"{shown(response.url)} answered HTTP {response.status_code}")
         return page
 
 

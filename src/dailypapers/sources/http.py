@@ -20,6 +20,8 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # (a malformed URL, an unsupported scheme) fails the same way every time.
 _TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _ERRNO = re.compile(r"^\[Errno -?\d+\]\s*")
+# Characters of a URL an error message shows: a look-up of 100 ids is a URL of 1,500.
+SHOWN_URL = 200
 
 Params = Mapping[str, str | int]
 
@@ -101,13 +103,14 @@ class HttpClient(Closing):
                 finally:
                     response.close()
             except _TRANSIENT_ERRORS as exc:
-                failure = f"could not reach {request.url} ({_describe(exc)})"
+                failure = f"could not reach {shown(request.url)} ({_describe(exc)})"
             except httpx.HTTPError as exc:
-                raise FetchError(f"could not fetch {request.url} ({_describe(exc)})") from exc
+                failure = f"could not fetch {shown(request.url)} ({_describe(exc)})"
+                raise FetchError(failure) from exc
             else:
                 if response.status_code not in TRANSIENT_STATUSES:
                     return response
-                failure = f"{request.url} answered {_status_text(response)}"
+                failure = f"{shown(request.url)} answered {_status_text(response)}"
                 wait = self.retry_after(response)
                 if wait is not None:
                     delay = wait
@@ -169,8 +172,14 @@ def _read(response: httpx.Response, max_bytes: int | None) -> None:
 def expect_status(response: httpx.Response, allowed: Collection[int] = (200,)) -> httpx.Response:
     """Return ``response`` if its status is one the caller can read, else FetchError naming it."""
     if response.status_code not in allowed:
-        raise FetchError(f"{response.request.url} answered {_status_text(response)}")
+        raise FetchError(f"{shown(response.request.url)} answered {_status_text(response)}")
     return response
+
+
+def shown(url: httpx.URL | str) -> str:
+    """A URL as a message shows it: whole, but a query of a hundred ids cut short."""
+    text = str(url)
+    return text if len(text) <= SHOWN_URL else text[: SHOWN_URL - 3] + "..."
 
 
 def _status_text(response: httpx.Response) -> str:

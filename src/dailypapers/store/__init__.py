@@ -4,7 +4,7 @@ Its data is reached through a unit of work: ``with store.transaction() as tx:`` 
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
 ``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
-``tx.moderation``, ``tx.site`` and ``tx.thumbnails``.
+``tx.moderation``, ``tx.site``, ``tx.thumbnails`` and ``tx.lookups``.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from dailypapers.store.community import Community
 from dailypapers.store.jobs import Jobs
 from dailypapers.store.library import FOLLOW_KINDS, Library, Signals
 from dailypapers.store.lists import Lists
+from dailypapers.store.lookups import Lookups
 from dailypapers.store.moderation import Moderation
 from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
+from dailypapers.store.retries import Wanted
 from dailypapers.store.site import Site
-from dailypapers.store.thumbnails import Thumbnails, Wanted
+from dailypapers.store.thumbnails import Thumbnails
 from dailypapers.store.upsert import BatchOutcome, HarvestProgress, Prepared, prepare
 
 __all__ = [
@@ -62,6 +64,7 @@ class Transaction:
         self.moderation = Moderation(conn)
         self.site = Site(conn)
         self.thumbnails = Thumbnails(conn)
+        self.lookups = Lookups(conn)
 
 
 class Store:

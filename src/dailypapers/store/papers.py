@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Thumbnail, Version
+from dailypapers.store.retries import Wanted, arxiv_papers
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
     change_seq,
@@ -153,6 +154,10 @@ class Papers:
         if row is None:
             return None
         return int(row.pk), row.arxiv_id or row.local_id, int(row.source_upvotes or 0)
+
+    def arxiv_named(self, pks: Sequence[int]) -> list[Wanted]:
+        """The arXiv papers among ``pks``, in that order (for a fetch by hand of named papers)."""
+        return arxiv_papers(self.conn, pks)
 
     def by_pk(self, pks: Sequence[int]) -> dict[int, Paper]:
         """The papers of keys ``pks`` that exist, by key."""

@@ -295,6 +295,18 @@ thumbnail_tries = Table(
     Column("failure", Text, nullable=False),
 )
 
+# Listed papers whose arXiv metadata the API did not give (an id arXiv does not know, a record
+# that did not pass the checks): asked again later, less often each time.
+arxiv_lookups = Table(
+    "arxiv_lookups",
+    metadata,
+    _paper(primary_key=True),
+    Column("tries", Integer, nullable=False),
+    Column("tried_at", UTCDateTime(), nullable=False),
+    Column("retry_at", UTCDateTime(), nullable=False),
+    Column("failure", Text, nullable=False),
+)
+
 keywords = Table(
     "keywords",
     metadata,

@@ -215,6 +215,11 @@ class ThumbnailState(_Shape):
     )
 
 
+class ArxivMetadataState(_Shape):
+    lacking: int = Field(description="listed arXiv papers without arXiv's metadata yet")
+    failed: int = Field(description="papers arXiv's API did not describe (asked again later)")
+
+
 class AdminStatus(_Shape):
     """What an admin checks each morning (``dailypapers admin status --json`` prints it)."""
 
@@ -229,5 +234,6 @@ class AdminStatus(_Shape):
     open_reports: int
     held_comments: int
     thumbnails: ThumbnailState
+    arxiv_metadata: ArxivMetadataState
     disk_bytes: int = Field(description="what the files of the data dir take on disk")
     database: str
