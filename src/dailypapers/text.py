@@ -1,4 +1,5 @@
-"""Text every layer judges the same way: characters no reader needs, and links to the web.
+"""Text every layer judges the same way: characters no reader needs, links to the web, and the
+key an author's name is known by.
 
 Imports remove the characters before storing; searches remove them from the query; feeds and
 pages rely on stored text having none. Only ``http`` and ``https`` links are stored or shown:
@@ -8,6 +9,7 @@ pages rely on stored text having none. Only ``http`` and ``https`` links are sto
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 # C0 controls but tab, newline and return; DEL and the C1 controls; lone surrogates (a JSON
@@ -58,3 +60,31 @@ def web_url(url: str | None) -> str | None:
     if parts.scheme.lower() not in WEB_SCHEMES or not host:
         return None
     return url
+
+
+# What tells one author's name from another's: letters and digits, in order, split into words.
+_NAME_PARTS = re.compile(r"[^\W_]+")
+# Latin letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ŀ": "l",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
+
+
+def name_key(name: str) -> str:
+    """The key an author's name is found by: accents, case, punctuation and spacing folded
+    ("José  García-López" and "jose garcia lopez" are one author); "" for a name with no
+    letters or digits."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NAME_PARTS.findall(bare.casefold().translate(_UNDECOMPOSED)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dailypapers.hub.authors import AuthorPage
 from dailypapers.hub.base import MAX_COMMENT, NO_MODEL
 from dailypapers.hub.community import Profile
 from dailypapers.hub.core import Hub
@@ -23,6 +24,7 @@ __all__ = [
     "NO_MODEL",
     "SEARCH_MODES",
     "SEARCH_SORTS",
+    "AuthorPage",
     "EnrichReport",
     "HarvestReport",
     "Hub",

@@ -35,9 +35,10 @@ import tantivy
 from dailypapers.closing import Closing
 from dailypapers.errors import InvalidInput, StoreError
 from dailypapers.files import write_json
+from dailypapers.text import name_key
 
 # Bump when the schema or the analyzers change: an index of another format is rebuilt from scratch.
-FORMAT = 4
+FORMAT = 5
 STATE_FILE = "dailypapers-lexical.json"
 
 # Tuned on SciFact's train qrels (benchmarks/eval_lexical.py --split train): the title is also part
@@ -94,6 +95,7 @@ class LexicalFilters:
     published_to: date | None = None
     categories: tuple[str, ...] = ()
     min_upvotes: int | None = None
+    author: str | None = None  # an author's name key (``text.name_key``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,8 @@ def _schema() -> tantivy.Schema:
     # since a misspelt word stems unpredictably ("convolutoinal" -> "convolutoin", not "convolut").
     builder.add_text_field("words", tokenizer_name=_WORDS, index_option="basic")
     builder.add_text_field("authors", tokenizer_name=_NAME)
+    # Each author's whole name folded (``text.name_key``) as one term: an author's own papers.
+    builder.add_text_field("author_keys", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("categories", tokenizer_name=_CATEGORY, index_option="basic")
     # Each key phrase one term, as a category is: ``kw:`` finds the papers tagged with it.
     builder.add_text_field("keywords", tokenizer_name=_CATEGORY, index_option="basic")
@@ -263,6 +267,7 @@ class LexicalIndex(Closing):
         }
         if doc.authors:
             fields["authors"] = list(doc.authors)
+            fields["author_keys"] = [key for key in map(name_key, doc.authors) if key]
         if doc.categories:
             fields["categories"] = list(doc.categories)
         if doc.keywords:
@@ -363,13 +368,20 @@ class LexicalIndex(Closing):
             )
         return hits
 
-    def newest(self, filters: LexicalFilters | None, limit: int = 50) -> list[LexicalHit]:
-        """The newest papers (by date) meeting ``filters``, without scores or snippets."""
+    def newest(
+        self, filters: LexicalFilters | None, limit: int = 50, offset: int = 0
+    ) -> list[LexicalHit]:
+        """The newest papers (by date) meeting ``filters``, from the ``offset``-th on, without
+        scores or snippets."""
         if limit <= 0:
             return []
         searcher = self._index.searcher()
         found = searcher.search(
-            self._all_meeting(filters), limit, count=False, order_by_field="published"
+            self._all_meeting(filters),
+            limit,
+            count=False,
+            order_by_field="published",
+            offset=max(0, offset),
         ).hits
         hits = []
         for _, address in found:
@@ -381,6 +393,11 @@ class LexicalIndex(Closing):
                 )
             )
         return hits
+
+    def total(self, filters: LexicalFilters | None) -> int:
+        """How many papers meet ``filters``."""
+        found = self._index.searcher().search(self._all_meeting(filters), 1, count=True)
+        return int(found.count)  # type: ignore[attr-defined]  # there, but not in the stubs
 
     def keys(self, filters: LexicalFilters | None, limit: int = 10_000) -> list[int]:
         """Store keys of the papers meeting ``filters``, highest (most recently stored) first.
@@ -485,6 +502,8 @@ class LexicalIndex(Closing):
                 if len(cats) > 1
                 else tantivy.Query.term_query(self._schema, "categories", cats[0])
             )
+        if filters.author is not None:
+            out.append(tantivy.Query.term_query(self._schema, "author_keys", filters.author))
         # Filters restrict, they do not score.
         return [tantivy.Query.const_score_query(q, 0.0) for q in out]
 

@@ -28,6 +28,7 @@ from dailypapers.web import (
     admin,
     agents,
     api,
+    authors,
     discovery,
     feeds,
     handlers,
@@ -60,6 +61,7 @@ ROUTERS = (
     moderation.router,
     admin.router,
     pages.router,
+    authors.router,
     images.router,
     discovery.router,
 )

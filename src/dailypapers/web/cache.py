@@ -35,7 +35,7 @@ from dailypapers.web.shared import MemberPages, shareable
 from dailypapers.web.templating import SHARE, SHARED
 
 # Paths whose response depends only on the URL and the version (not on who asks).
-KEPT_PREFIXES = ("/papers/", "/api/daily_papers", "/api/papers/", "/feeds/")
+KEPT_PREFIXES = ("/papers/", "/authors/", "/api/daily_papers", "/api/papers/", "/feeds/")
 KEPT_PATHS = frozenset({"/", "/trending", "/search"})
 # How much longer than its max-age (the ``cache_max_age`` setting) a browser or proxy may show
 # a signed-out page while it asks for a new one.

@@ -1,4 +1,5 @@
-"""Atom and RSS 2.0 feeds of the daily list, trending, any search and any arXiv category.
+"""Atom and RSS 2.0 feeds of the daily list, trending, any search, any arXiv category and any
+author.
 
 Entry ids are the papers' page URLs, which never change, so a reader shows a paper once however
 often it reappears. Feeds are built as XML trees: ElementTree escapes everything, and every text
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from email.utils import format_datetime
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Request
@@ -25,6 +26,7 @@ from dailypapers.hub import embedding_available
 from dailypapers.models import Paper
 from dailypapers.text import clean
 from dailypapers.web.deps import HubDep, SettingsDep
+from dailypapers.web.render import author_url
 from dailypapers.web.schema import FEED_MEDIA, READ
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -130,7 +132,9 @@ def feed(
     about: str,
 ) -> Response:
     """``papers`` as the Atom or RSS feed at this request's URL, of the page at ``page``."""
-    self_url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # The path as a URL writes it: a name in it may hold spaces and any letter.
+    path = quote(request.url.path)
+    self_url = base + path + (f"?{request.url.query}" if request.url.query else "")
     if fmt == "atom":
         body = atom(title, self_url, base + page, papers, base)
     else:
@@ -224,4 +228,21 @@ def category(
         f"/search?q=cat:{name}&sort=newest",
         papers,
         f"The newest papers in the arXiv category {name}.",
+    )
+
+
+@router.get("/authors/{name}.{fmt}", **FEED)
+def author(
+    request: Request, name: str, fmt: Format, hub: HubDep, settings: SettingsDep
+) -> Response:
+    """The newest papers of one author (any spelling of the name)."""
+    found = hub.author(name, size=FEED_SIZE)
+    return respond(
+        request,
+        settings,
+        fmt,
+        f"Papers by {found.name}",
+        author_url(found.name),
+        found.papers,
+        f"The newest papers by {found.name}.",
     )

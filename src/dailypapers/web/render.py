@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from urllib.parse import quote
 
 from cachetools import LRUCache
 from markupsafe import Markup
@@ -318,6 +319,11 @@ def authors(names: tuple[str, ...] | None, count: int | None, shown: int = 3) ->
     if count:
         return f"{count} author{'s' if count != 1 else ''}"
     return ""
+
+
+def author_url(name: str) -> str:
+    """The address of an author's page (any spelling of the name finds it)."""
+    return "/authors/" + quote(" ".join(name.split()), safe="")
 
 
 def day(value: date | datetime | None, long: bool = False) -> str:

@@ -41,6 +41,7 @@ class Templates:
             doc=render.doc_html,
             day=render.day,
             authors=render.authors,
+            author_url=render.author_url,
             arxiv_url=wire.arxiv_url,
             pdf_url=wire.pdf_url,
             thumbnail=wire.thumbnail_url,
