@@ -134,6 +134,18 @@ class Notice(Remark):
 
 
 @dataclass(frozen=True, slots=True)
+class Claimed:
+    """One of a paper's authors, verified to be a member: the author's name key
+    (``text.name_key``), the member's name and display name, and whether they have commented
+    on the paper."""
+
+    author_key: str
+    user: str
+    fullname: str | None
+    participating: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Thumbnail:
     """A paper's first page as an image: the SHA-256 of its WebP bytes, and its size in pixels."""
 
@@ -176,6 +188,7 @@ class Paper:
     removed: bool = False  # by a moderator: off the lists, search, feeds and digests
     locked: bool = False  # by a moderator: its discussion takes no new comments
     thumbnail: Thumbnail | None = None  # its first page, once rendered
+    claimed: tuple[Claimed, ...] = ()  # its authors who are verified members
 
     @property
     def primary_category(self) -> str | None:
@@ -329,6 +342,29 @@ class Report:
     author: str | None  # the comment's author
     author_comments: int  # how many comments the author has posted
     author_hidden: int  # and how many of them a moderator hid
+
+
+CLAIM_STATES = ("pending", "verified", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorClaim:
+    """A member's claim to be the author ``author_name`` of a paper, and what a moderator
+    decided (``status`` one of CLAIM_STATES; ``reason`` theirs)."""
+
+    id: int
+    paper_id: str
+    paper_title: str
+    author_name: str
+    user: str
+    status: str
+    created_at: datetime
+    decided_at: datetime | None = None
+    reason: str | None = None
+    # What a moderator weighs: the member's display name, and the domain of their confirmed
+    # address (a university's, a lab's), never the address itself.
+    user_fullname: str | None = None
+    user_domain: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dailypapers.models import (
+    AuthorClaim,
     Collection,
     Comment,
     Follow,
@@ -24,7 +25,7 @@ from dailypapers.models import (
     Paper,
     Subscription,
 )
-from dailypapers.text import web_url
+from dailypapers.text import name_key, web_url
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -102,12 +103,22 @@ def _submitter(listing: Listing | None) -> dict[str, Any]:
 
 
 def _authors(paper: Paper) -> list[dict[str, Any]]:
+    """HF's authors of a paper: a verified member's ``user`` and ``status`` beside their name."""
     seen: dict[str, int] = {}
+    claimed = {claim.author_key: claim for claim in paper.claimed}
     authors = []
     for name in paper.authors or ():
         seen[name] = seen.get(name, 0) + 1  # a name twice on one paper is two authors
-        key = hex_id("author", paper.id, name, str(seen[name]))
-        authors.append({"_id": key, "name": name, "hidden": False})
+        author: dict[str, Any] = {
+            "_id": hex_id("author", paper.id, name, str(seen[name])),
+            "name": name,
+            "hidden": False,
+        }
+        claim = claimed.pop(name_key(name), None) if claimed else None
+        if claim is not None:
+            author["status"] = "claimed_verified"
+            author["user"] = user_json(claim.user, claim.fullname)
+        authors.append(author)
     return authors
 
 
@@ -174,7 +185,8 @@ def daily_item_json(paper: Paper, day: date | None = None) -> dict[str, Any]:
         "submittedBy": _submitter(listing),
         "githubRepo": web_url(paper.github_repo),
         "projectPage": web_url(paper.project_page),
-        "isAuthorParticipating": False,
+        # Whether an author verified as a member has taken part in its discussion.
+        "isAuthorParticipating": any(claim.participating for claim in paper.claimed),
     }
 
 
@@ -190,6 +202,19 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "deleted": comment.deleted,
         "hidden": comment.hidden,
         "heldFor": comment.held_for,
+    }
+
+
+def claim_json(claim: AuthorClaim) -> dict[str, Any]:
+    return {
+        "id": claim.id,
+        "paperId": claim.paper_id,
+        "author": claim.author_name,
+        "user": claim.user,
+        "status": claim.status,
+        "createdAt": iso(claim.created_at),
+        "decidedAt": iso(claim.decided_at),
+        "reason": claim.reason,
     }
 
 

@@ -3,11 +3,12 @@
 ``Hub`` is put together from parts, each over the common ground of ``base.py`` and each owning
 one side of what an installation does: taking papers in (``ingesting.py``), completing listed
 papers with arXiv's metadata (``enriching.py``), search (``search.py``), the daily, weekly and
-trending lists (``lists.py``), authors and their papers (``authors.py``), members and their
-votes, comments and sessions (``community.py``), sign-up, confirmed addresses, password resets
-and roles (``membership.py``), reports and moderators' actions on comments (``moderation.py``),
-what each reader keeps and is recommended (``personal.py``), digests by email (``mailing.py``),
-the scheduled jobs' leases (``scheduling.py``), the admins' status, roles and site settings
+trending lists (``lists.py``), authors and their papers (``authors.py``) and the members
+verified as authors (``claims.py``), members and their votes, comments and sessions
+(``community.py``), sign-up, confirmed addresses, password resets and roles
+(``membership.py``), reports and moderators' actions on comments (``moderation.py``), what each
+reader keeps and is recommended (``personal.py``), digests by email (``mailing.py``), the
+scheduled jobs' leases (``scheduling.py``), the admins' status, roles and site settings
 (``admin.py``), and papers' thumbnails (``thumbnails.py``). Each
 public method opens the transactions it needs: the hub owns them.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dailypapers import demo
 from dailypapers.hub.admin import Admin
 from dailypapers.hub.authors import Authors
+from dailypapers.hub.claims import Claims
 from dailypapers.hub.community import Community
 from dailypapers.hub.enriching import Enriching
 from dailypapers.hub.ingesting import HarvestReport, Ingesting, Progress
@@ -40,6 +42,7 @@ class Hub(
     Searching,
     Lists,
     Authors,
+    Claims,
     Community,
     Membership,
     Moderation,

@@ -195,6 +195,8 @@ ACCOUNT_SUBJECTS = {
     "hidden": "A moderator hid your comment",
     "restored": "A moderator restored your comment",
     "approved": "A moderator let your comment through",
+    "claim_verified": "You are verified as an author on Daily Papers",
+    "claim_rejected": "A moderator did not verify your author claim",
     "change": "Confirm the new address of your Daily Papers account",
     "changed": "The address of your Daily Papers account changed",
     "suspended": "Your Daily Papers account is suspended",

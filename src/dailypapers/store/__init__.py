@@ -4,7 +4,7 @@ Its data is reached through a unit of work: ``with store.transaction() as tx:`` 
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
 ``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
-``tx.moderation``, ``tx.site``, ``tx.thumbnails`` and ``tx.lookups``.
+``tx.moderation``, ``tx.site``, ``tx.thumbnails``, ``tx.lookups`` and ``tx.claims``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dailypapers.errors import StoreError
 from dailypapers.locks import file_lock
 from dailypapers.store import database
 from dailypapers.store.accounts import Accounts
+from dailypapers.store.claims import Claims
 from dailypapers.store.community import Community
 from dailypapers.store.jobs import Jobs
 from dailypapers.store.library import FOLLOW_KINDS, Library, Signals
@@ -65,6 +66,7 @@ class Transaction:
         self.site = Site(conn)
         self.thumbnails = Thumbnails(conn)
         self.lookups = Lookups(conn)
+        self.claims = Claims(conn)
 
 
 class Store:

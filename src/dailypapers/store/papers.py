@@ -10,7 +10,16 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from dailypapers.ids import is_arxiv_id, split_version
-from dailypapers.models import LOCAL_PREFIX, Listing, Paper, PaperRecord, Thumbnail, Version
+from dailypapers.models import (
+    LOCAL_PREFIX,
+    Claimed,
+    Listing,
+    Paper,
+    PaperRecord,
+    Thumbnail,
+    Version,
+)
+from dailypapers.store.claims import claimed_of
 from dailypapers.store.retries import Wanted, arxiv_papers
 from dailypapers.store.rows import chunks
 from dailypapers.store.tables import (
@@ -73,10 +82,11 @@ def read_papers(
             by_pk[listing.paper_pk].append(
                 Listing(listing.day, listing.rank, listing.submitter, listing.submitter_name)
             )
-    return [_paper(row, tuple(by_pk[row.pk])) for row in rows]
+    claimed = claimed_of(conn, [row.pk for row in rows])
+    return [_paper(row, tuple(by_pk[row.pk]), tuple(claimed.get(row.pk, ()))) for row in rows]
 
 
-def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
+def _paper(row: Any, paper_listings: tuple[Listing, ...], claimed: tuple[Claimed, ...]) -> Paper:
     versions = (
         tuple(
             Version(v["version"], datetime.fromisoformat(v["created"]) if v["created"] else None)
@@ -119,6 +129,7 @@ def _paper(row: Any, paper_listings: tuple[Listing, ...]) -> Paper:
             if row.thumbnail
             else None
         ),
+        claimed=claimed,
     )
 
 

@@ -227,6 +227,26 @@ reports = Table(
     Index("ix_reports_open", "resolved_at", "id"),
 )
 
+# A member's claim to be one of a paper's authors (the name as the paper writes it, and its
+# key, ``text.name_key``): pending until a moderator verifies or rejects it.
+author_claims = Table(
+    "author_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _paper(),
+    _user(),
+    Column("author_key", String(300), nullable=False),
+    Column("author_name", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, verified or rejected
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime()),
+    Column("decided_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("reason", Text),
+    UniqueConstraint("paper_pk", "author_key", "user_id", name="uq_author_claims"),
+    Index("ix_author_claims_status", "status", "id"),
+    Index("ix_author_claims_user", "user_id", "status"),
+)
+
 # What moderators did: who, what, to what, why, when.
 moderation_log = Table(
     "moderation_log",

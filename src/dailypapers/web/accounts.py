@@ -116,6 +116,7 @@ def profile_page(
     """A member's profile; to the member themself, with their tokens and sessions too."""
     found = hub.profile(name)
     own = viewer is not None and viewer.id == found.user.id
+    written = hub.papers_written(found.user)
     return page.render(
         "profile.html",
         status,
@@ -124,7 +125,9 @@ def profile_page(
         tokens=hub.tokens(found.user) if own else [],
         sign_ins=hub.sign_ins(found.user) if own else [],
         this_session=session_id(page.request, hub),
-        marks=hub.marks(viewer, found.upvoted + found.submitted),
+        written=written,
+        claims=hub.own_claims(found.user) if own else [],
+        marks=hub.marks(viewer, written + found.upvoted + found.submitted),
         suspended=found.user.suspended(datetime.now(UTC)),
         moderating=viewer is not None and viewer.is_moderator and not own,
         **{"password_error": None, "delete_error": None, "address_error": None, **extra},

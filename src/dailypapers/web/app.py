@@ -50,6 +50,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (
     api.router,
     api.own,
+    authors.api,  # before moderation's /api/papers/{id}/{action}
     moderation.api,
     admin.api,
     mail.api_router,

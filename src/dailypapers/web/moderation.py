@@ -193,6 +193,7 @@ def queue(hub: HubDep, page: Page, user: Member) -> Response:
         "moderation.html",
         reports=hub.open_reports(user),
         held=hub.held_comments(user),
+        claims=hub.pending_claims(user),
         log=hub.moderation_log(user),
     )
 

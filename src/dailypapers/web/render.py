@@ -19,7 +19,8 @@ from urllib.parse import quote
 from cachetools import LRUCache
 from markupsafe import Markup
 
-from dailypapers.text import LINK
+from dailypapers.models import Claimed, Paper
+from dailypapers.text import LINK, name_key
 
 # Formulas converted to MathML per text, and the longest converted: beyond them a formula is
 # shown as its LaTeX source. Real abstracts hold a few dozen short ones; a converted formula
@@ -319,6 +320,25 @@ def authors(names: tuple[str, ...] | None, count: int | None, shown: int = 3) ->
     if count:
         return f"{count} author{'s' if count != 1 else ''}"
     return ""
+
+
+def claimed_by(paper: Paper, name: str) -> Claimed | None:
+    """The member a moderator verified as the paper's author ``name``, if any."""
+    if not paper.claimed:
+        return None
+    key = name_key(name)
+    return next((claim for claim in paper.claimed if claim.author_key == key), None)
+
+
+def unclaimed_authors(paper: Paper) -> list[str]:
+    """The paper's authors no member is verified as (one each, as the paper writes them)."""
+    taken = {claim.author_key for claim in paper.claimed}
+    names: dict[str, str] = {}
+    for name in paper.authors or ():
+        key = name_key(name)
+        if key and key not in taken:
+            names.setdefault(key, name)
+    return list(names.values())
 
 
 def author_url(name: str) -> str:

@@ -8,6 +8,8 @@ each other with Schemathesis). A field a source may leave out is typed as nullab
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -31,6 +33,23 @@ class Author(_Shape):
     id_: str = Field(alias="_id", description="stable, 24 hex digits")
     name: str
     hidden: bool
+    status: Literal["claimed_verified"] | None = Field(
+        None, description="present when a moderator verified a member as this author"
+    )
+    user: User | None = Field(None, description="the member verified as this author")
+
+
+class AuthorClaim(_Shape):
+    """A member's claim to be one of a paper's authors."""
+
+    id: int
+    paperId: str
+    author: str = Field(description="the author's name, as the paper writes it")
+    user: str = Field(description="the member who claims it")
+    status: Literal["pending", "verified", "rejected"]
+    createdAt: str
+    decidedAt: str | None
+    reason: str | None = Field(description="the moderator's, once decided")
 
 
 class Listing(_Shape):

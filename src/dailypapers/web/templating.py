@@ -42,6 +42,8 @@ class Templates:
             day=render.day,
             authors=render.authors,
             author_url=render.author_url,
+            claimed_by=render.claimed_by,
+            unclaimed_authors=render.unclaimed_authors,
             arxiv_url=wire.arxiv_url,
             pdf_url=wire.pdf_url,
             thumbnail=wire.thumbnail_url,
