@@ -353,7 +353,7 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
     print(f"upvotes: {status['upvotes']:,}, comments: {status['comments']:,}")
     print(
         f"waiting for a moderator: {status['open_reports']} reports, "
-        f"{status['held_comments']} held comments"
+        f"{status['held_comments']} held comments, {status['pending_claims']} author claims"
     )
     print(
         f"outbox: {outbox['queued']} queued, {outbox['retrying']} retrying, "

@@ -382,7 +382,8 @@ class LogEntry:
 @dataclass(frozen=True, slots=True)
 class MemberData:
     """What the site keeps of a member (their export): the papers they upvoted, saved (when,
-    read when) and collected, what they follow, their comments and their subscription."""
+    read when) and collected, what they follow, their comments, their subscription and their
+    claims to be papers' authors."""
 
     user: User
     upvoted: list[str]
@@ -391,6 +392,7 @@ class MemberData:
     collections: list[tuple[Collection, list[str]]]
     comments: list[Comment]
     subscription: Subscription | None
+    claims: list[AuthorClaim] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -239,8 +239,8 @@ def collection_json(collection: Collection) -> dict[str, Any]:
 
 
 def member_data_json(data: MemberData) -> dict[str, Any]:
-    """A member's export: their profile, votes, saves, collections, follows, comments and
-    subscription."""
+    """A member's export: their profile, votes, saves, collections, follows, comments,
+    subscription and author claims."""
     user = data.user
     return {
         "profile": {
@@ -261,6 +261,7 @@ def member_data_json(data: MemberData) -> dict[str, Any]:
         "follows": [follow_json(follow) for follow in data.follows],
         "comments": [comment_json(comment) for comment in data.comments],
         "subscription": subscription_json(data.subscription) if data.subscription else None,
+        "authorClaims": [claim_json(claim) for claim in data.claims],
     }
 
 

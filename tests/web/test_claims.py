@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smtp_sink import Mailbox
-from web.conftest import Site, api_of, csrf_of, mailing_fixtures, person
+from web.conftest import PASSWORD, Site, api_of, csrf_of, mailing_fixtures, person
 
 _papers = itertools.count(3)
 
@@ -148,3 +148,25 @@ def test_claims_through_the_api_rejected_with_a_reason(
     assert member.delete(f"/api/claims/{claim['id']}").status_code == 404
     waiting = site.hub.pending_claims(site.hub.user_named(moderator_name))
     assert all(pending.id != claim["id"] for pending in waiting)
+
+
+def test_a_members_claims_are_in_their_export_and_go_with_their_account(
+    site: Site, paper: str
+) -> None:
+    writer, name = person(site)
+    author = site.hub.paper(paper).authors[0]  # type: ignore[index]
+    claim = api_of(site, name).post(f"/api/papers/{paper}/claim", json={"author": author}).json()
+    assert site.hub.site_status()["pending_claims"] >= 1
+    _, moderator_name = person(site, "moderator")
+    moderator = api_of(site, moderator_name)
+    assert moderator.post(f"/api/claims/{claim['id']}/verify").status_code == 200
+    exported = writer.get("/settings/export").json()
+    assert [(c["paperId"], c["author"], c["status"]) for c in exported["authorClaims"]] == [
+        (paper, author, "verified")
+    ]
+    assert api_author(site, paper, author)["status"] == "claimed_verified"
+    profile = writer.get(f"/users/{name}").text
+    gone = writer.post("/settings/delete", data={"csrf": csrf_of(profile), "password": PASSWORD})
+    assert gone.status_code == 303
+    assert "status" not in api_author(site, paper, author)
+    assert f"✓ {name}" not in TestClient(site.app).get(f"/papers/{paper}").text

@@ -104,6 +104,7 @@ class Admin(HubBase):
             },
             "open_reports": site["open_reports"],
             "held_comments": site["held_comments"],
+            "pending_claims": site["pending_claims"],
             "thumbnails": thumbnails,
             "arxiv_metadata": arxiv_metadata,
             "disk_bytes": disk_used(self.settings.data_dir),

@@ -182,6 +182,7 @@ class Membership(HubBase):
                 shelves,
                 tx.community.comments_by(user.id),
                 tx.outbox.subscription_of_user(user.id),
+                tx.claims.claims_of(user.id),
             )
 
     def set_display_name(self, user: User, display_name: str) -> User:

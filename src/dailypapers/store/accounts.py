@@ -21,6 +21,7 @@ from dailypapers.models import ApiToken, SignIn, User
 from dailypapers.store.rows import chunks, is_key, utc_now
 from dailypapers.store.tables import (
     api_tokens,
+    author_claims,
     collections,
     comment_versions,
     comments,
@@ -213,10 +214,10 @@ class Accounts:
 
     def erase(self, user_id: int, now: datetime) -> list[int]:
         """Delete the member's account: their votes, saves, feedback, follows, collections,
-        model, sessions, tokens and queued mail go; their subscription ends; their comments
-        stay in their threads with no text (and no earlier texts); their submissions' listings
-        and the row itself keep no name or address. The papers whose counts or threads changed
-        (their change sequence is the caller's to move)."""
+        model, sessions, tokens, author claims and queued mail go; their subscription ends;
+        their comments stay in their threads with no text (and no earlier texts); their
+        submissions' listings and the row itself keep no name or address. The papers whose
+        counts, threads or authors changed (their change sequence is the caller's to move)."""
         touched = set(
             self.conn.execute(
                 select(upvotes.c.paper_pk).where(upvotes.c.user_id == user_id)
@@ -225,6 +226,11 @@ class Accounts:
         touched |= set(
             self.conn.execute(
                 select(comments.c.paper_pk).where(comments.c.user_id == user_id)
+            ).scalars()
+        )
+        touched |= set(
+            self.conn.execute(
+                select(author_claims.c.paper_pk).where(author_claims.c.user_id == user_id)
             ).scalars()
         )
         name = self.conn.execute(select(users.c.name).where(users.c.id == user_id)).scalar_one()
@@ -237,6 +243,7 @@ class Accounts:
             reader_models,
             api_tokens,
             sessions,
+            author_claims,
         ):
             self.conn.execute(delete(table).where(table.c.user_id == user_id))
         self.conn.execute(delete(outbox).where(outbox.c.user_id == user_id))

@@ -10,7 +10,14 @@ from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dailypapers.store.rows import upsert_row
-from dailypapers.store.tables import comments, papers, reports, site_settings, users
+from dailypapers.store.tables import (
+    author_claims,
+    comments,
+    papers,
+    reports,
+    site_settings,
+    users,
+)
 
 
 class Site:
@@ -37,7 +44,7 @@ class Site:
                 self.conn.execute(upsert_row(self.conn, site_settings, row, ["name"]))
 
     def counts(self) -> dict[str, int]:
-        """Members, removed papers, open reports and held comments."""
+        """Members, removed papers, open reports, held comments and pending author claims."""
         held = and_(
             comments.c.held_at.is_not(None),
             comments.c.hidden_at.is_(None),
@@ -55,6 +62,10 @@ class Site:
                 .scalar_subquery()
                 .label("open_reports"),
                 select(func.count()).where(held).scalar_subquery().label("held_comments"),
+                select(func.count())
+                .where(author_claims.c.status == "pending")
+                .scalar_subquery()
+                .label("pending_claims"),
             )
         ).one()
         return dict(row._mapping)

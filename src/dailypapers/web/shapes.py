@@ -252,6 +252,7 @@ class AdminStatus(_Shape):
     index_lag: IndexLag
     open_reports: int
     held_comments: int
+    pending_claims: int = Field(description="members' author claims waiting for a moderator")
     thumbnails: ThumbnailState
     arxiv_metadata: ArxivMetadataState
     disk_bytes: int = Field(description="what the files of the data dir take on disk")
