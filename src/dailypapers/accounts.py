@@ -38,6 +38,16 @@ RESERVED = frozenset({"admin", "api", "dailypapers", "feeds", "papers", "root", 
 _hasher = PasswordHasher()
 
 
+# ``@name`` in a member's text: a member's name, not inside a word or an address.
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{1,38}[A-Za-z0-9])")
+MAX_MENTIONS = 10
+
+
+def mentioned(text: str) -> list[str]:
+    """The names ``text`` mentions with ``@name``, each once, the first MAX_MENTIONS."""
+    return list(dict.fromkeys(_MENTION.findall(text)))[:MAX_MENTIONS]
+
+
 def check_name(name: str) -> str:
     name = name.strip()
     if not _NAME.match(name):

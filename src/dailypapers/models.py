@@ -262,6 +262,7 @@ class User:
     verified: bool
     suspended_until: datetime | None = None
     display_name: str | None = None  # as they write their name; None: their member name
+    notify_email: str = "instant"  # one of NOTIFY_EMAIL
 
     @property
     def shown_name(self) -> str:
@@ -345,6 +346,39 @@ class Report:
 
 
 CLAIM_STATES = ("pending", "verified", "rejected")
+# Why a member is told of a comment, the strongest first: it answers theirs, it names them, it is
+# on a paper they wrote, or on one they submitted.
+NOTIFICATION_KINDS = ("reply", "mention", "wrote", "submitted")
+# What each says the comment's author did, after their name.
+NOTIFICATION_PHRASES = {
+    "reply": "answered your comment",
+    "mention": "mentioned you",
+    "wrote": "commented on a paper you wrote",
+    "submitted": "commented on a paper you submitted",
+}
+# When a member hears of them by mail: a message each at once, in their daily digest, or never.
+NOTIFY_EMAIL = ("instant", "digest", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """Something a member is told of: a comment (by ``actor``, on a paper), and why."""
+
+    id: int
+    kind: str
+    created_at: datetime
+    read: bool
+    comment_id: int
+    actor: str
+    paper_id: str
+    paper_title: str
+    excerpt: str
+
+    @property
+    def said(self) -> str:
+        """``alice answered your comment: “the comment's opening”``."""
+        words = f"{self.actor} {NOTIFICATION_PHRASES[self.kind]}"
+        return f"{words}: “{self.excerpt}”" if self.excerpt else words
 
 
 @dataclass(frozen=True, slots=True)

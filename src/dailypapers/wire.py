@@ -22,6 +22,7 @@ from dailypapers.models import (
     Follow,
     Listing,
     MemberData,
+    Notification,
     Paper,
     Subscription,
 )
@@ -202,6 +203,20 @@ def comment_json(comment: Comment) -> dict[str, Any]:
         "deleted": comment.deleted,
         "hidden": comment.hidden,
         "heldFor": comment.held_for,
+    }
+
+
+def notification_json(item: Notification) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "createdAt": iso(item.created_at),
+        "read": item.read,
+        "commentId": item.comment_id,
+        "actor": item.actor,
+        "paperId": item.paper_id,
+        "paperTitle": item.paper_title,
+        "excerpt": item.excerpt,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as clock
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from dailypapers import accounts
 from dailypapers.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from dailypapers.hub.base import HubBase, comment_text, not_here
 from dailypapers.models import ApiToken, Comment, Paper, SignIn, User, Vote
+from dailypapers.store import Transaction
 
 MAX_TOKEN_NAME = 100
 
@@ -34,6 +36,14 @@ class Community(HubBase):
     if TYPE_CHECKING:  # from the membership part (``membership.py``)
 
         def require_confirmed(self, user: User) -> None: ...
+
+    if TYPE_CHECKING:  # from the notifications part (``notifications.py``)
+
+        def _notify(
+            self, tx: Transaction, comment_id: int, text: str, now: datetime
+        ) -> list[int]: ...
+
+        def _mail_at_once(self, made: Sequence[int]) -> None: ...
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -192,6 +202,8 @@ class Community(HubBase):
         held_for = self.hold_for(user, text)
         with self.store.transaction() as tx:
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id, held_for)
+            told = [] if held_for else self._notify(tx, comment_id, text, datetime.now(UTC))
+        self._mail_at_once(told)
         # Read after the commit: the write held the change sequence's row, every writer's.
         with self.store.read() as tx:
             found = tx.community.comment(comment_id)

@@ -6,10 +6,11 @@ papers with arXiv's metadata (``enriching.py``), search (``search.py``), the dai
 trending lists (``lists.py``), authors and their papers (``authors.py``) and the members
 verified as authors (``claims.py``), members and their votes, comments and sessions
 (``community.py``), sign-up, confirmed addresses, password resets and roles
-(``membership.py``), reports and moderators' actions on comments (``moderation.py``), what each
-reader keeps and is recommended (``personal.py``), digests by email (``mailing.py``), the
-scheduled jobs' leases (``scheduling.py``), the admins' status, roles and site settings
-(``admin.py``), and papers' thumbnails (``thumbnails.py``). Each
+(``membership.py``), reports and moderators' actions on comments (``moderation.py``), what
+members are told of (``notifications.py``), what each reader keeps and is recommended
+(``personal.py``), digests by email (``mailing.py``), the scheduled jobs' leases
+(``scheduling.py``), the admins' status, roles and site settings (``admin.py``), and papers'
+thumbnails (``thumbnails.py``). Each
 public method opens the transactions it needs: the hub owns them.
 """
 
@@ -26,6 +27,7 @@ from dailypapers.hub.lists import Lists
 from dailypapers.hub.mailing import Mailing
 from dailypapers.hub.membership import Membership
 from dailypapers.hub.moderation import Moderation
+from dailypapers.hub.notifications import Notifying
 from dailypapers.hub.personal import Personal
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
@@ -46,6 +48,7 @@ class Hub(
     Community,
     Membership,
     Moderation,
+    Notifying,
     Personal,
     Mailing,
     Scheduling,

@@ -56,7 +56,14 @@ from dailypapers.mail.render import (
 )
 from dailypapers.mail.sending import send_due
 from dailypapers.mail.smtp import Mailer, parse_smtp_url
-from dailypapers.models import Delivery, Follow, OutboxItem, Paper, Subscription, User
+from dailypapers.models import (
+    Delivery,
+    Follow,
+    OutboxItem,
+    Paper,
+    Subscription,
+    User,
+)
 from dailypapers.ranking.interest import Interest
 from dailypapers.ranking.trending import trending
 from dailypapers.store import Signals
@@ -103,6 +110,15 @@ def check_frequency(frequency: str) -> str:
     return frequency
 
 
+@dataclass(frozen=True, slots=True)
+class _Note:
+    """A notification a digest tells of: its id, its paper's key, and what it says."""
+
+    id: int
+    pk: int
+    reason: str
+
+
 @dataclass(slots=True)
 class _Run:
     """What one composing run shares between its subscribers."""
@@ -115,6 +131,9 @@ class _Run:
     models: dict[int, Interest] = field(default_factory=dict)
     follows: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     topics: dict[str, set[int]] = field(default_factory=dict)
+    # Members' notifications a daily digest tells of, by member, and those each digest told.
+    notes: dict[int, list[_Note]] = field(default_factory=dict)
+    told: dict[int, list[int]] = field(default_factory=dict)
 
 
 class Mailing(HubBase):
@@ -346,6 +365,14 @@ class Mailing(HubBase):
             messages = [self._outbox_row(digest, now) for digest in digests]
             with self.store.transaction() as tx:
                 added = tx.outbox.queue(messages, now)
+                # With the message that tells of them, and only then: a rerun tells nothing twice.
+                told = [
+                    note
+                    for digest, new in zip(digests, added, strict=True)
+                    if new
+                    for note in run.told.get(digest.subscription.id, ())
+                ]
+                tx.notifications.mark_mailed(told, now)
             for digest, new in zip(digests, added, strict=True):
                 if new:
                     counts["composed" if digest.sections else "skipped"] += 1
@@ -375,6 +402,8 @@ class Mailing(HubBase):
             for user_id, (count, weights, positives, negatives) in models.items()
             if count == run.signals[user_id].count  # current: trained on these signals
         }
+        if frame.kind == "daily":
+            self._notes(run, [user for user in members.values() if user.notify_email == "digest"])
         candidates = {s.id: self._sections(s, run, members) for s in subscriptions}
         pks = list(
             {i.paper.pk for sections in candidates.values() for s in sections for i in s.items}
@@ -403,8 +432,29 @@ class Mailing(HubBase):
         sections = [Section("trending", title, [Item(p) for p in papers])]
         user = members.get(subscription.user_id) if subscription.user_id else None
         if user is not None:
+            if notes := run.notes.get(user.id):
+                items = [Item(run.papers[n.pk], n.reason) for n in notes if n.pk in run.papers]
+                sections.insert(0, Section("answers", "What concerns you", items))
+                run.told[subscription.id] = [n.id for n in notes]
             sections += self._personal(user, run)
         return sections
+
+    def _notes(self, run: _Run, users: list[User]) -> None:
+        """The notifications a daily digest tells of to ``users`` (members who want them
+        there), with their papers."""
+        if not users:
+            return
+        with self.store.read() as tx:
+            found = tx.notifications.to_mail([user.id for user in users])
+            ids = {note.paper_id for notes in found.values() for note in notes}
+            papers = tx.papers.by_id(sorted(ids))
+        run.papers.update((paper.pk, paper) for paper in papers.values())
+        for user_id, notes in found.items():
+            run.notes[user_id] = [
+                _Note(note.id, papers[note.paper_id].pk, note.said)
+                for note in notes
+                if note.paper_id in papers
+            ]
 
     def _personal(self, user: User, run: _Run) -> list[Section]:
         frame = run.frame

@@ -9,6 +9,7 @@ as "[deleted]" in its thread. Every earlier text of a comment is kept, for moder
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from dailypapers import accounts
 from dailypapers.errors import Forbidden, InvalidInput, NotFound
 from dailypapers.hub.base import HubBase, comment_text
 from dailypapers.models import Comment, CommentVersion, LogEntry, Paper, Report, User
+from dailypapers.store import Transaction
 from dailypapers.text import clean
 
 MAX_REASON = 1_000
@@ -44,6 +46,14 @@ class Moderation(HubBase):
         def _mail_account(
             self, user: User, kind: str, url: str, detail: str = "", until: str = ""
         ) -> None: ...
+
+    if TYPE_CHECKING:  # from the notifications part (``notifications.py``)
+
+        def _notify(
+            self, tx: Transaction, comment_id: int, text: str, now: datetime
+        ) -> list[int]: ...
+
+        def _mail_at_once(self, made: Sequence[int]) -> None: ...
 
     def comments(self, paper: Paper, viewer: User | None = None) -> list[Comment]:
         """The discussion of ``paper``, oldest comment first: hidden and held comments only for
@@ -81,6 +91,8 @@ class Moderation(HubBase):
             target = f"comment {comment_id}"
             tx.moderation.log(moderator.id, "let comment through", target, reason, now)
             author = tx.accounts.user(author_id)
+            told = self._notify(tx, comment_id, comment.text, now)
+        self._mail_at_once(told)
         if author is not None:
             path = f"/papers/{comment.paper_id}#comment-{comment_id}"
             self._tell(author, "approved", reason, path=path)

@@ -80,6 +80,7 @@ class Marks:
     # Comments of theirs wait for a moderator on the page: only they see those, so the page
     # is theirs alone (``web/shared.py`` does not share it).
     own_held: bool = False
+    unread: int = 0  # their notifications not read yet (the header shows how many)
 
 
 def slugify(name: str) -> str:
@@ -155,6 +156,7 @@ class Personal(HubBase):
                 return None
             user = found[0]
             marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
+            marks.unread = tx.notifications.unread(user.id)
             if collections:  # a paper's page, with its discussion
                 marks.collections = tx.library.collections(user.id, True)
                 marks.own_held = tx.community.holds_on(user.id, pks)

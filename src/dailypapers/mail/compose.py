@@ -108,20 +108,27 @@ def subject(frame: Window, trending: int, total: int) -> str:
     return f"Daily Papers — {what} for {span}"
 
 
+# Sections of what happened to the reader (a reply to their comment), not of papers to read:
+# a paper in one may have been sent before, and may be there twice for two comments.
+NEWS = frozenset({"answers"})
+
+
 def choose(
     candidates: Iterable[Section], sent: set[int], limits: dict[str, int], default_limit: int
 ) -> list[Section]:
     """The sections to send: each paper once (the first section that has it keeps it), none
-    that ``sent`` holds, each section capped at its limit, empty sections left out."""
+    that ``sent`` holds (but in the NEWS sections), each section capped at its limit, empty
+    sections left out."""
     taken = set(sent)
     chosen: list[Section] = []
     for section in candidates:
         cap = limits.get(section.key, default_limit)
+        news = section.key in NEWS
         kept: list[Item] = []
         for item in section.items:
             if len(kept) >= cap:
                 break
-            if item.paper.pk in taken:
+            if item.paper.pk in taken and not news:
                 continue
             taken.add(item.paper.pk)
             kept.append(item)

@@ -4,7 +4,8 @@ Its data is reached through a unit of work: ``with store.transaction() as tx:`` 
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
 ``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
-``tx.moderation``, ``tx.site``, ``tx.thumbnails``, ``tx.lookups`` and ``tx.claims``.
+``tx.moderation``, ``tx.site``, ``tx.thumbnails``, ``tx.lookups``, ``tx.claims`` and
+``tx.notifications``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dailypapers.store.library import FOLLOW_KINDS, Library, Signals
 from dailypapers.store.lists import Lists
 from dailypapers.store.lookups import Lookups
 from dailypapers.store.moderation import Moderation
+from dailypapers.store.notifications import Notifications
 from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
 from dailypapers.store.retries import Wanted
@@ -67,6 +69,7 @@ class Transaction:
         self.thumbnails = Thumbnails(conn)
         self.lookups = Lookups(conn)
         self.claims = Claims(conn)
+        self.notifications = Notifications(conn)
 
 
 class Store:

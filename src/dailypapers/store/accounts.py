@@ -49,6 +49,7 @@ def user_from_row(row: Any) -> User:
         row.verified_at is not None,
         row.suspended_until,
         row.display_name,
+        row.notify_email,
     )
 
 
@@ -197,6 +198,10 @@ class Accounts:
         except IntegrityError as exc:  # another account took it in the meantime
             raise Conflict("another account has this address now") from exc
         return bool(changed)
+
+    def set_notify_email(self, user_id: int, mode: str) -> None:
+        """How the member hears of their notifications by mail (``models.NOTIFY_EMAIL``)."""
+        self.conn.execute(update(users).where(users.c.id == user_id).values(notify_email=mode))
 
     def set_display_name(self, user_id: int, display_name: str | None) -> None:
         statement = update(users).where(users.c.id == user_id)

@@ -172,6 +172,9 @@ users = Table(
     # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
     # current when it was trained at this count.
     Column("signals", BigInteger, nullable=False, server_default=text("0")),
+    # How the member hears of replies, mentions and comments on their papers by mail:
+    # models.NOTIFY_EMAIL (at once, in their daily digest, or never).
+    Column("notify_email", String(8), nullable=False, server_default="instant"),
 )
 
 upvotes = Table(
@@ -245,6 +248,22 @@ author_claims = Table(
     UniqueConstraint("paper_pk", "author_key", "user_id", name="uq_author_claims"),
     Index("ix_author_claims_status", "status", "id"),
     Index("ix_author_claims_user", "user_id", "status"),
+)
+
+# What a member is told of: a reply to their comment, a mention of their name, a comment on a
+# paper they submitted or wrote; one per comment and member, read or not, mailed or not.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _user(),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(12), nullable=False),  # models.NOTIFICATION_KINDS
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime()),
+    Column("mailed_at", UTCDateTime()),
+    UniqueConstraint("user_id", "comment_id", name="uq_notifications"),
+    Index("ix_notifications_unread", "user_id", "read_at"),
 )
 
 # What moderators did: who, what, to what, why, when.

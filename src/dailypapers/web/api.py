@@ -16,6 +16,7 @@ from dailypapers.hub import MAX_COMMENT, embedding_available
 from dailypapers.web import shapes
 from dailypapers.web.auth import api_user
 from dailypapers.web.deps import ApiMember, HubDep
+from dailypapers.web.mail import send_now
 from dailypapers.web.schema import (
     LISTING,
     NEEDS_TOKEN,
@@ -134,7 +135,9 @@ def post_comment(
     parentId: Annotated[int | None, Body(embed=True, strict=True)] = None,
 ) -> Item:
     """Comment on a paper (``{"text": ...}``, optionally ``"parentId"`` to reply)."""
-    return wire.comment_json(hub.comment(user, paper_id, text, parentId))
+    posted = hub.comment(user, paper_id, text, parentId)
+    send_now(hub)  # the messages of those who hear of it at once
+    return wire.comment_json(posted)
 
 
 @router.post(

@@ -36,6 +36,7 @@ from dailypapers.web import (
     mail,
     membership,
     moderation,
+    notifications,
     pages,
     personal,
 )
@@ -50,6 +51,7 @@ STATIC = Path(__file__).parent / "static"
 ROUTERS = (
     api.router,
     api.own,
+    notifications.api,
     authors.api,  # before moderation's /api/papers/{id}/{action}
     moderation.api,
     admin.api,
@@ -63,6 +65,7 @@ ROUTERS = (
     admin.router,
     pages.router,
     authors.router,
+    notifications.router,
     images.router,
     discovery.router,
 )

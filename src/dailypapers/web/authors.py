@@ -102,8 +102,8 @@ def api_claim(
     hub: HubDep,
     user: ApiMember,
 ) -> dict[str, object]:
-    """Say you are one of the paper's authors (``{"author": "the name as the paper writes
-    it"}``); a moderator verifies it."""
+    """Say you are one of the paper's authors: ``{"author": "Ada Lovelace"}``, the name as
+    the paper writes it (any spelling); a moderator verifies it."""
     return wire.claim_json(hub.claim_author(user, paper_id, author))
 
 

@@ -28,6 +28,7 @@ from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, emb
 from dailypapers.models import User
 from dailypapers.web.deps import HubDep, Member, Page, Poster, Pressed, SettingsDep, Viewer
 from dailypapers.web.forms import Field, flash
+from dailypapers.web.mail import send_now
 from dailypapers.web.schema import Day
 
 PAGE_SIZE = 50
@@ -259,6 +260,7 @@ def comment(
     except (InvalidInput, Forbidden) as exc:
         flash(request, str(exc))
         return RedirectResponse(f"/papers/{found.id}#discussion", status_code=303)
+    send_now(hub)  # the messages of those who hear of it at once
     if posted.held_for:
         flash(request, f"Your comment waits for a moderator ({posted.held_for}); only you see it.")
     return RedirectResponse(f"/papers/{found.id}#comment-{posted.id}", status_code=303)

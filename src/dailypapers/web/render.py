@@ -341,6 +341,14 @@ def unclaimed_authors(paper: Paper) -> list[str]:
     return list(names.values())
 
 
+def unread_badge(count: int) -> Markup:
+    """The header's count of a member's unread notifications (nothing for none)."""
+    if count <= 0:
+        return Markup("")
+    shown = "99+" if count > 99 else str(count)
+    return Markup(f'<span class="count">{shown}<span class="visually-hidden"> unread</span></span>')
+
+
 def author_url(name: str) -> str:
     """The address of an author's page (any spelling of the name finds it)."""
     return "/authors/" + quote(" ".join(name.split()), safe="")

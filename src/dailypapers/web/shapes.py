@@ -39,6 +39,35 @@ class Author(_Shape):
     user: User | None = Field(None, description="the member verified as this author")
 
 
+class Notification(_Shape):
+    """Something a member is told of: a comment, and why it concerns them."""
+
+    id: int
+    kind: Literal["reply", "mention", "wrote", "submitted"] = Field(
+        description="it answers your comment, names you, or is on a paper you wrote or submitted"
+    )
+    createdAt: str
+    read: bool
+    commentId: int
+    actor: str = Field(description="who wrote the comment")
+    paperId: str
+    paperTitle: str
+    excerpt: str = Field(description="the comment's first 200 characters")
+
+
+class Notifications(_Shape):
+    unread: int
+    notifications: list[Notification]
+
+
+class MarkedRead(_Shape):
+    marked: int = Field(description="how many of them were unread")
+
+
+class NotifyMode(_Shape):
+    mode: Literal["instant", "digest", "never"]
+
+
 class AuthorClaim(_Shape):
     """A member's claim to be one of a paper's authors."""
 

@@ -3,12 +3,12 @@ then filled in for each member.
 
 A signed-in member's daily list, trending, search results or paper page differ from another
 member's in a few places only: the buttons showing what they did (upvoted, saved, more or less
-like this), their name in the header, their form token, and on a paper's page the collections
-they may add it to. So such a page is rendered once per URL and version of the store with those
-places marked (``Slots`` stands for the member's marks in the templates: each button is rendered
-both ways), cut into a ``SharedPage`` (``split``), and each member's copy is a join of its parts
-with their own marks chosen (``SharedPage.fill``): no routing, no template, one read of the
-store for who they are and what they did.
+like this), their name and count of unread notifications in the header, their form token, and
+on a paper's page the collections they may add it to. So such a page is rendered once per URL
+and version of the store with those places marked (``Slots`` stands for the member's marks in
+the templates: each button is rendered both ways), cut into a ``SharedPage`` (``split``), and
+each member's copy is a join of its parts with their own marks chosen (``SharedPage.fill``): no
+routing, no template, one read of the store for who they are and what they did.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from dailypapers.hub import Hub, Marks
 from dailypapers.models import User
 from dailypapers.web.kept import Kept
+from dailypapers.web.render import unread_badge
 
 # Around a place rendered both ways: CHOICE "kind pk" PART off PART on CHOICE. Stored text never
 # holds these controls (``text.py`` takes them out); a URL that does is not shared (``shareable``).
@@ -33,6 +34,8 @@ MARKERS = frozenset("\x1d\x1e\x1f")
 CSRF = "\x1dcsrf\x1d"
 NAME = "\x1dname\x1d"
 _OPTIONS = "\x1doptions\x1d"
+# The member's count of unread notifications, in the header.
+UNREAD = "\x1dunread\x1d"
 OPTIONS = f'<option value="{_OPTIONS}"></option>'
 # The kinds of place, by number: what the member did to the paper, or (the last) whether they
 # have a collection to add it to.
@@ -62,7 +65,7 @@ class Slots(Marks):
 # or a place (the kind's number in KINDS, the paper's pk, and the pieces of each rendering).
 Piece = bytes | int
 Place = tuple[int, int, tuple[Piece, ...], tuple[Piece, ...]]
-VALUES = (CSRF, NAME, OPTIONS)
+VALUES = (CSRF, NAME, OPTIONS, UNREAD)
 _VALUE = re.compile("(" + "|".join(re.escape(value) for value in VALUES) + ")")
 
 
@@ -92,7 +95,12 @@ class SharedPage:
         options = "".join(
             f'<option value="{escape(c.slug)}">{escape(c.name)}</option>' for c in marks.collections
         )
-        values = (csrf.encode(), str(escape(name)).encode(), options.encode())
+        values = (
+            csrf.encode(),
+            str(escape(name)).encode(),
+            options.encode(),
+            str(unread_badge(marks.unread)).encode(),
+        )
         voted, saved, given = marks.voted, marks.saved, marks.feedback
         out: list[bytes] = []
         append = out.append

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from dailypapers import __version__, wire
 from dailypapers.config import Settings
@@ -63,6 +64,7 @@ class Templates:
         **context: Any,
     ) -> HTMLResponse:
         user = current_user(request, self.hub)
+        unread = self.hub.unread_notifications(user) if user is not None else 0
         base: dict[str, Any] = {
             "user": user,
             # Forms need the token; signed-out visitors only get one (and a cookie) on pages
@@ -74,6 +76,7 @@ class Templates:
             "flash": _flash(request),
             # The subscribe box: the same for every visitor, so kept pages may carry it.
             "mail_enabled": self.hub.mail_enabled,
+            "unread": render.unread_badge(unread),
         }
         state = request.scope.get("state", {})
         # A moderator's pages differ from other members' (hidden comments show, marked), and so
@@ -91,7 +94,7 @@ class Templates:
                 # The member's own marks and collections, as the route found them.
                 marks = context.get("marks") or Marks()
                 collections = list(context.get("collections", []))
-                marks = dataclasses.replace(marks, collections=collections)
+                marks = dataclasses.replace(marks, collections=collections, unread=unread)
                 body = page.fill(marks, base["csrf"], user.name)
                 return HTMLResponse(body, status, headers)
         return self._jinja.TemplateResponse(
@@ -109,6 +112,7 @@ class Templates:
             "marks": slots,
             "user": shared.stand_in(user),
             "csrf": shared.CSRF,
+            "unread": Markup(shared.UNREAD),
         }
         return shared.split(self._jinja.get_template(name).render(everyones), slots)
 
