@@ -10,6 +10,7 @@ import time
 
 import feedparser
 import pytest
+from markupsafe import escape
 
 from web.conftest import Site, csrf_of
 
@@ -52,7 +53,11 @@ def test_a_readers_topic_rises_with_reasons(site: Site, topic: list[str]) -> Non
     top = shown[:10]
     assert len(set(top) & set(held_out)) >= 5, (top, held_out)
     assert len(set(before[:10]) & set(held_out)) < len(set(top) & set(held_out))
-    assert re.search(r'<p class="reason">like \d+ papers? you upvoted</p>', page.text)
+    # Each reason names the closest of the papers the reader upvoted.
+    reasons = re.findall(r'<p class="reason">(.*?)</p>', page.text)
+    titles = [str(escape(site.hub.paper(paper).title)) for paper in liked]
+    assert reasons and all(r.startswith("because you upvoted “") for r in reasons[:10])
+    assert all(any(f"“{t[:40]}" in r for t in titles) for r in reasons[:10]), reasons[:3]
     # Saying "less like this" about a pick takes it away; it is remembered as seen.
     first = shown[0]
     post(reader, "/for-you", f"/papers/{first}/feedback", value="-1", next="/for-you")

@@ -44,6 +44,8 @@ FOLLOW_BOOST = {"author": 3.0, "search": 2.0, "category": 1.5}
 SEARCH_MATCHES = 20
 # Papers at least this close to a candidate count as "like" it in the reason shown.
 LIKE_COSINE = 0.5
+# Liked papers a pick's reason names by title, the closest first.
+NAMED_LIKES = 2
 MAX_NAME = 100
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -427,7 +429,8 @@ class Personal(HubBase):
         return list(dict.fromkeys(hit.key for hit in hits if hit.key is not None))
 
     def _likeness(self, keys: list[int], signals: Signals) -> dict[int, str]:
-        """For each pick, how many of the papers the reader liked it is close to."""
+        """For each pick, the papers the reader liked that it is close to: "because you
+        upvoted “A” and “B”", the closest named."""
         liked = self.vectors.vectors(signals.positives)
         picked = self.vectors.vectors(keys)
         if not liked or not picked:
@@ -440,16 +443,17 @@ class Personal(HubBase):
         }
         liked_keys = list(liked)
         matrix = np.stack(list(liked.values()))
-        out: dict[int, str] = {}
+        closest: dict[int, list[int]] = {}
         for key, vector in picked.items():
             similarity = matrix @ vector
-            close = [liked_keys[i] for i in np.flatnonzero(similarity >= LIKE_COSINE)]
-            if close:
-                verbs = {kinds.get(k, "liked") for k in close}
-                verb = verbs.pop() if len(verbs) == 1 else "liked"
-                count = len(close)
-                out[key] = f"like {count} paper{'s' if count != 1 else ''} you {verb}"
-        return out
+            near = np.flatnonzero(similarity >= LIKE_COSINE)
+            if near.size:
+                ordered = near[np.argsort(-similarity[near], kind="stable")]
+                closest[key] = [liked_keys[i] for i in ordered]
+        named = {pk for close in closest.values() for pk in close[:NAMED_LIKES]}
+        with self.store.read() as tx:
+            titles = {pk: paper.title for pk, paper in tx.papers.by_pk(list(named)).items()}
+        return {key: _because(close, kinds, titles) for key, close in closest.items()}
 
     def _trending_picks(self, since: date, as_of: datetime, limit: int, signals: Signals) -> ForYou:
         window = max(1, ((as_of - timedelta(microseconds=1)).date() - since).days + 1)
@@ -461,6 +465,26 @@ class Personal(HubBase):
             if paper.pk not in signals.seen
         ][:limit]
         return ForYou(picks, since, as_of, "trending", len(trending.items))
+
+
+def _because(close: list[int], kinds: dict[int, str], titles: dict[int, str]) -> str:
+    """``because you upvoted “A”, “B” and 3 more``: the closest liked papers by title."""
+    shown = [pk for pk in close[:NAMED_LIKES] if pk in titles]
+    verbs = {kinds.get(pk, "liked") for pk in shown} or {"liked"}
+    verb = verbs.pop() if len(verbs) == 1 else "liked"
+    names = [f"“{_short_title(titles[pk])}”" for pk in shown]
+    if not names:
+        return f"close to {len(close)} paper{'s' if len(close) != 1 else ''} you liked"
+    more = len(close) - len(shown)
+    if more:
+        listed = ", ".join(names)
+        return f"because you {verb} {listed} and {more} more"
+    return f"because you {verb} " + " and ".join(names)
+
+
+def _short_title(title: str, limit: int = 70) -> str:
+    flat = " ".join(title.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def follow_reason(follow: Follow) -> str:
