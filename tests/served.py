@@ -56,7 +56,10 @@ def demo_data(directory: Path, **settings: object) -> Path:
     """The demo's papers in ``directory`` (and in the database ``settings`` may name)."""
     command = [sys.executable, "-m", "dailypapers.cli", "demo", "--data-dir", str(directory)]
     subprocess.run(
-        [*command, "--no-serve"], env=site_env(**settings), check=True, capture_output=True
+        [*command, "--no-serve", "--keep-dates"],
+        env=site_env(**settings),
+        check=True,
+        capture_output=True,
     )
     return directory
 

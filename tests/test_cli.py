@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,7 @@ def test_demo_imports_the_bundled_papers(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     data = str(tmp_path / "demo")
-    code, out, _ = run(capsys, "--data-dir", data, "demo", "--no-serve")
+    code, out, _ = run(capsys, "--data-dir", data, "demo", "--no-serve", "--keep-dates")
     assert code == 0 and "783 papers added" in out
     stats = run_json(capsys, "--data-dir", data, "stats")[1]
     assert stats["papers"] == 783
@@ -205,9 +206,26 @@ def test_demo_imports_the_bundled_papers(
     assert paper["listings"] == [{"date": "2026-02-02", "rank": 1, "submitter": None}]
 
 
+def test_the_demo_speaks_of_today(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Started without --keep-dates, the demo's newest list is today's, every date moved by
+    as many days; started again, it keeps the days it chose."""
+    data = ["--data-dir", str(tmp_path / "demo")]
+    today = datetime.now(UTC).date()
+    assert run(capsys, *data, "demo", "--no-serve")[0] == 0
+    stats = run_json(capsys, *data, "stats")[1]
+    moved = (today - date(2026, 2, 27)).days
+    first = (date(2026, 2, 2) + timedelta(days=moved)).isoformat()
+    assert (stats["first_listing"], stats["last_listing"]) == (first, today.isoformat())
+    paper = run_json(capsys, *data, "show", "2601.23265")[1]
+    assert paper["listings"] == [{"date": first, "rank": 1, "submitter": None}]
+    code, out, _ = run(capsys, *data, "demo", "--no-serve")
+    assert code == 0 and "783 unchanged" in out
+    assert run_json(capsys, *data, "stats")[1]["last_listing"] == today.isoformat()
+
+
 def test_index_and_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = ["--data-dir", str(tmp_path / "demo")]
-    run(capsys, *data, "demo", "--no-serve")
+    run(capsys, *data, "demo", "--no-serve", "--keep-dates")
     code, out, _ = run(capsys, *data, "index", "--lexical-only")
     assert code == 0 and out.startswith("indexed 783 papers")
     lexical = ("--mode", "lexical")

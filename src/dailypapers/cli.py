@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -291,6 +291,11 @@ def _running_commands(command: Command, common: argparse.ArgumentParser) -> None
         if name == "demo":
             serve.add_argument(
                 "--no-serve", action="store_true", help="import the demo data and exit"
+            )
+            serve.add_argument(
+                "--keep-dates",
+                action="store_true",
+                help="keep the dataset's dates (February 2026) rather than end its lists today",
             )
         else:
             serve.add_argument(
@@ -748,7 +753,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
     hub, _ = Hub.init(settings)
     with hub:
-        summary = hub.load_demo(_progress_printer())
+        today = None if args.keep_dates else datetime.now(UTC).date()
+        summary = hub.load_demo(_progress_printer(), today)
         if sys.stderr.isatty():
             print(file=sys.stderr)
         print(

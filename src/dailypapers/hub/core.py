@@ -16,7 +16,11 @@ public method opens the transactions it needs: the hub owns them.
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+
 from dailypapers import demo
+from dailypapers.files import write_json
 from dailypapers.hub.admin import Admin
 from dailypapers.hub.authors import Authors
 from dailypapers.hub.claims import Claims
@@ -61,17 +65,37 @@ class Hub(
     means nothing beyond StoreError, which any method may raise when the database is
     unreachable."""
 
-    def load_demo(self, progress: Progress | None = None) -> ImportSummary:
-        """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md). Raises
-        nothing."""
+    def load_demo(
+        self, progress: Progress | None = None, today: date | None = None
+    ) -> ImportSummary:
+        """Import the bundled demo dataset (real papers; see dailypapers/demo/README.md). With
+        ``today``, every date in it moves so that its newest list is today's: trending, saves
+        and digests then all speak of one day. The move is chosen once per data dir (in
+        ``demo.json``), so a demo started again on a later day keeps its lists where they
+        were; a store that held papers before keeps the bundled dates. Raises nothing."""
+        days = self._demo_days(today) if today is not None else 0
         with demo.open_dataset() as stream:
+            records = parser_for("hf-daily")(stream, demo.DATASET_NAME)
             summary = self.ingest(
-                parser_for("hf-daily")(stream, demo.DATASET_NAME),
-                progress=progress,
-                source=demo.DATASET_NAME,
+                demo.shifted(records, days), progress=progress, source=demo.DATASET_NAME
             )
         self.seed_embeddings(demo.vectors())
         return summary
+
+    def _demo_days(self, today: date) -> int:
+        """The days the demo's dates move in this data dir, chosen on its first load."""
+        path = self.settings.data_dir / "demo.json"
+        try:
+            return int(json.loads(path.read_text(encoding="utf-8"))["days"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        with self.store.read() as tx:
+            held = tx.papers.counts()["papers"]
+        days = 0 if held else (today - demo.NEWEST_DAY).days
+        write_json(
+            path, {"days": days, "newest_day": (demo.NEWEST_DAY + timedelta(days)).isoformat()}
+        )
+        return days
 
     def stats(self) -> dict[str, object]:
         """What the installation holds: papers, lists, votes, subscriptions, the outbox. Raises
