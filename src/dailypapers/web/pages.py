@@ -78,6 +78,7 @@ def daily(
         marks=hub.marks(viewer, shown),
         page_number=p,
         pages=max(1, -(-len(listing.papers) // size)) if size else 1,
+        newest=hub.latest_day(),
         feeds=[
             ("Daily papers (Atom)", "/feeds/daily.atom"),
             ("Daily papers (RSS)", "/feeds/daily.rss"),
