@@ -78,6 +78,9 @@ def test_a_verified_author_is_named_everywhere(site: Site, mailbox: Mailbox, pap
     assert f'<a class="verified" href="/users/{name}"' in byline and f"✓ {name}" in byline
     author_page = public.get(f"/authors/{author}").text
     assert f'A moderator verified <a href="/users/{name}">{name}</a>' in author_page
+    # Cards show the member's picture beside the author, when among the first shown.
+    if author in site.hub.paper(paper).authors[:3]:  # type: ignore[index]
+        assert f'<img class="avatar" src="/avatars/{name}.svg"' in author_page
     assert paper in public.get(f"/users/{name}").text.split('id="papers"')[1].split("</section>")[0]
     shown_api = api_author(site, paper, author)
     assert shown_api["status"] == "claimed_verified"

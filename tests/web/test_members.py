@@ -211,6 +211,10 @@ def test_submit_a_paper_through_the_recorded_arxiv(site: Site) -> None:
     paper = member.get("/papers/1605.08386")
     assert "Heat-bath random walks with Markov bases" in paper.text
     assert f'submitted by <a href="/users/{member.name}">' in paper.text  # type: ignore[attr-defined]
+    # Its card on today's list says who submitted it.
+    today = site.hub.paper("1605.08386").listings[0].date.isoformat()
+    card = member.get(f"/?date={today}").text
+    assert f'<span>submitted by <a href="/users/{member.name}">' in card  # type: ignore[attr-defined]
     # It is on today's list, and only once.
     again = member.post("/submit", data={"ref": "1605.08386", "csrf": csrf_of(form.text)})
     assert again.status_code == 409 and "already submitted by" in again.text

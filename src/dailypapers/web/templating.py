@@ -44,6 +44,7 @@ class Templates:
             authors=render.authors,
             author_url=render.author_url,
             claimed_by=render.claimed_by,
+            avatar_url=wire.avatar_url,
             unclaimed_authors=render.unclaimed_authors,
             arxiv_url=wire.arxiv_url,
             pdf_url=wire.pdf_url,
