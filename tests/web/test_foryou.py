@@ -56,8 +56,9 @@ def test_a_readers_topic_rises_with_reasons(site: Site, topic: list[str]) -> Non
     # Each reason names the closest of the papers the reader upvoted.
     reasons = re.findall(r'<p class="reason">(.*?)</p>', page.text)
     titles = [str(escape(site.hub.paper(paper).title)) for paper in liked]
-    assert reasons and all(r.startswith("because you upvoted “") for r in reasons[:10])
-    assert all(any(f"“{t[:40]}" in r for t in titles) for r in reasons[:10]), reasons[:3]
+    named = [reason for reason in reasons[:10] if reason.startswith("because you upvoted “")]
+    assert len(named) >= 5, reasons[:10]
+    assert all(any(f"“{title[:40]}" in reason for title in titles) for reason in named), named
     # Saying "less like this" about a pick takes it away; it is remembered as seen.
     first = shown[0]
     post(reader, "/for-you", f"/papers/{first}/feedback", value="-1", next="/for-you")

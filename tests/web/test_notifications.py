@@ -37,7 +37,7 @@ def post(client: TestClient, paper: str, text: str, parent: int | None = None) -
 
 
 def badge(page: str) -> str | None:
-    found = re.search(r'class="notifications"[^>]*>Notifications(.*?)</a>', page)
+    found = re.search(r'class="notifications"[^>]*>.*?Notifications</span>(.*?)</a>', page)
     assert found, "no notifications link in the header"
     count = re.search(r'<span class="count">([^<]+)<', found.group(1))
     return count.group(1) if count else None

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import StrictInt
 
 from dailypapers import wire
 from dailypapers.models import NOTIFICATION_PHRASES
@@ -68,7 +69,7 @@ def api_list(hub: HubDep, user: ApiMember) -> dict[str, object]:
 def api_read(
     hub: HubDep,
     user: ApiMember,
-    ids: Annotated[list[int] | None, Body(embed=True, max_length=1000)] = None,
+    ids: Annotated[list[StrictInt] | None, Body(embed=True, max_length=1000)] = None,
 ) -> dict[str, int]:
     """Mark notifications read: ``{"ids": [...]}``, or all of them without ``ids``."""
     return {"marked": hub.mark_notifications_read(user, ids)}

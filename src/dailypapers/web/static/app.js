@@ -87,7 +87,16 @@ if (siteHeader) {
     document.documentElement.style.scrollPaddingTop = `${siteHeader.offsetHeight + 8}px`;
   };
   clear();
-  addEventListener("resize", clear);
   const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
   if (target) target.scrollIntoView();
+  // The header's height settles as its icons and fonts come in: follow it, and keep an anchor
+  // below it until the reader scrolls on their own.
+  let moved = false;
+  for (const kind of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    addEventListener(kind, () => { moved = true; }, { once: true, passive: true });
+  }
+  new ResizeObserver(() => {
+    clear();
+    if (target && !moved) target.scrollIntoView();
+  }).observe(siteHeader);
 }
