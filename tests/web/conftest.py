@@ -142,17 +142,20 @@ def make_site(directory: Path, arxiv_url: str | None = None, **settings: Any) ->
     return Site(hub, app, directory)
 
 
-def mailing_fixtures(label: str) -> tuple[Any, Any]:
+def mailing_fixtures(
+    label: str, backends: tuple[str, ...] = ("sqlite", "postgresql")
+) -> tuple[Any, Any]:
     """A module's ``mailbox`` (an SMTP server on loopback) and ``site`` fixtures: a site that
-    mails it, once on SQLite and once on a fresh database of the session's PostgreSQL. Use
-    ``mailbox, site = mailing_fixtures("name")`` at the top of the module."""
+    mails it, once on SQLite and once on a fresh database of the session's PostgreSQL (or on
+    ``backends``). Use ``mailbox, site = mailing_fixtures("name")`` at the top of the
+    module."""
 
     @pytest.fixture(scope="module", name="mailbox")
     def mailbox_fixture() -> Iterator[Mailbox]:
         with smtp_server() as box:
             yield box
 
-    @pytest.fixture(scope="module", name="site", params=["sqlite", "postgresql"])
+    @pytest.fixture(scope="module", name="site", params=list(backends))
     def site_fixture(
         request: pytest.FixtureRequest,
         tmp_path_factory: pytest.TempPathFactory,
