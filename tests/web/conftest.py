@@ -202,9 +202,10 @@ class LiveServer:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn on a loopback port while the block runs; its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+def serving(app: Any, port: int = 0) -> Iterator[str]:
+    """``app`` served by uvicorn on a loopback port (``port``, else any free one) while the
+    block runs; its URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -10,7 +10,7 @@ a feed is well-formed whatever a query or an older row holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
@@ -42,14 +42,24 @@ FEED: dict[str, Any] = {
 
 
 def _moment(paper: Paper) -> datetime:
-    """When a paper entered the feed's world: its first listing, else its publication."""
+    """When a paper entered the feed's world: its first listing, else its publication.
+
+    A list gives its day, not the moment each paper joined it: its papers are stamped at that
+    midnight plus their rank in seconds, so that each entry of a day has its own time, in the
+    list's order (feed readers sort and tell entries apart by it)."""
     if paper.listings:
-        return datetime.combine(paper.listings[0].date, time.min, UTC)
+        first = paper.listings[0]
+        return datetime.combine(first.date, time.min, UTC) + timedelta(seconds=first.rank or 0)
     return paper.published or datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _summary(paper: Paper) -> str:
-    return paper.abstract or ""
+    """The abstract; for a paper whose abstract is not known yet, who wrote it."""
+    if paper.abstract:
+        return paper.abstract
+    if paper.authors:
+        return f"By {', '.join(paper.authors)}."
+    return paper.title
 
 
 def _element(parent: ET.Element, tag: str, text: str | None, attrs: dict[str, str]) -> ET.Element:
