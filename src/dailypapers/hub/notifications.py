@@ -10,7 +10,6 @@ once go to the outbox right after.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,8 +20,6 @@ from dailypapers.errors import InvalidInput
 from dailypapers.hub.base import HubBase
 from dailypapers.models import NOTIFY_EMAIL, Notification, User
 from dailypapers.store import Transaction
-
-log = logging.getLogger(__name__)
 
 
 class Notifying(HubBase):
