@@ -35,6 +35,7 @@ def pages(live: LiveServer) -> dict[str, list[str]]:
     author = paper.authors[0]  # type: ignore[index]
     everyone = [
         "/",
+        "/?view=compact",
         "/?week=2026-W08",
         "/trending",
         "/search?q=diffusion",
@@ -53,6 +54,7 @@ def pages(live: LiveServer) -> dict[str, list[str]]:
     ]
     members = [
         "/",
+        "/?view=compact",
         f"/papers/{paper.id}",
         f"/authors/{author}",
         "/search?q=diffusion",
@@ -116,3 +118,18 @@ def test_no_serious_violations_on_any_page(
             page.screenshot(path=str(shot), full_page=False)
     context.close()
     assert not found, found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_compact_list_shows_a_day_in_a_fraction_of_the_length(
+    browser: Any, live: LiveServer, width: int
+) -> None:
+    context = browser.new_context(base_url=live.url, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    heights = {}
+    for view in ("full", "compact"):
+        page.goto(f"/?date=2026-02-27&view={view}")
+        heights[view] = page.evaluate("document.documentElement.scrollHeight")
+        assert page.locator("article.card").count() == 28
+    context.close()
+    assert heights["compact"] < 0.55 * heights["full"], heights

@@ -43,6 +43,12 @@ def test_day_navigation_skips_days_without_papers(site: Site) -> None:
     # Friday 30 January has no list here and Saturday 31 January neither: nothing before Monday.
     assert 'rel="next" href="/?date=2026-02-03"' in monday.text
     assert 'rel="prev"' not in monday.text
+    # The compact layout: the same papers, in a list of a line or two each.
+    compact = client.get("/", params={"date": "2026-02-02", "view": "compact"}).text
+    assert '<div class="cards compact">' in compact and "PaperBanana" in compact
+    assert 'href="/?view=compact&amp;date=2026-02-02" aria-current="page">Compact</a>' in compact
+    assert 'rel="next" href="/?date=2026-02-03&amp;view=compact"' in compact
+    assert '<div class="cards">' in monday.text
     # A picker goes to any day, up to the newest list's.
     assert '<form class="jump" action="/" method="get">' in monday.text
     assert 'type="date" name="date" value="2026-02-02" max="2026-02-27"' in monday.text

@@ -66,6 +66,7 @@ def daily(
     week: str | None = None,
     month: str | None = None,
     p: Annotated[int, Query(ge=0)] = 0,
+    view: Literal["full", "compact"] = "full",
 ) -> Response:
     listing = hub.paper_list(date, week, month)
     # A day is shown whole; a week or a month in pages.
@@ -79,6 +80,7 @@ def daily(
         page_number=p,
         pages=max(1, -(-len(listing.papers) // size)) if size else 1,
         newest=hub.latest_day(),
+        view=view,
         feeds=[
             ("Daily papers (Atom)", "/feeds/daily.atom"),
             ("Daily papers (RSS)", "/feeds/daily.rss"),
