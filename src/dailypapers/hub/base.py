@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time as clock
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Self
@@ -223,17 +223,30 @@ class HubBase(Closing):
             raise not_here(ident)
         return paper
 
-    @staticmethod
-    def _arxiv_named(tx: Transaction, refs: Sequence[str]) -> tuple[list[Wanted], list[str]]:
-        """The arXiv papers ``refs`` name, and the ids of those named that are not arXiv's (a
-        paper known only from a page). Raises NotFound naming every ref that names no paper."""
-        keys = [tx.papers.key(ref) for ref in refs]
-        missing = [ref for ref, key in zip(refs, keys, strict=True) if key is None]
-        if missing:
-            raise NotFound(f"no paper {', '.join(missing)} here")
-        wanted = tx.papers.arxiv_named([key[0] for key in keys if key is not None])
+    def _papers_to_fetch(
+        self,
+        refs: Sequence[str],
+        wanting: Callable[[Transaction], list[Wanted]],
+        failed: dict[str, str],
+        not_arxiv: str,
+    ) -> list[Wanted]:
+        """What a fetch of listed papers serves: the arXiv papers ``refs`` name (each paper
+        they name that is not arXiv's, known only from a page, put in ``failed`` saying
+        ``not_arxiv``), else what ``wanting`` finds. Raises NotFound naming every ref that
+        names no paper."""
+        with self.store.read() as tx:
+            if not refs:
+                return wanting(tx)
+            keys = [tx.papers.key(ref) for ref in refs]
+            missing = [ref for ref, key in zip(refs, keys, strict=True) if key is None]
+            if missing:
+                raise NotFound(f"no paper {', '.join(missing)} here")
+            wanted = tx.papers.arxiv_named([key[0] for key in keys if key is not None])
         named = {item.arxiv_id for item in wanted}
-        return wanted, [key[1] for key in keys if key is not None and key[1] not in named]
+        for key in keys:
+            if key is not None and key[1] not in named:
+                failed[key[1]] = not_arxiv
+        return wanted
 
     def papers_in_order(self, pks: list[int]) -> list[Paper]:
         """The papers of keys ``pks`` that exist, in that order. Raises nothing."""

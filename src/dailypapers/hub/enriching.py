@@ -74,13 +74,12 @@ class Enriching(HubBase):
         refuses (the batches before are kept; the rest wait for the next run)."""
         now = now or datetime.now(UTC)
         report = EnrichReport()
-        with self.store.read() as tx:
-            if refs:
-                wanted, local = self._arxiv_named(tx, refs)
-                for ident in local:
-                    report.failed[ident] = "not an arXiv paper: nothing to look up"
-            else:
-                wanted = tx.lookups.wanting(now, limit)
+        wanted = self._papers_to_fetch(
+            refs,
+            lambda tx: tx.lookups.wanting(now, limit),
+            report.failed,
+            "not an arXiv paper: nothing to look up",
+        )
         with self._client(self.settings.arxiv_delay) as client:
             api = ArxivApi(client, self.settings.arxiv_api_url)
             for first in range(0, len(wanted), ID_CHUNK):

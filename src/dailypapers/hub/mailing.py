@@ -56,14 +56,7 @@ from dailypapers.mail.render import (
 )
 from dailypapers.mail.sending import send_due
 from dailypapers.mail.smtp import Mailer, parse_smtp_url
-from dailypapers.models import (
-    Delivery,
-    Follow,
-    OutboxItem,
-    Paper,
-    Subscription,
-    User,
-)
+from dailypapers.models import Delivery, Follow, OutboxItem, Paper, Subscription, User
 from dailypapers.ranking.interest import Interest
 from dailypapers.ranking.trending import trending
 from dailypapers.store import Signals
@@ -76,6 +69,9 @@ COMPOSE_PAGE = 500
 SEND_POLL_S = 0.05
 # Papers in each personal section, at most.
 PERSONAL_SIZE = 6
+# Notifications a daily digest tells of at most: each one it holds is marked told, so the
+# section is never cut shorter than what was read for it.
+NOTES_PER_DIGEST = 20
 MAX_TOPICS = 10
 MAX_TOPIC = 100
 
@@ -410,7 +406,7 @@ class Mailing(HubBase):
         )
         with self.store.read() as tx:
             sent = tx.outbox.papers_sent([s.id for s in subscriptions], pks)
-        limits = {"trending": self.settings.digest_size}
+        limits = {"trending": self.settings.digest_size, "answers": NOTES_PER_DIGEST}
         return [
             Digest(s, period, frame, choose(candidates[s.id], sent[s.id], limits, PERSONAL_SIZE))
             for s in subscriptions
@@ -433,7 +429,7 @@ class Mailing(HubBase):
         user = members.get(subscription.user_id) if subscription.user_id else None
         if user is not None:
             if notes := run.notes.get(user.id):
-                items = [Item(run.papers[n.pk], n.reason) for n in notes if n.pk in run.papers]
+                items = [Item(run.papers[n.pk], n.reason) for n in notes]
                 sections.insert(0, Section("answers", "What concerns you", items))
                 run.told[subscription.id] = [n.id for n in notes]
             sections += self._personal(user, run)
@@ -445,7 +441,7 @@ class Mailing(HubBase):
         if not users:
             return
         with self.store.read() as tx:
-            found = tx.notifications.to_mail([user.id for user in users])
+            found = tx.notifications.to_mail([user.id for user in users], NOTES_PER_DIGEST)
             ids = {note.paper_id for notes in found.values() for note in notes}
             papers = tx.papers.by_id(sorted(ids))
         run.papers.update((paper.pk, paper) for paper in papers.values())

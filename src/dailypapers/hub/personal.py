@@ -28,6 +28,7 @@ import numpy as np
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.base import HubBase
 from dailypapers.hub.lists import Trending, check_day
+from dailypapers.mail.compose import short_abstract
 from dailypapers.models import Collection, Follow, Paper, User
 from dailypapers.ranking.interest import Interest, train
 from dailypapers.search.lexical import LexicalFilters
@@ -46,6 +47,7 @@ SEARCH_MATCHES = 20
 LIKE_COSINE = 0.5
 # Liked papers a pick's reason names by title, the closest first.
 NAMED_LIKES = 2
+TITLE_CHARS = 70  # of each title a reason names
 MAX_NAME = 100
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -472,7 +474,7 @@ def _because(close: list[int], kinds: dict[int, str], titles: dict[int, str]) ->
     shown = [pk for pk in close[:NAMED_LIKES] if pk in titles]
     verbs = {kinds.get(pk, "liked") for pk in shown} or {"liked"}
     verb = verbs.pop() if len(verbs) == 1 else "liked"
-    names = [f"“{_short_title(titles[pk])}”" for pk in shown]
+    names = [f"“{short_abstract(titles[pk], TITLE_CHARS)}”" for pk in shown]
     if not names:
         return f"close to {len(close)} paper{'s' if len(close) != 1 else ''} you liked"
     more = len(close) - len(shown)
@@ -480,11 +482,6 @@ def _because(close: list[int], kinds: dict[int, str], titles: dict[int, str]) ->
         listed = ", ".join(names)
         return f"because you {verb} {listed} and {more} more"
     return f"because you {verb} " + " and ".join(names)
-
-
-def _short_title(title: str, limit: int = 70) -> str:
-    flat = " ".join(title.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def follow_reason(follow: Follow) -> str:

@@ -57,13 +57,12 @@ class Thumbnailing(HubBase):
         ``arxiv_pdf_url`` without ``{id}``."""
         now = now or datetime.now(UTC)
         report = ThumbnailReport()
-        with self.store.read() as tx:
-            if refs:
-                wanted, local = self._arxiv_named(tx, refs)
-                for ident in local:
-                    report.failed[ident] = "not an arXiv paper: no PDF to render"
-            else:
-                wanted = tx.thumbnails.wanting(now, limit)
+        wanted = self._papers_to_fetch(
+            refs,
+            lambda tx: tx.thumbnails.wanting(now, limit),
+            report.failed,
+            "not an arXiv paper: no PDF to render",
+        )
         with self._client(self.settings.arxiv_delay) as client:
             pdfs = ArxivPdfs(client, self.settings.arxiv_pdf_url)
             for item in wanted:

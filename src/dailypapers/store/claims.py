@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, select, update
+from sqlalchemy import Connection, delete, exists, func, select, update
 
 from dailypapers.models import AuthorClaim, Claimed
 from dailypapers.store.rows import chunks, insert_ignore, is_key
 from dailypapers.store.tables import author_claims, comments, papers, users
 from dailypapers.store.upsert import touch_papers
 
-VERIFIED = "verified"
-PENDING = "pending"
+# A claim's states (``models.CLAIM_STATES``).
+PENDING, VERIFIED, REJECTED = "pending", "verified", "rejected"
 
 
 def _claims_query() -> Any:
@@ -101,7 +101,7 @@ class Claims:
         )
         self.conn.execute(
             update(author_claims)
-            .where(*mine, author_claims.c.status == "rejected")
+            .where(*mine, author_claims.c.status == REJECTED)
             .values(**row, decided_at=None, decided_by=None, reason=None)
         )
         return int(self.conn.execute(select(author_claims.c.id).where(*mine)).scalar_one())
@@ -185,7 +185,8 @@ class Claims:
             select(author_claims.c.paper_pk)
             .join(papers, papers.c.pk == author_claims.c.paper_pk)
             .where(
-                and_(author_claims.c.user_id == user_id, author_claims.c.status == VERIFIED),
+                author_claims.c.user_id == user_id,
+                author_claims.c.status == VERIFIED,
                 papers.c.removed_at.is_(None),
             )
             .order_by(func.coalesce(papers.c.published, author_claims.c.decided_at).desc())

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select, update
 
 from dailypapers.models import Notification, User
 from dailypapers.store.accounts import user_from_row
+from dailypapers.store.claims import VERIFIED
 from dailypapers.store.rows import chunks, insert_ignore, is_key
 from dailypapers.store.tables import (
     author_claims,
@@ -62,7 +63,7 @@ class Notifications:
         add(
             "wrote",
             select(author_claims.c.user_id).where(
-                author_claims.c.paper_pk == row.paper_pk, author_claims.c.status == "verified"
+                author_claims.c.paper_pk == row.paper_pk, author_claims.c.status == VERIFIED
             ),
         )
         add(

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, delete, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from dailypapers.store.claims import PENDING
 from dailypapers.store.rows import upsert_row
 from dailypapers.store.tables import (
     author_claims,
@@ -63,7 +64,7 @@ class Site:
                 .label("open_reports"),
                 select(func.count()).where(held).scalar_subquery().label("held_comments"),
                 select(func.count())
-                .where(author_claims.c.status == "pending")
+                .where(author_claims.c.status == PENDING)
                 .scalar_subquery()
                 .label("pending_claims"),
             )
