@@ -49,6 +49,7 @@ def main() -> None:
             "schedule_hf": "",
             "schedule_enrich": "",
             "schedule_thumbnails": "",
+            "schedule_stars": "",
             "limit_comments": 100_000,
             "limit_votes": 100_000,
             "new_member_hours": 0,

@@ -239,7 +239,9 @@ def _recorded_replies(data: object) -> Iterator[tuple[str, str, Reply]]:
     for item in data:
         raw = item.get("rawHeaders", [])
         headers = list(zip(raw[::2], raw[1::2], strict=True))
-        body = item["response"].encode("utf-8")
+        # A recorded JSON answer is kept parsed (nock's fixtures); its bytes are that JSON.
+        response = item["response"]
+        body = (response if isinstance(response, str) else json.dumps(response)).encode("utf-8")
         yield item["method"].upper(), item["path"], Reply(item["status"], headers, body)
 
 

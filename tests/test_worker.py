@@ -193,6 +193,8 @@ def test_the_cli_sends_previews_and_lists(
     monkeypatch.setenv("DAILYPAPERS_HF_URL", sources.url)
     monkeypatch.setenv("DAILYPAPERS_ARXIV_PDF_URL", sources.url + "/pdf/{id}")
     monkeypatch.setenv("DAILYPAPERS_ARXIV_DELAY", "0")
+    monkeypatch.setenv("DAILYPAPERS_GITHUB_API_URL", sources.url)
+    monkeypatch.setenv("DAILYPAPERS_GITHUB_DELAY", "0")
     data = ["--data-dir", str(tmp_path)]
     assert main([*data, "digest", "preview", "reader@example.org", "--date", "2026-02-04"]) == 0
     preview = capsys.readouterr().out
@@ -225,7 +227,14 @@ def _now() -> datetime:
 def test_an_empty_schedule_switches_its_job_off(tmp_path: Path, mailbox: Mailbox) -> None:
     with mail_hub(tmp_path, mailbox.url, schedule_hf="", schedule_weekly_digest=" ") as hub:
         names = [job.name for job in Worker(hub, index=False).jobs()]
-        assert names == ["fetch-arxiv", "enrich", "thumbnails", "digest-daily@UTC", "send"]
+        assert names == [
+            "fetch-arxiv",
+            "enrich",
+            "thumbnails",
+            "stars",
+            "digest-daily@UTC",
+            "send",
+        ]
         # The demo's worker fetches nothing.
         demo = [job.name for job in Worker(hub, index=False, fetch=False).jobs()]
         assert demo == ["digest-daily@UTC", "send"]
@@ -244,6 +253,7 @@ def test_the_worker_process_stops_cleanly_on_sigterm(tmp_path: Path, mailbox: Ma
         "DAILYPAPERS_SCHEDULE_HF": "",
         "DAILYPAPERS_SCHEDULE_ENRICH": "",
         "DAILYPAPERS_SCHEDULE_THUMBNAILS": "",
+        "DAILYPAPERS_SCHEDULE_STARS": "",
     }
     command = [sys.executable, "-m", "dailypapers.cli", "--data-dir", str(tmp_path), "worker"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -265,7 +275,7 @@ def test_a_running_job_keeps_its_lease_and_a_dead_workers_lapses(
     monkeypatch.setattr(worker_module, "LEASE", timedelta(seconds=2))
     monkeypatch.setattr(worker_module, "RENEW_EVERY_S", 0.1)
     off = {name: "" for name in ("schedule_hf", "schedule_arxiv", "schedule_enrich")}
-    off["schedule_thumbnails"] = ""
+    off["schedule_thumbnails"] = off["schedule_stars"] = ""
     with mail_hub(tmp_path, mailbox.url, **off) as hub:
         slow = Worker(hub, "slow", index=False)
         started = threading.Event()
@@ -366,6 +376,8 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
         ("ARXIV_API_URL", nowhere + "/api/query"),
         ("ARXIV_PDF_URL", nowhere + "/pdf/{id}"),
         ("HF_URL", nowhere),
+        ("GITHUB_API_URL", nowhere),
+        ("GITHUB_DELAY", "0"),
         ("ARXIV_DELAY", "0"),
         ("FETCH_RETRIES", "0"),
     ):
@@ -374,12 +386,12 @@ def test_worker_once_exits_non_zero_naming_the_jobs_that_failed(
     assert main([*data, "worker", "--once", "--json"]) == 11
     out, err = capsys.readouterr()
     once = json.loads(out)
-    assert once["failed"] == ["fetch-arxiv", "fetch-hf", "enrich", "thumbnails"]
+    assert once["failed"] == ["fetch-arxiv", "fetch-hf", "enrich", "thumbnails", "stars"]
     assert "could not reach" in once["ran"]["fetch-arxiv"]["error"]
     assert "could not reach" in once["ran"]["thumbnails"]["error"]
     # A look-up of 100 ids is told in a line, not a URL of 1,500 characters.
     assert len(once["ran"]["enrich"]["error"]) < 300
-    assert "jobs failed: fetch-arxiv, fetch-hf, enrich, thumbnails" in err
+    assert "jobs failed: fetch-arxiv, fetch-hf, enrich, thumbnails, stars" in err
     # Failed runs wait before the next try: run again at once, nothing is due, nothing fails.
     assert main([*data, "worker", "--once"]) == 0
 

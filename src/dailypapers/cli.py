@@ -126,6 +126,18 @@ def _paper_commands(command: Command, common: argparse.ArgumentParser) -> None:
         "--limit", type=int, default=100, help="papers at most, without IDs (default: 100)"
     )
     pictures.add_argument("--json", action="store_true")
+    stars = sources.add_parser(
+        "stars",
+        help="ask GitHub how many stars papers' code has (default: listed papers due)",
+        parents=[common],
+    )
+    stars.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if asked lately")
+    stars.add_argument(
+        "--limit",
+        type=int,
+        help="papers at most, without IDs (default: 50, or 1,000 with github_token)",
+    )
+    stars.add_argument("--json", action="store_true")
 
 
 def _search_commands(command: Command, common: argparse.ArgumentParser) -> None:
@@ -369,6 +381,11 @@ def _print_status(status: dict[str, Any], as_json: bool) -> int:
     print(f"thumbnails: {shown['rendered']:,} rendered, {shown['failed']} failing")
     known = status["arxiv_metadata"]
     print(f"arXiv metadata: {known['lacking']:,} listed papers lacking, {known['failed']} failing")
+    starred = status["github_stars"]
+    print(
+        f"GitHub stars: {starred['counted']:,} of {starred['linked']:,} listed papers with "
+        f"a GitHub link, {starred['failed']} failing"
+    )
     print(f"disk: {status['disk_bytes'] / 1e6:,.1f} MB in the data dir ({status['database']})")
     for job in status["jobs"]:
         state = "FAILED" if job["failed"] else "running" if job["running"] else "ok"
@@ -596,6 +613,15 @@ def _fetch(hub: Hub, args: argparse.Namespace) -> int:
     if args.source == "enrich":
         done = hub.fetch_enrich(args.ids, args.limit)
         return _print_run({"enriched": done.enriched}, done.failed, done.as_dict(), args.json)
+    if args.source == "stars":
+        asked = hub.fetch_stars(args.ids, args.limit)
+        counted = {"changed": asked.changed, "unchanged": asked.unchanged}
+        code = _print_run(counted, asked.failed, asked.as_dict(), args.json)
+        if asked.stopped:
+            if not args.json:
+                print(f"stopped: {asked.stopped}")
+            return 1
+        return code
     return _print_summary(hub.fetch_hf_daily(args.day), args.json)
 
 

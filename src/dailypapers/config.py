@@ -80,6 +80,15 @@ class Settings:
         "Where a paper's PDF is fetched for its thumbnail; `{id}` is its arXiv id with version.",
     )
     hf_url: str = setting("https://huggingface.co", "Hugging Face site for the daily list.")
+    github_api_url: str = setting(
+        "https://api.github.com", "GitHub's REST API, asked how many stars papers' code has."
+    )
+    github_token: str = setting(
+        "",
+        "A GitHub token (any, with no scopes): GitHub then allows 5,000 requests an hour "
+        "instead of 60, and a run asks about up to 1,000 repositories instead of 50.",
+    )
+    github_delay: float = setting(1.0, "Seconds between requests to GitHub's API.")
     arxiv_delay: float = setting(
         3.0, "Seconds between requests to arXiv (its published limit is one per 3 s)."
     )
@@ -170,6 +179,11 @@ class Settings:
         "40 * * * *",
         "When the worker renders the thumbnails of newly listed papers from their PDFs "
         "(cron, UTC), at most 100 a run at arXiv's pace.",
+    )
+    schedule_stars: str = setting(
+        "50 * * * *",
+        "When the worker asks GitHub how many stars the code of listed papers has (cron, "
+        "UTC): the most recently listed first, each repository at most once a day.",
     )
     schedule_daily_digest: str = setting(
         "0 6 * * 1-5",

@@ -103,6 +103,7 @@ class PaperRecord(_PicklesByInit):
     project_page: str | None = None
     withdrawn: bool | None = None
     upvotes: int | None = None
+    github_stars: int | None = None
     num_comments: int | None = None
     listing: Listing | None = None
 
@@ -188,6 +189,7 @@ class Paper:
     removed: bool = False  # by a moderator: off the lists, search, feeds and digests
     locked: bool = False  # by a moderator: its discussion takes no new comments
     thumbnail: Thumbnail | None = None  # its first page, once rendered
+    github_stars: int | None = None  # its repository's, where known
     claimed: tuple[Claimed, ...] = ()  # its authors who are verified members
 
     @property

@@ -143,6 +143,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "discussionId": paper.id,
         "numComments": paper.num_comments,
         "githubRepo": web_url(paper.github_repo),
+        "githubStars": paper.github_stars if web_url(paper.github_repo) else None,
         "projectPage": web_url(paper.project_page),
         "withdrawnAt": iso(paper.updated) if paper.withdrawn else None,
         # Key phrases found by this hub (search/keywords.py), not written by a model.

@@ -134,11 +134,19 @@ def test_ranks_count_within_each_day_of_the_bundled_demo() -> None:
     assert all(ranks == list(range(1, len(ranks) + 1)) for ranks in days.values())
 
 
+def test_a_repositorys_stars_come_with_its_paper(sample: list[dict[str, Any]]) -> None:
+    starred = dict(sample[0], paper=dict(sample[0]["paper"], githubStars=321))
+    [record] = _only_records(_daily(starred))
+    assert record.github_stars == 321
+    assert _only_records(_daily(sample[0]))[0].github_stars is None
+
+
 def test_malformed_items_are_rejected(sample: list[dict[str, Any]]) -> None:
     bad_id = dict(sample[1], paper=dict(sample[1]["paper"], id="not-an-id"))
     bad_votes = dict(sample[2], paper=dict(sample[2]["paper"], upvotes="many"))
     bad_time = dict(sample[0], publishedAt="yesterday")
-    out = _daily([sample[0], "junk", bad_id, bad_votes, bad_time, {"paper": [1]}])
+    bad_stars = dict(sample[0], paper=dict(sample[0]["paper"], githubStars=-3))
+    out = _daily([sample[0], "junk", bad_id, bad_votes, bad_time, {"paper": [1]}, bad_stars])
     assert isinstance(out[0], PaperRecord)
     assert [(r.where, r.reason) for r in out[1:] if isinstance(r, Rejection)] == [
         ("entry 2", "expected a JSON object, got str"),
@@ -146,6 +154,7 @@ def test_malformed_items_are_rejected(sample: list[dict[str, Any]]) -> None:
         ("entry 4", "'upvotes' is not a count: 'many'"),
         ("entry 5", "unreadable date 'yesterday'"),
         ("entry 6", "'paper' is a list, not an object"),
+        ("entry 7", "'githubStars' is not a count: -3"),
     ]
 
 

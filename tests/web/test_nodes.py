@@ -58,6 +58,7 @@ def site(
             "schedule_hf": "",
             "schedule_enrich": "",
             "schedule_thumbnails": "",
+            "schedule_stars": "",
             "limit_comments": 10_000,  # the mixed load comments faster than a person
             "new_member_hours": 0,  # and its members are minutes old
         }

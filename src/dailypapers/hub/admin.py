@@ -71,6 +71,7 @@ class Admin(HubBase):
             jobs = tx.jobs.states()
             thumbnails = tx.thumbnails.counts()
             arxiv_metadata = tx.lookups.counts()
+            github_stars = tx.stars.counts()
         return {
             "papers": papers["papers"],
             "removed_papers": site["removed_papers"],
@@ -107,6 +108,7 @@ class Admin(HubBase):
             "pending_claims": site["pending_claims"],
             "thumbnails": thumbnails,
             "arxiv_metadata": arxiv_metadata,
+            "github_stars": github_stars,
             "disk_bytes": disk_used(self.settings.data_dir),
             "database": self.store.dialect,
         }

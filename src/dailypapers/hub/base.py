@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -27,8 +27,11 @@ from dailypapers.search.embedding import Embedder
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.sources.http import HttpClient, default_user_agent
-from dailypapers.store import Store, Transaction, Wanted
+from dailypapers.store import Due, Store, Transaction, Wanted
 from dailypapers.text import clean
+
+# What a fetch of listed papers is to serve: a paper from arXiv, or one with a code link.
+T = TypeVar("T", Wanted, Due)
 
 # Papers read from the store at a time (by indexers, and by whatever walks every paper).
 PAGE = 5000
@@ -226,14 +229,14 @@ class HubBase(Closing):
     def _papers_to_fetch(
         self,
         refs: Sequence[str],
-        wanting: Callable[[Transaction], list[Wanted]],
+        wanting: Callable[[Transaction], list[T]],
         failed: dict[str, str],
-        not_arxiv: str,
-    ) -> list[Wanted]:
-        """What a fetch of listed papers serves: the arXiv papers ``refs`` name (each paper
-        they name that is not arXiv's, known only from a page, put in ``failed`` saying
-        ``not_arxiv``), else what ``wanting`` finds. Raises NotFound naming every ref that
-        names no paper."""
+        not_served: str,
+        served: Callable[[Transaction, list[int]], list[T]],
+    ) -> list[T]:
+        """What a fetch of listed papers serves: those of the papers ``refs`` name that
+        ``served`` keeps (each other one put in ``failed`` saying ``not_served``), else what
+        ``wanting`` finds. Raises NotFound naming every ref that names no paper."""
         with self.store.read() as tx:
             if not refs:
                 return wanting(tx)
@@ -241,11 +244,11 @@ class HubBase(Closing):
             missing = [ref for ref, key in zip(refs, keys, strict=True) if key is None]
             if missing:
                 raise NotFound(f"no paper {', '.join(missing)} here")
-            wanted = tx.papers.arxiv_named([key[0] for key in keys if key is not None])
+            wanted = served(tx, [key[0] for key in keys if key is not None])
         named = {item.arxiv_id for item in wanted}
         for key in keys:
             if key is not None and key[1] not in named:
-                failed[key[1]] = not_arxiv
+                failed[key[1]] = not_served
         return wanted
 
     def papers_in_order(self, pks: list[int]) -> list[Paper]:

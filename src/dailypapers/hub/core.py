@@ -9,8 +9,8 @@ verified as authors (``claims.py``), members and their votes, comments and sessi
 (``membership.py``), reports and moderators' actions on comments (``moderation.py``), what
 members are told of (``notifications.py``), what each reader keeps and is recommended
 (``personal.py``), digests by email (``mailing.py``), the scheduled jobs' leases
-(``scheduling.py``), the admins' status, roles and site settings (``admin.py``), and papers'
-thumbnails (``thumbnails.py``). Each
+(``scheduling.py``), the admins' status, roles and site settings (``admin.py``), papers'
+thumbnails (``thumbnails.py``) and their repositories' GitHub stars (``stars.py``). Each
 public method opens the transactions it needs: the hub owns them.
 """
 
@@ -35,6 +35,7 @@ from dailypapers.hub.notifications import Notifying
 from dailypapers.hub.personal import Personal
 from dailypapers.hub.scheduling import Scheduling
 from dailypapers.hub.search import Searching
+from dailypapers.hub.stars import Starring
 from dailypapers.hub.thumbnails import Thumbnailing
 from dailypapers.models import ImportSummary
 from dailypapers.sources.formats import parser_for
@@ -58,6 +59,7 @@ class Hub(
     Scheduling,
     Admin,
     Thumbnailing,
+    Starring,
 ):
     """Everything a dailypapers installation does, over one store.
 

@@ -79,6 +79,7 @@ class Enriching(HubBase):
             lambda tx: tx.lookups.wanting(now, limit),
             report.failed,
             "not an arXiv paper: nothing to look up",
+            lambda tx, pks: tx.papers.arxiv_named(pks),
         )
         with self._client(self.settings.arxiv_delay) as client:
             api = ArxivApi(client, self.settings.arxiv_api_url)

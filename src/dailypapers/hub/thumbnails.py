@@ -62,6 +62,7 @@ class Thumbnailing(HubBase):
             lambda tx: tx.thumbnails.wanting(now, limit),
             report.failed,
             "not an arXiv paper: no PDF to render",
+            lambda tx, pks: tx.papers.arxiv_named(pks),
         )
         with self._client(self.settings.arxiv_delay) as client:
             pdfs = ArxivPdfs(client, self.settings.arxiv_pdf_url)

@@ -47,6 +47,7 @@ SCHEDULES = (
     "schedule_hf",
     "schedule_enrich",
     "schedule_thumbnails",
+    "schedule_stars",
     "schedule_daily_digest",
     "schedule_weekly_digest",
     "schedule_send",
@@ -108,6 +109,7 @@ class Worker:
                 ("fetch-hf", "schedule_hf", self._fetch_hf),
                 ("enrich", "schedule_enrich", self._enrich),
                 ("thumbnails", "schedule_thumbnails", self._thumbnails),
+                ("stars", "schedule_stars", self._stars),
             ):
                 if setting in crons:
                     jobs.append(Job(name, crons[setting], UTC_ZONE, run))
@@ -156,6 +158,9 @@ class Worker:
 
     def _thumbnails(self, fire: datetime) -> dict[str, Any]:
         return self.hub.fetch_thumbnails(now=self.clock()).as_dict()
+
+    def _stars(self, fire: datetime) -> dict[str, Any]:
+        return self.hub.fetch_stars(now=self.clock()).as_dict()
 
     def _digests(self, kind: str, zone: str, fire: datetime) -> dict[str, Any]:
         counts: dict[str, Any] = self.hub.compose_digests(kind, fire.date(), zone)

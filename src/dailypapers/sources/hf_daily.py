@@ -218,6 +218,7 @@ def _daily_record(item: Any, places: Counter[date]) -> PaperRecord:
         github_repo=_text(paper.get("githubRepo")).strip() or None,
         project_page=_text(paper.get("projectPage")).strip() or None,
         upvotes=_count(paper.get("upvotes"), "upvotes"),
+        github_stars=_count(paper.get("githubStars"), "githubStars"),
         num_comments=_count(item.get("numComments"), "numComments"),
         listing=listing,
     )

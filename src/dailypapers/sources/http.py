@@ -80,9 +80,14 @@ class HttpClient(Closing):
         )
 
     def get(
-        self, url: str, params: Params | None = None, max_bytes: int | None = None
+        self,
+        url: str,
+        params: Params | None = None,
+        max_bytes: int | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """GET ``url``; returns any response that is not a transient failure, else FetchError.
+        """GET ``url`` (with ``headers`` besides the client's); returns any response that is not
+        a transient failure, else FetchError.
 
         With ``max_bytes``, a body longer than that is InvalidInput as soon as it is seen to be
         (by its Content-Length, else while reading), so a huge file is never held whole."""
@@ -94,7 +99,9 @@ class HttpClient(Closing):
             timeout = self.timeout
             if self.budget is not None:
                 timeout = min(timeout, max(0.1, self.budget - (self._clock() - started)))
-            request = self._client.build_request("GET", url, params=params, timeout=timeout)
+            request = self._client.build_request(
+                "GET", url, params=params, headers=headers, timeout=timeout
+            )
             delay = self.backoff * 2 ** (attempt - 1)
             try:
                 response = self._client.send(request, stream=True)

@@ -4,8 +4,8 @@ Its data is reached through a unit of work: ``with store.transaction() as tx:`` 
 block wrote when it ends (or rolls it all back when it raises), and ``with store.read() as tx:``
 reads. Either way ``tx`` holds one repository per area, each owning its SQL: ``tx.papers``,
 ``tx.lists``, ``tx.community``, ``tx.library``, ``tx.accounts``, ``tx.outbox``, ``tx.jobs``,
-``tx.moderation``, ``tx.site``, ``tx.thumbnails``, ``tx.lookups``, ``tx.claims`` and
-``tx.notifications``.
+``tx.moderation``, ``tx.site``, ``tx.thumbnails``, ``tx.lookups``, ``tx.stars``, ``tx.claims``
+and ``tx.notifications``.
 """
 
 from __future__ import annotations
@@ -36,12 +36,14 @@ from dailypapers.store.outbox import Outbox
 from dailypapers.store.papers import Papers
 from dailypapers.store.retries import Wanted
 from dailypapers.store.site import Site
+from dailypapers.store.stars import Due, Stars
 from dailypapers.store.thumbnails import Thumbnails
 from dailypapers.store.upsert import BatchOutcome, HarvestProgress, Prepared, prepare
 
 __all__ = [
     "FOLLOW_KINDS",
     "BatchOutcome",
+    "Due",
     "HarvestProgress",
     "Prepared",
     "Signals",
@@ -68,6 +70,7 @@ class Transaction:
         self.site = Site(conn)
         self.thumbnails = Thumbnails(conn)
         self.lookups = Lookups(conn)
+        self.stars = Stars(conn)
         self.claims = Claims(conn)
         self.notifications = Notifications(conn)
 

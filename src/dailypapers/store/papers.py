@@ -130,6 +130,7 @@ def _paper(row: Any, paper_listings: tuple[Listing, ...], claimed: tuple[Claimed
             else None
         ),
         claimed=claimed,
+        github_stars=row.github_stars,
     )
 
 

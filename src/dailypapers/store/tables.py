@@ -129,6 +129,11 @@ papers = Table(
     Column("thumbnail", String(64)),
     Column("thumbnail_width", Integer),
     Column("thumbnail_height", Integer),
+    # Its repository's stars: as a source showed them, then as GitHub's API gave them (when, and
+    # the ETag of that answer, which makes the next question free when nothing changed).
+    Column("github_stars", Integer),
+    Column("github_checked_at", UTCDateTime()),
+    Column("github_etag", String(200)),
 )
 
 change_seq = Table(
@@ -338,6 +343,18 @@ thumbnail_tries = Table(
 # that did not pass the checks): asked again later, less often each time.
 arxiv_lookups = Table(
     "arxiv_lookups",
+    metadata,
+    _paper(primary_key=True),
+    Column("tries", Integer, nullable=False),
+    Column("tried_at", UTCDateTime(), nullable=False),
+    Column("retry_at", UTCDateTime(), nullable=False),
+    Column("failure", Text, nullable=False),
+)
+
+# Papers whose repository GitHub did not describe (gone, private, not a repository link): asked
+# again later, less often each time.
+github_tries = Table(
+    "github_tries",
     metadata,
     _paper(primary_key=True),
     Column("tries", Integer, nullable=False),

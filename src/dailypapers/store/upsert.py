@@ -126,6 +126,7 @@ def record_values(record: PaperRecord) -> dict[str, Any]:
         "github_repo": record.github_repo,
         "project_page": record.project_page,
         "withdrawn": record.withdrawn,
+        "github_stars": record.github_stars,
     }
 
 
@@ -152,14 +153,26 @@ def _merge(row: dict[str, Any], record: Prepared) -> dict[str, Any]:
     shown = row["source_upvotes"]
     if record.upvotes is not None and (shown is None or record.upvotes > shown):
         changes["source_upvotes"] = record.upvotes
+    # A source's star count stands until GitHub itself has been asked (``Stars.save``).
+    stars = values["github_stars"]
+    if stars is not None and row["github_checked_at"] is None and row["github_stars"] != stars:
+        changes["github_stars"] = stars
     return changes
 
 
-# The columns of a paper that others set: moderators (``Papers.moderate``) and the thumbnail
-# renderer (``Thumbnails.save``). An import never writes them back, so one running beside them
-# cannot undo what they set.
+# The columns of a paper that others set: moderators (``Papers.moderate``), the thumbnail
+# renderer (``Thumbnails.save``) and GitHub's answers (``Stars.save``). An import never writes
+# them back, so one running beside them cannot undo what they set.
 SET_ELSEWHERE = frozenset(
-    {"removed_at", "locked_at", "thumbnail", "thumbnail_width", "thumbnail_height"}
+    {
+        "removed_at",
+        "locked_at",
+        "thumbnail",
+        "thumbnail_width",
+        "thumbnail_height",
+        "github_checked_at",
+        "github_etag",
+    }
 )
 
 

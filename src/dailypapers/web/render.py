@@ -349,6 +349,17 @@ def unread_badge(count: int) -> Markup:
     return Markup(f'<span class="count">{shown}<span class="visually-hidden"> unread</span></span>')
 
 
+def short_count(count: int) -> str:
+    """A count as a card shows it: 950, 1.2k, 12k, 1.2M."""
+    for size, unit in ((1_000_000, "M"), (1_000, "k")):
+        if count >= size:
+            value = count / size
+            # Rounded down, so 999,999 never shows as "1000k".
+            shown = f"{int(value * 10) / 10:.1f}" if value < 10 else str(int(value))
+            return shown.removesuffix(".0") + unit
+    return str(count)
+
+
 def author_url(name: str) -> str:
     """The address of an author's page (any spelling of the name finds it)."""
     return "/authors/" + quote(" ".join(name.split()), safe="")

@@ -103,6 +103,7 @@ class Paper(_Shape):
     discussionId: str
     numComments: int
     githubRepo: str | None
+    githubStars: int | None = Field(description="stars of the code's GitHub repository, if known")
     projectPage: str | None
     withdrawnAt: str | None
     ai_keywords: list[str] = Field(description="key phrases of the title and abstract")
@@ -268,6 +269,12 @@ class ArxivMetadataState(_Shape):
     failed: int = Field(description="papers arXiv's API did not describe (asked again later)")
 
 
+class GithubStarsState(_Shape):
+    linked: int = Field(description="listed papers whose code link is on GitHub")
+    counted: int = Field(description="those whose repository's stars are known")
+    failed: int = Field(description="papers whose repository GitHub did not describe")
+
+
 class AdminStatus(_Shape):
     """What an admin checks each morning (``dailypapers admin status --json`` prints it)."""
 
@@ -284,5 +291,6 @@ class AdminStatus(_Shape):
     pending_claims: int = Field(description="members' author claims waiting for a moderator")
     thumbnails: ThumbnailState
     arxiv_metadata: ArxivMetadataState
+    github_stars: GithubStarsState
     disk_bytes: int = Field(description="what the files of the data dir take on disk")
     database: str

@@ -43,6 +43,7 @@ class Templates:
             day=render.day,
             authors=render.authors,
             author_url=render.author_url,
+            short_count=render.short_count,
             claimed_by=render.claimed_by,
             avatar_url=wire.avatar_url,
             unclaimed_authors=render.unclaimed_authors,
