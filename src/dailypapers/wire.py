@@ -66,6 +66,8 @@ def avatar_url(name: str) -> str:
 
 # The size of a paper's title card (web/images.py), its thumbnail until its first page is rendered.
 TITLE_CARD = (480, 270)
+# A paper's card as link previews show it (``share_url``).
+SHARE_CARD = (1200, 630)
 
 
 def thumbnail_size(paper: Paper) -> tuple[int, int]:
@@ -73,6 +75,19 @@ def thumbnail_size(paper: Paper) -> tuple[int, int]:
     if paper.thumbnail is not None:
         return paper.thumbnail.width, paper.thumbnail.height
     return TITLE_CARD
+
+
+def share_url(paper: Paper) -> str:
+    """The image link previews show of the paper: its first page once rendered, else its title
+    card as a PNG (previews take no SVG)."""
+    if paper.thumbnail is not None:
+        return thumbnail_url(paper)
+    return f"/thumbnails/{paper.id}.png"
+
+
+def share_size(paper: Paper) -> tuple[int, int]:
+    """The width and height of ``share_url``'s image."""
+    return thumbnail_size(paper) if paper.thumbnail is not None else SHARE_CARD
 
 
 def thumbnail_url(paper: Paper) -> str:

@@ -4,10 +4,12 @@ connector reads ``citation_*``) and link previews use."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from web.conftest import Site, person
 
@@ -103,8 +105,19 @@ def test_a_papers_page_carries_its_citation_and_preview_tags(site: Site) -> None
     assert head.values("og:url") == [f"{base}/papers/{paper.id}"]
     assert head.values("og:title") == [paper.title] and head.values("og:type") == ["article"]
     assert head.values("twitter:card") == ["summary_large_image"]
-    # Its image is the title card until the first page is rendered (tests/web/test_thumbnails.py).
-    assert head.values("og:image") == [f"{base}/thumbnails/{paper.id}.svg"]
-    assert (head.values("og:image:width"), head.values("og:image:height")) == (["480"], ["270"])
+    # Its image is the title card until the first page is rendered (tests/web/test_thumbnails.py),
+    # drawn as a PNG of the size previews ask for: they take no SVG.
+    assert head.values("og:image") == [f"{base}/thumbnails/{paper.id}.png"]
+    assert (head.values("og:image:width"), head.values("og:image:height")) == (["1200"], ["630"])
+    assert head.values("og:image:alt") == [paper.title]
+    card = TestClient(site.app).get(f"/thumbnails/{paper.id}.png")
+    assert card.status_code == 200 and card.headers["content-type"] == "image/png"
+    assert card.headers["cache-control"] == "public, max-age=86400"
+    image = Image.open(io.BytesIO(card.content))
+    assert (image.format, image.size) == ("PNG", (1200, 630))
+    # Drawn, not blank: the title's dark text on the card's light colour.
+    darkest, lightest = image.convert("L").getextrema()
+    assert darkest < 60 and lightest > 200
+    assert TestClient(site.app).get("/thumbnails/2999.99999.png").status_code == 404
     (canonical,) = [link["href"] for link in head.links if link.get("rel") == "canonical"]
     assert canonical == f"{base}/papers/{paper.id}"

@@ -51,6 +51,8 @@ class Templates:
             pdf_url=wire.pdf_url,
             thumbnail=wire.thumbnail_url,
             thumbnail_size=wire.thumbnail_size,
+            share_image=wire.share_url,
+            share_size=wire.share_size,
             # Links a page shows are http(s) ones, whatever an older row holds.
             web_url=web_url,
         )
