@@ -1,6 +1,7 @@
 """Every page checked by axe-core in Debian's Chromium, signed out and signed in (as an admin,
-who sees every page), at a desktop's width and a phone's: no critical or serious violation.
-The main pages are saved as screenshots at both widths, for a person to look at."""
+who sees every page), at a desktop's width and a phone's: no critical or serious violation, and
+nothing wider than the screen (no page scrolls sideways). The main pages are saved as
+screenshots at both widths, for a person to look at."""
 
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def violations(page: Any, axe: Any) -> list[str]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("who", ["out", "in"])
-def test_no_serious_violations_on_any_page(
+def test_no_serious_violations_and_no_sideways_scrolling_on_any_page(
     browser: Any, live: LiveServer, pages: dict[str, list[str]], who: str, width: int
 ) -> None:
     context = browser.new_context(base_url=live.url, viewport={"width": width, "height": 900})
@@ -105,11 +106,13 @@ def test_no_serious_violations_on_any_page(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/")
-    found = {}
+    found, wide = {}, {}
     for path in pages[who]:
         page.goto(path)
         if bad := violations(page, axe):
             found[path] = bad
+        if (scrolled := page.evaluate("document.documentElement.scrollWidth")) > width:
+            wide[path] = scrolled
         name = {"/": "daily", "/notifications": "notifications"}.get(path)
         if name or path.startswith(("/papers/", "/authors/")):
             SHOTS.mkdir(exist_ok=True)
@@ -118,6 +121,7 @@ def test_no_serious_violations_on_any_page(
             page.screenshot(path=str(shot), full_page=False)
     context.close()
     assert not found, found
+    assert not wide, f"pages wider than {width} px: {wide}"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
