@@ -135,5 +135,11 @@ def test_the_compact_list_shows_a_day_in_a_fraction_of_the_length(
         page.goto(f"/?date=2026-02-27&view={view}")
         heights[view] = page.evaluate("document.documentElement.scrollHeight")
         assert page.locator("article.card").count() == 28
+        # Each author shown has a picture in the compact list only: a member's, else initials.
+        shown = page.locator(".card .authors .initials").first
+        assert shown.is_visible() == (view == "compact")
+        if view == "compact":
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"compact-reader-{width}.png"), full_page=False)
     context.close()
     assert heights["compact"] < 0.55 * heights["full"], heights

@@ -70,6 +70,7 @@ def test_pages_and_mail_are_valid_html(site: Site, mailbox: Mailbox, tmp_path: P
     anyone = site.client()
     signed_out = [
         "/",
+        "/?view=compact",
         "/?week=2026-W08",
         "/?month=2026-02",
         "/trending",

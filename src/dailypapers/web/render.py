@@ -9,6 +9,7 @@ per text is capped. Rendered text is kept in caches bounded by size, not by coun
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import threading
@@ -358,6 +359,20 @@ def short_count(count: int) -> str:
             shown = f"{int(value * 10) / 10:.1f}" if value < 10 else str(int(value))
             return shown.removesuffix(".0") + unit
     return str(count)
+
+
+def initials(name: str) -> str:
+    """The letters an author's picture shows: of the first and last words of the name."""
+    words = [word for word in name.split() if word[:1].isalpha()]
+    if not words:
+        return ""
+    first, last = words[0], words[-1]
+    return (first[0] + (last[0] if len(words) > 1 else "")).upper()
+
+
+def hue(name: str) -> int:
+    """Which of the twelve colours an author's picture has, the same for every spelling."""
+    return hashlib.sha256(name_key(name).encode()).digest()[0] % 12
 
 
 def author_url(name: str) -> str:

@@ -44,6 +44,8 @@ class Templates:
             authors=render.authors,
             author_url=render.author_url,
             short_count=render.short_count,
+            initials=render.initials,
+            hue=render.hue,
             claimed_by=render.claimed_by,
             avatar_url=wire.avatar_url,
             unclaimed_authors=render.unclaimed_authors,
