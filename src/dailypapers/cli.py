@@ -754,7 +754,7 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
             **options,  # type: ignore[arg-type]
         )
         return 0
-    app = create_app(hub, settings, worker=with_worker, fetch=fetch)
+    app = create_app(hub, settings, worker=with_worker, fetch=fetch, serving=True)
     uvicorn.run(app, log_level="info", **options)  # type: ignore[arg-type]
     return 0
 

@@ -8,6 +8,7 @@ what they need through ``deps.py``; errors are answered by ``handlers.py``.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -86,12 +87,14 @@ def create_app(
     recheck_s: float = 0.5,
     worker: bool = False,
     fetch: bool = True,
+    serving: bool = False,
 ) -> FastAPI:
     """The site over ``hub``. ``background_index`` keeps the search indexes current in a thread
     of this process (one process of an installation does it at a time); ``worker`` runs all the
     scheduled jobs in one instead (``serve --with-worker``, indexing included; ``fetch=False``
     without fetching, as the demo); ``recheck_s`` is how stale a page kept for signed-out
-    readers may be (``cache.py``)."""
+    readers may be (``cache.py``). ``serving`` says the app is this process's whole work
+    (``serve``): the garbage collector is then set for serving once the model is loaded."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
     mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
@@ -101,7 +104,7 @@ def create_app(
         summary="A Daily Papers hub; its JSON API speaks Hugging Face's papers API.",
         docs_url=None,
         redoc_url=None,
-        lifespan=_background(hub, background_index, worker, fetch, mcp),
+        lifespan=_background(hub, background_index, worker, fetch, mcp, serving),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
     members = MemberPages(hub)
@@ -132,8 +135,20 @@ def create_app(
     return app
 
 
+def settle_collector() -> None:
+    """Set the garbage collector for a serving process. What the process holds from its start
+    (modules, the model, the templates, the indexes' readers) is frozen out of its reach, and
+    a young collection waits for 50,000 new objects instead of 700: with 50 requests in flight,
+    the default promoted each request's objects to the old generations, whose full collections
+    held the interpreter 100-300 ms each, several times a minute (measured in
+    docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def _background(
-    hub: Hub, index: bool, worker: bool, fetch: bool, mcp: Starlette
+    hub: Hub, index: bool, worker: bool, fetch: bool, mcp: Starlette, serving: bool = False
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """What runs beside the site while it serves: the MCP server's session manager, and the
     worker, or the indexer, or neither."""
@@ -152,6 +167,8 @@ def _background(
             await asyncio.to_thread(hub.warm)
         except DailyPapersError as exc:
             log.warning("search by meaning is off: %s", exc)
+        if serving:
+            settle_collector()
         if runner is not None:
             runner.start()
         try:

@@ -22,4 +22,6 @@ def create() -> FastAPI:
     # `serve --workers N --with-worker`: each process may run the jobs; their leases in the
     # store let one run each.
     worker = os.environ.get("DAILYPAPERS_SERVE_WORKER", "")
-    return create_app(hub, hub.settings, worker=bool(worker), fetch=worker != "no-fetch")
+    return create_app(
+        hub, hub.settings, worker=bool(worker), fetch=worker != "no-fetch", serving=True
+    )
