@@ -20,7 +20,7 @@ def test_a_serving_process_freezes_what_it_started_with(site: Site) -> None:
         with TestClient(
             create_app(site.hub, site.hub.settings, background_index=False, serving=True)
         ) as client:
-            assert gc.get_threshold() == (50_000, 20, 100)
+            assert gc.get_threshold() == (20_000, 20, 100)
             # Modules, templates and the hub's objects: far more than a request makes.
             assert gc.get_freeze_count() > 50_000
             assert client.get("/").status_code == 200

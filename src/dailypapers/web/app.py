@@ -138,13 +138,13 @@ def create_app(
 def settle_collector() -> None:
     """Set the garbage collector for a serving process. What the process holds from its start
     (modules, the model, the templates, the indexes' readers) is frozen out of its reach, and
-    a young collection waits for 50,000 new objects instead of 700: with 50 requests in flight,
+    a young collection waits for 20,000 new objects instead of 700: with 50 requests in flight,
     the default promoted each request's objects to the old generations, whose full collections
     held the interpreter 100-300 ms each, several times a minute (measured in
     docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(20_000, 20, 100)
 
 
 def _background(
