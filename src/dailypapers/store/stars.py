@@ -24,8 +24,9 @@ _ON_GITHUB = or_(
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A paper whose repository is to be asked about: its key, arXiv id, code link, and the ETag
-    of GitHub's last answer about it."""
+    """A paper whose repository is to be asked about: its key, its id (arXiv's, else the site's
+    own, named as ``Wanted``'s so that a fetch treats both alike), its code link, and the ETag of
+    GitHub's last answer about it."""
 
     pk: int
     arxiv_id: str
