@@ -1,5 +1,5 @@
 """Garbage collection in the serving processes under load, with the collector set for serving
-(``web.app.settle_collector``) and with Python's defaults, side by side in one run.
+(``web.app.settle_for_serving``) and with Python's defaults, side by side in one run.
 
 The bundled demo (783 papers), `dailypapers serve --workers 2`, wrk with 50 connections as one
 signed-in member on the daily page and then on a paper page, as in load_site.py. Each serving

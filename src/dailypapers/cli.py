@@ -738,6 +738,9 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
         "timeout_keep_alive": KEEP_ALIVE_S,
     }
     if settings.workers > 1:
+        # Read by glibc as each worker starts, before any thread has an arena of its own (the
+        # worker's own mallopt comes after the model's threads made theirs; web/app.py).
+        os.environ.setdefault("MALLOC_ARENA_MAX", "2")
         # Worker processes build their own hub from the environment: hand them the settings.
         if with_worker:
             os.environ[ENV_PREFIX + "SERVE_WORKER"] = "fetch" if fetch else "no-fetch"

@@ -8,6 +8,7 @@ what they need through ``deps.py``; errors are answered by ``handlers.py``.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -94,7 +95,8 @@ def create_app(
     scheduled jobs in one instead (``serve --with-worker``, indexing included; ``fetch=False``
     without fetching, as the demo); ``recheck_s`` is how stale a page kept for signed-out
     readers may be (``cache.py``). ``serving`` says the app is this process's whole work
-    (``serve``): the garbage collector is then set for serving once the model is loaded."""
+    (``serve``): the garbage collector and the allocator are then set for serving once the
+    model is loaded."""
     secret = settings.require_secret()
     templates = Templates(settings, hub)
     mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
@@ -135,8 +137,13 @@ def create_app(
     return app
 
 
-def settle_collector() -> None:
-    """Set the garbage collector for a serving process. What the process holds from its start
+# mallopt's parameter for the number of arenas (malloc.h).
+M_ARENA_MAX = -8
+
+
+def settle_for_serving() -> None:
+    """Set the garbage collector and the allocator for a serving process. What the process
+    holds from its start
     (modules, the model, the templates, the indexes' readers) is frozen out of its reach, and
     a young collection waits for 20,000 new objects instead of 700: with 50 requests in flight,
     the default promoted each request's objects to the old generations, whose full collections
@@ -145,6 +152,20 @@ def settle_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 100)
+    _fewer_arenas()
+
+
+def _fewer_arenas() -> None:
+    """Let glibc's allocator make no more than two arenas, not eight per core: each of the 40
+    request threads would otherwise free into an arena of its own, holding what one page freed
+    for another thread's page (measured in docs/benchmarks.md). It bounds the arenas made from
+    now on; ``serve --workers N`` also sets ``MALLOC_ARENA_MAX`` for its workers, which bounds
+    them all. Nothing where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        pass
 
 
 def _background(
@@ -168,7 +189,7 @@ def _background(
         except DailyPapersError as exc:
             log.warning("search by meaning is off: %s", exc)
         if serving:
-            settle_collector()
+            settle_for_serving()
         if runner is not None:
             runner.start()
         try:
