@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from load_site import REPORT, free_port, load_demo, member_cookie, wrk
+from load_site import REPORT, free_port, load_demo, member_cookie, wait_for, wrk
 
 PROBE = """
 import gc, os, time, threading
@@ -97,16 +97,7 @@ def run(data_dir: Path, tmp: Path, defaults: bool, seconds: int) -> dict[str, An
     log.parent.mkdir()
     server = serve(data_dir, port, tmp, log, defaults)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(base + "/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        wait_for(base)
         time.sleep(10)  # the start-up indexing, before anything is measured
         cookie = member_cookie(base, "gc-defaults" if defaults else "gc-settled")
         script = tmp / "report.lua"

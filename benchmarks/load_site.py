@@ -193,6 +193,22 @@ def nginx_limit(tmp: Path, page: bytes, seconds: int, script: Path) -> dict[str,
         nginx.wait(timeout=10)
 
 
+def wait_for(base: str, log: Path | None = None, seconds: float = 120) -> None:
+    """Return once the server at ``base`` answers /healthz; SystemExit (with its ``log``)
+    when it has not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            told = log.read_text() if log is not None and log.exists() else ""
+            raise SystemExit(f"the server did not start:\n{told}")
+        time.sleep(0.2)
+
+
 def load_demo(data_dir: Path) -> None:
     hub, _ = Hub.init(load_settings({"data_dir": data_dir}, os.environ))
     with hub:
@@ -231,17 +247,7 @@ def main() -> None:
             env=env, stdout=subprocess.DEVNULL, stderr=(Path(tmp) / "server.log").open("w"),
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(base + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    log = (Path(tmp) / "server.log").read_text()
-                    raise SystemExit(f"the server did not start:\n{log}")
-                time.sleep(0.2)
+            wait_for(base, Path(tmp) / "server.log")
             time.sleep(20)  # the start-up indexing, before anything is measured
             script, unique = Path(tmp) / "report.lua", Path(tmp) / "unique.lua"
             script.write_text(REPORT)

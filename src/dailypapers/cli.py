@@ -106,38 +106,39 @@ def _paper_commands(command: Command, common: argparse.ArgumentParser) -> None:
     )
     hf.add_argument("--date", dest="day", type=_day, help="the day (default: today, UTC)")
     hf.add_argument("--json", action="store_true")
-    enrich = sources.add_parser(
-        "enrich",
-        help="complete papers with arXiv's metadata (default: listed papers lacking it)",
-        parents=[common],
-    )
-    enrich.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if complete")
-    enrich.add_argument(
-        "--limit", type=int, default=1000, help="papers at most, without IDs (default: 1000)"
-    )
-    enrich.add_argument("--json", action="store_true")
-    pictures = sources.add_parser(
-        "thumbnails",
-        help="render papers' first pages from their PDFs (default: listed papers lacking one)",
-        parents=[common],
-    )
-    pictures.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if rendered")
-    pictures.add_argument(
-        "--limit", type=int, default=100, help="papers at most, without IDs (default: 100)"
-    )
-    pictures.add_argument("--json", action="store_true")
-    stars = sources.add_parser(
-        "stars",
-        help="ask GitHub how many stars papers' code has (default: listed papers due)",
-        parents=[common],
-    )
-    stars.add_argument("ids", nargs="*", metavar="ID", help="these papers, even if asked lately")
-    stars.add_argument(
-        "--limit",
-        type=int,
-        help="papers at most, without IDs (default: 50, or 1,000 with github_token)",
-    )
-    stars.add_argument("--json", action="store_true")
+    # The fetches over listed papers: the papers named, else those the fetch wants.
+    for name, told, again, limit, default in (
+        (
+            "enrich",
+            "complete papers with arXiv's metadata (default: listed papers lacking it)",
+            "these papers, even if complete",
+            1000,
+            "1000",
+        ),
+        (
+            "thumbnails",
+            "render papers' first pages from their PDFs (default: listed papers lacking one)",
+            "these papers, even if rendered",
+            100,
+            "100",
+        ),
+        (
+            "stars",
+            "ask GitHub how many stars papers' code has (default: listed papers due)",
+            "these papers, even if asked lately",
+            None,
+            "50, or 1,000 with github_token",
+        ),
+    ):
+        listed = sources.add_parser(name, help=told, parents=[common])
+        listed.add_argument("ids", nargs="*", metavar="ID", help=again)
+        listed.add_argument(
+            "--limit",
+            type=int,
+            default=limit,
+            help=f"papers at most, without IDs (default: {default})",
+        )
+        listed.add_argument("--json", action="store_true")
 
 
 def _search_commands(command: Command, common: argparse.ArgumentParser) -> None:

@@ -315,6 +315,21 @@ embeddings = Table(
     Column("vector", LargeBinary, nullable=False),
 )
 
+
+def _tries(name: str) -> Table:
+    """A fetch's failures (``store/retries.py``): one row per paper it could not serve, how many
+    times, when, when it is tried next, and why."""
+    return Table(
+        name,
+        metadata,
+        _paper(primary_key=True),
+        Column("tries", Integer, nullable=False),
+        Column("tried_at", UTCDateTime(), nullable=False),
+        Column("retry_at", UTCDateTime(), nullable=False),
+        Column("failure", Text, nullable=False),
+    )
+
+
 # Rendered first pages by content: the store keeps them so that every node serves them (a node
 # keeps a copy in its data dir as it serves one).
 thumbnail_images = Table(
@@ -329,39 +344,15 @@ thumbnail_images = Table(
 
 # Papers whose thumbnail could not be made (no PDF, a PDF that does not render): tried again
 # later, less often each time.
-thumbnail_tries = Table(
-    "thumbnail_tries",
-    metadata,
-    _paper(primary_key=True),
-    Column("tries", Integer, nullable=False),
-    Column("tried_at", UTCDateTime(), nullable=False),
-    Column("retry_at", UTCDateTime(), nullable=False),
-    Column("failure", Text, nullable=False),
-)
+thumbnail_tries = _tries("thumbnail_tries")
 
 # Listed papers whose arXiv metadata the API did not give (an id arXiv does not know, a record
 # that did not pass the checks): asked again later, less often each time.
-arxiv_lookups = Table(
-    "arxiv_lookups",
-    metadata,
-    _paper(primary_key=True),
-    Column("tries", Integer, nullable=False),
-    Column("tried_at", UTCDateTime(), nullable=False),
-    Column("retry_at", UTCDateTime(), nullable=False),
-    Column("failure", Text, nullable=False),
-)
+arxiv_lookups = _tries("arxiv_lookups")
 
 # Papers whose repository GitHub did not describe (gone, private, not a repository link): asked
 # again later, less often each time.
-github_tries = Table(
-    "github_tries",
-    metadata,
-    _paper(primary_key=True),
-    Column("tries", Integer, nullable=False),
-    Column("tried_at", UTCDateTime(), nullable=False),
-    Column("retry_at", UTCDateTime(), nullable=False),
-    Column("failure", Text, nullable=False),
-)
+github_tries = _tries("github_tries")
 
 keywords = Table(
     "keywords",
