@@ -750,6 +750,10 @@ def _serve(hub: Hub, settings: Settings, with_worker: bool = False, fetch: bool 
             if value:
                 os.environ[ENV_PREFIX + name.upper()] = str(value)
         hub.close()
+        from dailypapers.web import workers
+
+        if workers.balanced():
+            return workers.run(settings.workers, options)
         uvicorn.run(
             "dailypapers.web.asgi:create",
             factory=True,

@@ -5,9 +5,12 @@ pass through."""
 from __future__ import annotations
 
 import http.client
+import os
 import re
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -97,3 +100,53 @@ def test_nginx_keeps_readers_pages_and_passes_members_through(proxy: str) -> Non
     # API tokens pass through too.
     api = reader.get("/api/daily_papers", headers={"Authorization": "Bearer not-a-token"})
     assert api.headers["x-cache"] == "BYPASS"
+
+
+def _server_side(port: int) -> dict[int, int]:
+    """Established connections to ``port`` on this machine, counted by the process holding
+    the server's end (from /proc: the sockets' inodes, then which process has each open)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{inode}]")
+    holders: dict[int, int] = {}
+    for pid_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            links = [os.readlink(fd) for fd in (pid_dir / "fd").iterdir()]
+        except OSError:
+            continue
+        held = sum(1 for link in links if link in inodes)
+        if held:
+            holders[int(pid_dir.name)] = held
+    return holders
+
+
+def test_a_burst_of_new_connections_is_shared_by_the_workers(site: str) -> None:
+    """40 connections opened at once, as a balancer's pool or a benchmark opens them: each
+    worker takes a share (with one shared socket, the first worker to wake took them all)."""
+    host, port = urlsplit(site).hostname, urlsplit(site).port
+    assert host is not None and port is not None
+    connections = [http.client.HTTPConnection(host, port, timeout=10) for _ in range(40)]
+    barrier = threading.Barrier(len(connections))
+
+    def ask(connection: http.client.HTTPConnection) -> None:
+        barrier.wait()
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+
+    threads = [threading.Thread(target=ask, args=(each,)) for each in connections]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        shares = _server_side(port)
+        assert sum(shares.values()) >= 40, shares  # and what earlier tests keep open
+        assert len(shares) == 2 and min(shares.values()) >= 5, shares
+    finally:
+        for connection in connections:
+            connection.close()
