@@ -139,3 +139,25 @@ def test_papers_one_submitted_or_wrote_and_how_one_hears_of_them(
     later = digests_to(mailbox, writer_name)
     assert len(later) == 2 and "And one more thought" not in later[1]
     assert marks.get("/api/notifications").json()["unread"] == 1  # mailed, not read
+
+
+def test_a_digest_tells_at_most_twenty_and_the_next_one_the_rest(
+    site: Site, mailbox: Mailbox, paper: str
+) -> None:
+    asker, asker_name = person(site)
+    asked = site.hub.set_notify_email(site.hub.user_named(asker_name), "digest")
+    subscribe_confirmed(site.hub, mailbox, f"{asker_name}@example.org", user=asked)
+    question = post(asker, paper, "Which dataset is the table about?")
+    readers = [site.hub.user_named(person(site)[1]) for _ in range(3)]
+    for number in range(1, 25):
+        answer = f"Answer number {number:02d}."
+        site.hub.comment(readers[number % 3], paper, answer, question)
+    site.hub.compose_digests("daily", date(2026, 2, 26))
+    site.hub.send_due()
+    site.hub.compose_digests("daily", date(2026, 2, 27))
+    site.hub.send_due()
+    first, second = digests_to(mailbox, asker_name)[-2:]
+    told = [re.findall(r"Answer number (\d\d)\.", text) for text in (first, second)]
+    # Twenty in the first, the other four in the next: each once, none lost.
+    assert len(told[0]) == 20 and len(told[1]) == 4
+    assert sorted(told[0] + told[1]) == [f"{n:02d}" for n in range(1, 25)]

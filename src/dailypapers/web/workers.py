@@ -76,6 +76,8 @@ def run(count: int, options: dict[str, Any]) -> int:
         print(f"dailypapers: cannot listen on {options['host']}:{options['port']}: {exc}",
               file=sys.stderr)  # fmt: skip
         return 1
+    # Port 0 asks for any free port: the workers all listen on the one it gave.
+    options = {**options, "port": held.getsockname()[1]}
     spawn = multiprocessing.get_context("spawn")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
