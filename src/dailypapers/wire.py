@@ -146,6 +146,7 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     (submitted by the account that stands for arXiv), an empty abstract for an unknown one.
     """
     listed = paper.listings[0] if paper.listings else None
+    code = web_url(paper.github_repo)
     return {
         "id": paper.id,
         "authors": _authors(paper),
@@ -157,8 +158,8 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "upvotes": paper.total_upvotes,
         "discussionId": paper.id,
         "numComments": paper.num_comments,
-        "githubRepo": web_url(paper.github_repo),
-        "githubStars": paper.github_stars if web_url(paper.github_repo) else None,
+        "githubRepo": code,
+        "githubStars": paper.github_stars if code else None,
         "projectPage": web_url(paper.project_page),
         "withdrawnAt": iso(paper.updated) if paper.withdrawn else None,
         # Key phrases found by this hub (search/keywords.py), not written by a model.

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from dailypapers.errors import InvalidInput, NotFound
 from dailypapers.hub.base import HubBase
-from dailypapers.sources.github import GitHub, Spent, repository
+from dailypapers.sources.github import GitHub, Spent, repository, spent
 from dailypapers.store import Due
 
 log = logging.getLogger(__name__)
@@ -85,27 +85,31 @@ class Starring(HubBase):
     def _ask(self, github: GitHub, item: Due, now: datetime, report: StarsReport) -> bool:
         """Ask about one paper's repository and note the answer; whether to go on."""
         repo = repository(item.link)
+        if repo is None:
+            self._no_stars(item, NOT_A_REPOSITORY, now, report)
+            return True
         try:
-            if repo is None:
-                raise InvalidInput(NOT_A_REPOSITORY)
-            report.requests += 1
             answer = github.stars(repo, item.etag)
-        except Spent as exc:
-            report.requests -= 1  # refused: GitHub did not count it either
+        except Spent as exc:  # refused: GitHub did not count it either
             report.stopped = str(exc)
             log.info("GitHub stars: %s", exc)
             return False
         except (NotFound, InvalidInput) as exc:  # the repository's; GitHub's own failures stop
-            with self.store.transaction() as tx:
-                retry_at = tx.stars.failed(item.pk, str(exc), now)
-            log.info("no GitHub stars for %s until %s: %s", item.arxiv_id, retry_at, exc)
-            report.failed[item.arxiv_id] = str(exc)
+            report.requests += 1
+            self._no_stars(item, str(exc), now, report)
             return True
+        report.requests += 1
         with self.store.transaction() as tx:
             changed = tx.stars.save(item.pk, answer.count, answer.etag, now)
         (report.changed if changed else report.unchanged).append(item.arxiv_id)
         if answer.remaining == 0:
-            when = f" until {answer.reset:%H:%M} UTC" if answer.reset else ""
-            report.stopped = f"GitHub allows no more requests{when}"
+            report.stopped = spent(answer.reset)
             return False
         return True
+
+    def _no_stars(self, item: Due, reason: str, now: datetime, report: StarsReport) -> None:
+        """Note that GitHub did not describe the paper's repository, and when to ask again."""
+        with self.store.transaction() as tx:
+            retry_at = tx.stars.failed(item.pk, reason, now)
+        log.info("no GitHub stars for %s until %s: %s", item.arxiv_id, retry_at, reason)
+        report.failed[item.arxiv_id] = reason

@@ -45,11 +45,13 @@ def repository(link: str | None) -> str | None:
 
 
 class Spent(FetchError):
-    """GitHub allows no more requests until ``until``."""
+    """GitHub allows no more requests this hour."""
 
-    def __init__(self, message: str, until: datetime | None) -> None:
-        super().__init__(message)
-        self.until = until
+
+def spent(reset: datetime | None) -> str:
+    """What a run says when the hour's requests are spent: until when, if GitHub said."""
+    when = f" until {reset:%H:%M} UTC" if reset else ""
+    return f"GitHub allows no more requests{when}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +92,7 @@ class GitHub:
         response = self.client.get(url, max_bytes=MAX_BYTES, headers=headers)
         remaining, reset = _limit(response)
         if response.status_code in (403, 429) and remaining == 0:
-            when = f" until {reset:%H:%M} UTC" if reset else ""
-            raise Spent(f"GitHub allows no more requests{when}", reset)
+            raise Spent(spent(reset))
         if response.status_code in (404, 410, 451):
             raise NotFound(f"{shown(response.url)} answered HTTP {response.status_code}")
         if response.status_code == 304:

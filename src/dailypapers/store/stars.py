@@ -101,10 +101,9 @@ class Stars:
         """Listed papers with a GitHub link, those whose stars are known, and papers whose
         repository GitHub did not describe last time."""
         listed = exists().where(listings.c.paper_pk == papers.c.pk)
-        linked = self.conn.execute(select(func.count()).where(_ON_GITHUB, listed)).scalar_one()
-        counted = self.conn.execute(
-            select(func.count()).where(_ON_GITHUB, listed, papers.c.github_stars.is_not(None))
-        ).scalar_one()
+        # COUNT of a column counts its non-null values: the papers whose stars are known.
+        query = select(func.count(), func.count(papers.c.github_stars)).where(_ON_GITHUB, listed)
+        linked, counted = self.conn.execute(query).one()
         return {
             "linked": int(linked),
             "counted": int(counted),

@@ -143,12 +143,11 @@ M_ARENA_MAX = -8
 
 def settle_for_serving() -> None:
     """Set the garbage collector and the allocator for a serving process. What the process
-    holds from its start
-    (modules, the model, the templates, the indexes' readers) is frozen out of its reach, and
-    a young collection waits for 20,000 new objects instead of 700: with 50 requests in flight,
-    the default promoted each request's objects to the old generations, whose full collections
-    held the interpreter 100-300 ms each, several times a minute (measured in
-    docs/benchmarks.md)."""
+    holds from its start (modules, the model, the templates, the indexes' readers) is frozen
+    out of the collector's reach, and a young collection waits for 20,000 new objects instead
+    of 700: with 50 requests in flight, the default promoted each request's objects to the old
+    generations, whose full collections held the interpreter 100-300 ms each, several times a
+    minute (measured in docs/benchmarks.md)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 100)

@@ -99,9 +99,7 @@ def _font(bold: bool, size: int) -> Font:
     return ImageFont.load_default(size)
 
 
-def _wrapped(
-    text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int
-) -> list[str]:
+def _wrapped(text: str, font: Font, width: int) -> list[str]:
     """``text`` in lines no wider than ``width`` pixels, at most SHARE_LINES (the last cut)."""
     lines: list[str] = []
     for word in text.split():

@@ -55,26 +55,30 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _serve_one(options: dict[str, Any]) -> None:
-    """One worker: its own listening socket, the app built from the environment."""
+def _bound(options: dict[str, Any]) -> socket.socket | None:
+    """A socket bound to the address ``options`` name; None, said on stderr, when it is taken."""
     try:
-        sock = reuse_port_socket(options["host"], options["port"])
+        return reuse_port_socket(options["host"], options["port"])
     except OSError as exc:
-        print(f"dailypapers: cannot listen on {options['host']}:{options['port']}: {exc}",
-              file=sys.stderr)  # fmt: skip
+        where = f"{options['host']}:{options['port']}"
+        print(f"dailypapers: cannot listen on {where}: {exc}", file=sys.stderr)
+        return None
+
+
+def _serve_one(options: dict[str, Any]) -> None:
+    """One worker: its own socket (asyncio makes it listen, with uvicorn's backlog), the app
+    built from the environment."""
+    sock = _bound(options)
+    if sock is None:
         sys.exit(STARTUP_FAILURE)
-    sock.listen(BACKLOG)
     config = uvicorn.Config(APP, factory=True, log_level="warning", backlog=BACKLOG, **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def run(count: int, options: dict[str, Any]) -> int:
     """Serve with ``count`` workers until SIGTERM or SIGINT; 1 when a worker cannot start."""
-    try:
-        held = reuse_port_socket(options["host"], options["port"])
-    except OSError as exc:
-        print(f"dailypapers: cannot listen on {options['host']}:{options['port']}: {exc}",
-              file=sys.stderr)  # fmt: skip
+    held = _bound(options)
+    if held is None:
         return 1
     # Port 0 asks for any free port: the workers all listen on the one it gave.
     options = {**options, "port": held.getsockname()[1]}
@@ -100,8 +104,8 @@ def run(count: int, options: dict[str, Any]) -> int:
                     failed = True
                     stop.set()
                     break
-                log.warning("worker %s ended (exit %s): starting another", process.pid,
-                            process.exitcode)  # fmt: skip
+                ended = (process.pid, process.exitcode)
+                log.warning("worker %s ended (exit %s): starting another", *ended)
                 workers[index] = start()
     finally:
         for process in workers:
