@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, func, select, update
 
 from dailypapers.models import AuthorClaim, Claimed
 from dailypapers.store.rows import chunks, insert_ignore, is_key
@@ -49,30 +49,35 @@ def _claim(row: Any) -> AuthorClaim:
     )
 
 
+_SPOKE = exists().where(
+    comments.c.paper_pk == author_claims.c.paper_pk,
+    comments.c.user_id == author_claims.c.user_id,
+    comments.c.hidden_at.is_(None),
+    comments.c.held_at.is_(None),
+    comments.c.deleted_at.is_(None),
+)
+_CLAIMED = (
+    select(
+        author_claims.c.paper_pk,
+        author_claims.c.author_key,
+        users.c.name,
+        users.c.display_name,
+        _SPOKE.label("participating"),
+    )
+    .join(users, users.c.id == author_claims.c.user_id)
+    .where(
+        author_claims.c.paper_pk.in_(bindparam("pks", expanding=True)),
+        author_claims.c.status == VERIFIED,
+    )
+    .order_by(author_claims.c.id)
+)
+
+
 def claimed_of(conn: Connection, pks: Sequence[int]) -> dict[int, list[Claimed]]:
     """The verified authors of papers ``pks``, by paper (papers without one are left out)."""
-    spoke = exists().where(
-        comments.c.paper_pk == author_claims.c.paper_pk,
-        comments.c.user_id == author_claims.c.user_id,
-        comments.c.hidden_at.is_(None),
-        comments.c.held_at.is_(None),
-        comments.c.deleted_at.is_(None),
-    )
     found: dict[int, list[Claimed]] = {}
     for chunk in chunks(pks):
-        query = (
-            select(
-                author_claims.c.paper_pk,
-                author_claims.c.author_key,
-                users.c.name,
-                users.c.display_name,
-                spoke.label("participating"),
-            )
-            .join(users, users.c.id == author_claims.c.user_id)
-            .where(author_claims.c.paper_pk.in_(chunk), author_claims.c.status == VERIFIED)
-            .order_by(author_claims.c.id)
-        )
-        for row in conn.execute(query):
+        for row in conn.execute(_CLAIMED, {"pks": list(chunk)}):
             found.setdefault(row.paper_pk, []).append(
                 Claimed(row.author_key, row.name, row.display_name, bool(row.participating))
             )

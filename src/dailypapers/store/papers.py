@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from dailypapers.ids import is_arxiv_id, split_version
 from dailypapers.models import (
@@ -50,6 +50,27 @@ def by_ident(ident: str) -> Any:
     return papers.c.local_id == ident
 
 
+# A paper with the site's counts and its key phrases, built once: a read adds its condition.
+_VOTES = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
+_NOTES = (
+    select(func.count())
+    .where(
+        comments.c.paper_pk == papers.c.pk,
+        comments.c.hidden_at.is_(None),
+        comments.c.held_at.is_(None),
+    )
+    .scalar_subquery()
+)
+_READ = select(
+    papers, _VOTES.label("n_votes"), _NOTES.label("n_comments"), keywords.c.phrases
+).select_from(papers.outerjoin(keywords, keywords.c.paper_pk == papers.c.pk))
+_LISTINGS = (
+    select(listings)
+    .where(listings.c.paper_pk.in_(bindparam("pks", expanding=True)))
+    .order_by(listings.c.day)
+)
+
+
 def read_papers(
     conn: Connection,
     condition: Any,
@@ -57,18 +78,7 @@ def read_papers(
     limit: int | None = None,
 ) -> list[Paper]:
     """The papers meeting ``condition``, with their vote and comment counts and listings."""
-    votes = select(func.count()).where(upvotes.c.paper_pk == papers.c.pk).scalar_subquery()
-    shown = and_(
-        comments.c.paper_pk == papers.c.pk,
-        comments.c.hidden_at.is_(None),
-        comments.c.held_at.is_(None),
-    )
-    notes = select(func.count()).where(shown).scalar_subquery()
-    query = (
-        select(papers, votes.label("n_votes"), notes.label("n_comments"), keywords.c.phrases)
-        .select_from(papers.outerjoin(keywords, keywords.c.paper_pk == papers.c.pk))
-        .where(condition)
-    )
+    query = _READ.where(condition)
     if order is not None:
         query = query.order_by(*order)
     if limit is not None:
@@ -76,9 +86,7 @@ def read_papers(
     rows = conn.execute(query).all()
     by_pk: dict[int, list[Listing]] = {row.pk: [] for row in rows}
     for chunk in chunks([row.pk for row in rows]):
-        for listing in conn.execute(
-            select(listings).where(listings.c.paper_pk.in_(chunk)).order_by(listings.c.day)
-        ):
+        for listing in conn.execute(_LISTINGS, {"pks": list(chunk)}):
             by_pk[listing.paper_pk].append(
                 Listing(listing.day, listing.rank, listing.submitter, listing.submitter_name)
             )
