@@ -28,6 +28,7 @@ from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.vectors import VectorIndex
 from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.store import Due, Store, Transaction, Wanted
+from dailypapers.store.accounts import LiveSession
 from dailypapers.text import clean
 
 # What a fetch of listed papers is to serve: a paper from arXiv, or one with a code link.
@@ -150,15 +151,13 @@ class HubBase(Closing):
         """Sessions started before this have lapsed (``session_days``)."""
         return datetime.now(UTC) - timedelta(days=self.settings.session_days)
 
-    def _live_session(self, tx: Transaction, token: str) -> tuple[User, int] | None:
-        """(member, session id) of the live session ``token`` names, read in ``tx``, its use
-        noted; None when it names none (ended, lapsed, or never issued)."""
+    def _live_session(self, tx: Transaction, token: str) -> LiveSession | None:
+        """The live session ``token`` names, read in ``tx``, its use noted; None when it names
+        none (ended, lapsed, or never issued)."""
         found = tx.accounts.session(accounts.token_hash(token), self._session_start())
-        if found is None:
-            return None
-        user, session_id, last_seen = found
-        self._seen("session", session_id, last_seen)
-        return user, session_id
+        if found is not None:
+            self._seen("session", found.session_id, found.last_seen)
+        return found
 
     def _touch(
         self, session_times: Mapping[int, datetime], token_times: Mapping[int, datetime]

@@ -132,7 +132,8 @@ class Community(HubBase):
         """(member, session id) of the live session ``token`` names, or None: one read. Raises
         nothing."""
         with self.store.read() as tx:
-            return self._live_session(tx, token)
+            found = self._live_session(tx, token)
+        return None if found is None else (found.user, found.session_id)
 
     def sign_out(self, token: str) -> None:
         """End the session ``token`` names (its cookie is worth nothing after). Raises nothing."""

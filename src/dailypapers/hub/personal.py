@@ -158,13 +158,13 @@ class Personal(HubBase):
             found = self._live_session(tx, token)
             if found is None:
                 return None
-            user = found[0]
+            user = found.user
             marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
-            marks.unread = tx.notifications.unread(user.id)
+            marks.unread = found.unread
             if collections:  # a paper's page, with its discussion
                 marks.collections = tx.library.collections(user.id, True)
                 marks.own_held = tx.community.holds_on(user.id, pks)
-            return user, marks, tx.papers.change_seq()
+            return user, marks, found.seq
 
     # -- follows ---------------------------------------------------------------------------------
 

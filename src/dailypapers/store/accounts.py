@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,12 +22,14 @@ from dailypapers.store.rows import chunks, is_key, utc_now
 from dailypapers.store.tables import (
     api_tokens,
     author_claims,
+    change_seq,
     collections,
     comment_versions,
     comments,
     feedback,
     follows,
     listings,
+    notifications,
     outbox,
     reader_models,
     saves,
@@ -62,8 +64,21 @@ def _sign_in(row: Any) -> SignIn:
 
 
 # Read on every page a member opens: built once (building it is most of its cost).
+# With the member's count of unread notifications and the store's change sequence, which the
+# pages a member is shown need with it: one statement rather than three.
+_UNREAD = (
+    select(func.count())
+    .where(notifications.c.user_id == users.c.id, notifications.c.read_at.is_(None))
+    .scalar_subquery()
+)
 _LIVE_SESSION = (
-    select(users, sessions.c.id.label("session_id"), sessions.c.last_seen_at)
+    select(
+        users,
+        sessions.c.id.label("session_id"),
+        sessions.c.last_seen_at,
+        _UNREAD.label("unread"),
+        select(change_seq.c.value).scalar_subquery().label("seq"),
+    )
     .join(sessions, sessions.c.user_id == users.c.id)
     .where(
         sessions.c.token_hash == bindparam("token_hash"),
@@ -71,6 +86,17 @@ _LIVE_SESSION = (
         sessions.c.created_at > bindparam("started_after"),
     )
 )
+
+
+class LiveSession(NamedTuple):
+    """A live session as a request finds it: its member, its id, when it was last used, the
+    member's unread notifications and the store's change sequence as of the read."""
+
+    user: User
+    session_id: int
+    last_seen: datetime
+    unread: int
+    seq: int
 
 
 class Accounts:
@@ -340,16 +366,15 @@ class Accounts:
         )
         return int(self.conn.execute(statement.returning(sessions.c.id)).scalar_one())
 
-    def session(
-        self, token_hash: str, started_after: datetime
-    ) -> tuple[User, int, datetime] | None:
-        """(member, session id, last seen) of the live session with this token hash."""
+    def session(self, token_hash: str, started_after: datetime) -> LiveSession | None:
+        """The live session with this token hash, if there is one."""
         row = self.conn.execute(
             _LIVE_SESSION, {"token_hash": token_hash, "started_after": started_after}
         ).first()
         if row is None:
             return None
-        return user_from_row(row), int(row.session_id), row.last_seen_at
+        user = user_from_row(row)
+        return LiveSession(user, int(row.session_id), row.last_seen_at, int(row.unread), row.seq)
 
     def sessions(self, user_id: int, started_after: datetime) -> list[SignIn]:
         """The member's live sessions, the most recently used first."""
