@@ -127,6 +127,12 @@ class Settings:
         "Seconds a browser or proxy may show a page every signed-out reader shares before it "
         "asks again (a vote reaches readers within this).",
     )
+    page_cache_mb: int = setting(
+        48,
+        "Megabytes of rendered pages each serving process keeps: two fifths for the responses "
+        "signed-out readers share, two fifths for the pages members share, a fifth for "
+        "papers' cards (0 keeps none).",
+    )
     smtp_url: str = setting(
         "",
         "SMTP server that sends digests and confirmations: smtp://user:pass@host:587"

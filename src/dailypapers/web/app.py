@@ -109,11 +109,13 @@ def create_app(
         lifespan=_background(hub, background_index, worker, fetch, mcp, serving),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
-    members = MemberPages(hub)
+    budget = settings.page_cache_mb << 20
+    members = MemberPages(hub, budget * 2 // 5)
     app.add_middleware(
         ResponseCache,
         version=hub.version,
         recheck_s=recheck_s,
+        budget=budget * 2 // 5,
         members=members,
         max_age=settings.cache_max_age,
     )

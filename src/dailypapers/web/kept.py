@@ -1,6 +1,6 @@
-"""What a process keeps by URL for one version of the store: the least recently used first to go
-past a budget of bytes (the readers' whole responses, ``cache.py``; the members' shared pages,
-``shared.py``)."""
+"""What a process keeps by key (a URL, a paper) for one version of what it shows: the least
+recently used first to go past a budget of bytes (the readers' whole responses, ``cache.py``; the
+members' shared pages, ``shared.py``; the papers' cards, ``cards.py``)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ T = TypeVar("T")
 
 
 class Kept(Generic[T]):
-    """Values by URL, each valid for the version it was made at, ``budget`` bytes at most."""
+    """Values by key, each valid for the version it was made at, ``budget`` bytes at most."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self._bytes = 0
-        self._items: OrderedDict[str, tuple[Hashable, T, int]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[object, T, int]] = OrderedDict()
 
-    def current(self, key: str, version: Hashable) -> T | None:
+    def current(self, key: Hashable, version: object) -> T | None:
         """The value kept for ``key`` if it was made at ``version``."""
         item = self._items.get(key)
         if item is None or item[0] != version:
@@ -27,7 +27,7 @@ class Kept(Generic[T]):
         self._items.move_to_end(key)
         return item[1]
 
-    def keep(self, key: str, version: Hashable, value: T, size: int) -> None:
+    def keep(self, key: Hashable, version: object, value: T, size: int) -> None:
         """Keep ``value`` (about ``size`` bytes) for ``key`` at ``version``, in place of what
         was kept for it."""
         replaced = self._items.pop(key, None)

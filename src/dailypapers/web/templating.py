@@ -19,6 +19,7 @@ from dailypapers.models import User
 from dailypapers.text import web_url
 from dailypapers.web import render, shared
 from dailypapers.web.auth import SESSION_FLASH, csrf_token, current_user
+from dailypapers.web.cards import Cards
 
 # On ``request.state``: the response cache asks for a page every member shares (SHARE), and
 # finds it there after the route (SHARED).
@@ -58,8 +59,12 @@ class Templates:
             # Links a page shows are http(s) ones, whatever an older row holds.
             web_url=web_url,
         )
-        env.globals.update(version=__version__, query=_query)
         env.tests["slots"] = lambda value: isinstance(value, shared.Slots)
+        # A paper's card, kept for every page that shows it (``cards.py``).
+        macros = env.get_template("_macros.html").module
+        paper_card = macros.paper_card  # type: ignore[attr-defined]  # a template's name
+        self.cards = Cards(paper_card, (settings.page_cache_mb << 20) // 5)
+        env.globals.update(version=__version__, query=_query, card=self.cards)
 
     def page(
         self,
