@@ -111,12 +111,6 @@ class HubBase(Closing):
         """The settings in force: the file's, and what admins set. Raises nothing."""
         return self.site_settings.current()
 
-    @property
-    def local_store(self) -> bool:
-        """Whether the store is a file on this machine (SQLite): a short read waits on no
-        network, and costs less than handing it to a thread."""
-        return self.store.dialect == "sqlite"
-
     def _stored_settings(self) -> dict[str, str]:
         with self.store.read() as tx:
             return tx.site.settings()

@@ -169,10 +169,7 @@ class ResponseCache:
         version = await self.version()
         page = self.members.current(key, version)
         if page is not None:
-            if self.members.inline:
-                body = self.members.copy(page, version, token, csrf)
-            else:
-                body = await asyncio.to_thread(self.members.copy, page, version, token, csrf)
+            body = await asyncio.to_thread(self.members.copy, page, version, token, csrf)
             if body is None:  # no live session, or a store that moved on: ask again
                 self._checked = float("-inf")
                 version = await self.version()

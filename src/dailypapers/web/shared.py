@@ -162,10 +162,6 @@ class MemberPages(Kept[SharedPage]):
     def __init__(self, hub: Hub, budget: int = 64 << 20) -> None:
         super().__init__(budget)
         self.hub = hub
-        # A copy's read (two short statements, 0.25 ms) on the event loop where the store is a
-        # local file: the hop to a thread and back would cost half as much again, and the
-        # interpreter runs one of them at a time either way. Over a network, in a thread.
-        self.inline = hub.local_store
 
     def copy(self, page: SharedPage, version: Hashable, token: str, csrf: str) -> bytes | None:
         """The copy of ``page`` (rendered at ``version``) for the member whose session ``token``
@@ -173,7 +169,7 @@ class MemberPages(Kept[SharedPage]):
         out), a moderator's (whose pages show hidden comments), a member's whose comment on the
         page waits for a moderator (shown to them alone), or when the store has moved on
         since (their own vote, a moment ago, shows at once). Reads the store: call it off the
-        event loop unless ``inline``."""
+        event loop."""
         found = self.hub.session_marks(token, page.pks, page.collects)
         if found is None or found[0].is_moderator or found[1].own_held:
             return None
