@@ -199,9 +199,11 @@ class Community(HubBase):
         paper = self.paper(ident)
         if paper.locked or paper.removed:
             raise Forbidden("this discussion is locked: it takes no new comments")
-        self.limit("comment", f"user:{user.id}", self.newcomer(user))
+        allowance = self.allowance("comment", f"user:{user.id}", self.newcomer(user))
         held_for = self.hold_for(user, text)
+        # The allowance is counted in the comment's own transaction: one write, not two.
         with self.store.transaction() as tx:
+            tx.community.check_allowance(allowance, clock.time())
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id, held_for)
             told = [] if held_for else self._notify(tx, comment_id, text, datetime.now(UTC))
         self._mail_at_once(told)
