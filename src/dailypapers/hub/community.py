@@ -181,7 +181,7 @@ class Community(HubBase):
             found = tx.papers.key(key)
             if found is None:
                 raise not_here(ident)
-            pk, paper_id, shown = found
+            pk, paper_id, shown, _ = found
             tx.community.check_allowance(allowance, clock.time())
             changed, count = tx.community.set_vote(user.id, pk, on)
         if changed:
@@ -196,13 +196,17 @@ class Community(HubBase):
         Forbidden for a member who has not confirmed their address."""
         text = comment_text(text)
         self.require_confirmed(user)
-        paper = self.paper(ident)
-        if paper.locked or paper.removed:
-            raise Forbidden("this discussion is locked: it takes no new comments")
+        key = self._key_of(ident)
         allowance = self.allowance("comment", f"user:{user.id}", self.newcomer(user))
         held_for = self.hold_for(user, text)
-        # The allowance is counted in the comment's own transaction: one write, not two.
+        # The paper is looked up and the allowance counted in the comment's own transaction:
+        # one turn at the writers' lock, and a lock a moderator puts on meanwhile holds.
         with self.store.transaction() as tx:
+            paper = tx.papers.key(key)
+            if paper is None:
+                raise not_here(ident)
+            if paper.closed:
+                raise Forbidden("this discussion is locked: it takes no new comments")
             tx.community.check_allowance(allowance, clock.time())
             comment_id = tx.community.add_comment(user.id, paper.pk, text, parent_id, held_for)
             told = [] if held_for else self._notify(tx, comment_id, text, datetime.now(UTC))

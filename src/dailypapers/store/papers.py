@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
@@ -40,6 +40,16 @@ from dailypapers.store.upsert import (
     touch_papers,
     upsert,
 )
+
+
+class PaperKey(NamedTuple):
+    """A paper as a write finds it: its key, its public id, the upvotes its source showed, and
+    whether its discussion is closed (locked or removed by a moderator)."""
+
+    pk: int
+    id: str
+    shown: int
+    closed: bool
 
 
 def by_ident(ident: str) -> Any:
@@ -164,16 +174,23 @@ class Papers:
         found = read_papers(self.conn, by_ident(ident))
         return found[0] if found else None
 
-    def key(self, ident: str) -> tuple[int, str, int] | None:
-        """(key, public id, the upvotes its source showed) of a paper: a light ``find``."""
+    def key(self, ident: str) -> PaperKey | None:
+        """A paper as a write needs it: a light ``find``."""
         row = self.conn.execute(
             select(
-                papers.c.pk, papers.c.arxiv_id, papers.c.local_id, papers.c.source_upvotes
+                papers.c.pk,
+                papers.c.arxiv_id,
+                papers.c.local_id,
+                papers.c.source_upvotes,
+                papers.c.locked_at,
+                papers.c.removed_at,
             ).where(by_ident(ident))
         ).first()
         if row is None:
             return None
-        return int(row.pk), row.arxiv_id or row.local_id, int(row.source_upvotes or 0)
+        closed = row.locked_at is not None or row.removed_at is not None
+        shown = int(row.source_upvotes or 0)
+        return PaperKey(int(row.pk), row.arxiv_id or row.local_id, shown, closed)
 
     def arxiv_named(self, pks: Sequence[int]) -> list[Wanted]:
         """The arXiv papers among ``pks``, in that order (for a fetch by hand of named papers)."""
