@@ -11,7 +11,18 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -60,6 +71,20 @@ _WITH_PAPER = (
     )
     .join(users, users.c.id == comments.c.user_id)
     .join(papers, papers.c.pk == comments.c.paper_pk)
+)
+
+
+# A comment of the member's waiting for a moderator on some papers, built once (a member's copy
+# of a paper's page asks).
+_HOLDS = (
+    select(comments.c.id)
+    .where(
+        comments.c.paper_pk.in_(bindparam("pks", expanding=True)),
+        comments.c.user_id == bindparam("user_id"),
+        comments.c.held_at.is_not(None),
+        comments.c.hidden_at.is_(None),
+    )
+    .limit(1)
 )
 
 
@@ -218,13 +243,10 @@ class Community:
 
     def holds_on(self, user_id: int, paper_pks: Sequence[int]) -> bool:
         """Whether the member has a comment waiting for a moderator on one of the papers."""
-        query = select(comments.c.id).where(
-            comments.c.paper_pk.in_(list(paper_pks)),
-            comments.c.user_id == user_id,
-            comments.c.held_at.is_not(None),
-            comments.c.hidden_at.is_(None),
-        )
-        return bool(paper_pks) and self.conn.execute(query.limit(1)).first() is not None
+        if not paper_pks:
+            return False
+        found = self.conn.execute(_HOLDS, {"user_id": user_id, "pks": list(paper_pks)})
+        return found.first() is not None
 
     def held(self, limit: int = 200) -> list[Comment]:
         """The comments waiting for a moderator (not hidden or deleted since), oldest first."""

@@ -89,6 +89,15 @@ def _collections_query() -> Any:
     )
 
 
+# A member's collections, built once (a member's copy of a paper's page lists them).
+_OWN_COLLECTIONS = (
+    _collections_query()
+    .where(collections.c.user_id == bindparam("user_id"))
+    .order_by(collections.c.name)
+)
+_PUBLIC_COLLECTIONS = _OWN_COLLECTIONS.where(collections.c.public.is_(True))
+
+
 @dataclass(frozen=True, slots=True)
 class Signals:
     """What a reader told the site, as paper keys (a "less like this" outweighs any like)."""
@@ -267,10 +276,8 @@ class Library:
         bump_signals(self.conn, user_id)
 
     def collections(self, user_id: int, include_private: bool) -> list[Collection]:
-        query = _collections_query().where(collections.c.user_id == user_id)
-        if not include_private:
-            query = query.where(collections.c.public.is_(True))
-        return [_collection(row) for row in self.conn.execute(query.order_by(collections.c.name))]
+        query = _OWN_COLLECTIONS if include_private else _PUBLIC_COLLECTIONS
+        return [_collection(row) for row in self.conn.execute(query, {"user_id": user_id})]
 
     def collection(self, owner_id: int, slug: str) -> Collection | None:
         row = self.conn.execute(
