@@ -412,7 +412,10 @@ class Searching(HubBase):
         """The papers nearest in meaning to paper ``ident``, in the vector index as it stands
         (pages call this on every view: keeping the index current is the indexer's job); raises
         as ``paper``."""
-        paper = self.paper(ident)
+        return self.similar_to(self.paper(ident), limit)
+
+    def similar_to(self, paper: Paper, limit: int = 10) -> list[SearchHit]:
+        """The papers nearest in meaning to ``paper``, as read already."""
         with self.store.read() as tx:
             stored = tx.papers.embeddings(embedding.MODEL_NAME, [paper.pk])
         if paper.pk not in stored:

@@ -25,7 +25,7 @@ from dailypapers.errors import (
     NotFound,
 )
 from dailypapers.hub import SEARCH_MODES, SEARCH_SORTS, Hub, LexicalFilters, embedding_available
-from dailypapers.models import User
+from dailypapers.models import Paper, User
 from dailypapers.web.deps import HubDep, Member, Page, Poster, Pressed, SettingsDep, Viewer
 from dailypapers.web.forms import Field, flash
 from dailypapers.web.mail import send_now
@@ -199,13 +199,12 @@ def _page_url(
     return "/search?" + urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def paper_context(hub: Hub, ident: str, viewer: User | None) -> dict[str, Any]:
-    """What a paper's page shows, in every rendering: the paper, its discussion, the papers
-    nearest to it, its BibTeX, and what the viewer did to it. NotFound for an unknown paper, or
-    one a moderator removed but to moderators."""
-    found = hub.shown_paper(ident, viewer)
+def paper_context(hub: Hub, found: Paper, viewer: User | None) -> dict[str, Any]:
+    """What the page of paper ``found`` (as ``Hub.shown_paper`` gave it) shows, in every
+    rendering: the paper, its discussion, the papers nearest to it, its BibTeX, and what the
+    viewer did to it."""
     try:
-        similar = hub.similar(found.id, SIMILAR)
+        similar = hub.similar_to(found, SIMILAR)
     except DailyPapersError:
         similar = []  # no vectors yet: the page goes on without them
     return {
@@ -226,7 +225,7 @@ TWINS = (".md", ".json")
 def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Viewer) -> Response:
     twin = next((suffix for suffix in TWINS if ident.endswith(suffix)), "")
     if twin:  # for programs and language models: what the page shows, as Markdown or JSON
-        context = paper_context(hub, ident[: -len(twin)], None)
+        context = paper_context(hub, hub.shown_paper(ident[: -len(twin)]), None)
         paper, comments = context["paper"], context["comments"]
         similar = [hit.paper for hit in context["similar"]]
         if twin == ".json":
@@ -236,7 +235,7 @@ def paper(ident: str, hub: HubDep, settings: SettingsDep, page: Page, viewer: Vi
     found = hub.shown_paper(ident, viewer)
     if found.id != ident:  # a versioned id or a URL: the one address of the page
         return RedirectResponse(f"/papers/{found.id}", status_code=301)
-    return page.render("paper.html", **paper_context(hub, found.id, viewer))
+    return page.render("paper.html", **paper_context(hub, found, viewer))
 
 
 # -- acting -------------------------------------------------------------------------------------
