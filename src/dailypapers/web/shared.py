@@ -156,10 +156,10 @@ def stand_in(user: User) -> User:
 
 
 class MemberPages(Kept[SharedPage]):
-    """This process's shared pages by URL, each valid for one version of the store (64 MB of
-    them at most), and a member's copy of one."""
+    """This process's shared pages by URL, each valid for one version of the store (``budget``
+    bytes of them at most), and a member's copy of one."""
 
-    def __init__(self, hub: Hub, budget: int = 64 << 20) -> None:
+    def __init__(self, hub: Hub, budget: int) -> None:
         super().__init__(budget)
         self.hub = hub
 
