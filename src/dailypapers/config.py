@@ -128,7 +128,7 @@ class Settings:
         "asks again (a vote reaches readers within this).",
     )
     page_cache_mb: int = setting(
-        48,
+        32,
         "Megabytes of rendered pages each serving process keeps: two fifths for the responses "
         "signed-out readers share, two fifths for the pages members share, a fifth for "
         "papers' cards (0 keeps none).",

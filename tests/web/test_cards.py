@@ -4,10 +4,11 @@ shown, rendered again only for the paper that changed, and a member's marks stil
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from web.conftest import Site, csrf_of
+from web.conftest import Site, csrf_of, make_site
 from web.test_shared import pressed, rendered_alone, settled
 
 DAY = "/?date=2026-02-10"
@@ -70,3 +71,17 @@ def test_a_search_highlights_each_query_on_its_own_cards(site: Site) -> None:
         marked = [m.lower() for m in re.findall(r"<mark>(.*?)</mark>", page)]
         assert marked, f"no result of {query!r} highlights it"
         assert all(m.startswith(stems) for m in marked), (query, set(marked))
+
+
+def test_with_no_memory_for_pages_each_is_rendered_whole(tmp_path: Path) -> None:
+    site = make_site(tmp_path, page_cache_mb=0)
+    try:
+        reader = site.client()
+        first = reader.get(DAY).text
+        cards = len(cards_of(first))
+        before = rendered(site)
+        again = reader.get(DAY)
+        assert again.status_code == 200 and again.text == first
+        assert rendered(site) == before + cards  # none kept
+    finally:
+        site.hub.close()
