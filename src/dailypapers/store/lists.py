@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, exists, func, select
 
 from dailypapers.models import Paper
-from dailypapers.store.papers import read_papers
-from dailypapers.store.rows import chunks
+from dailypapers.store.papers import papers_by_pk
 from dailypapers.store.tables import listings, papers
 
 
@@ -50,11 +49,7 @@ class Lists:
         if submitter is not None:
             condition = and_(condition, func.lower(listings.c.submitter) == submitter.lower())
         query = _listed(select(listings.c.paper_pk).where(condition))
-        pks = list(dict.fromkeys(self.conn.execute(query).scalars()))
-        found: list[Paper] = []
-        for chunk in chunks(pks):
-            found += read_papers(self.conn, papers.c.pk.in_(chunk))
-        return found
+        return papers_by_pk(self.conn, list(dict.fromkeys(self.conn.execute(query).scalars())))
 
     def keys_between(self, first: date, last: date) -> list[int]:
         """Keys of the papers listed on any day from ``first`` to ``last``."""
@@ -69,7 +64,7 @@ class Lists:
             .order_by(listings.c.rank.is_(None), listings.c.rank)
         ).scalars()
         order = {pk: i for i, pk in enumerate(pks)}
-        found = read_papers(self.conn, papers.c.pk.in_(order)) if order else []
+        found = papers_by_pk(self.conn, list(order))
         return sorted(found, key=lambda paper: order[paper.pk])
 
     def days(self, limit: int) -> list[date]:

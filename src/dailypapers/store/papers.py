@@ -81,6 +81,9 @@ _LISTINGS = (
 )
 
 
+_BY_PKS = _READ.where(papers.c.pk.in_(bindparam("pks", expanding=True)))
+
+
 def read_papers(
     conn: Connection,
     condition: Any,
@@ -93,62 +96,79 @@ def read_papers(
         query = query.order_by(*order)
     if limit is not None:
         query = query.limit(limit)
-    rows = conn.execute(query).all()
-    by_pk: dict[int, list[Listing]] = {row.pk: [] for row in rows}
-    for chunk in chunks([row.pk for row in rows]):
+    return _papers(conn, conn.execute(query))
+
+
+def papers_by_pk(conn: Connection, pks: Sequence[int]) -> list[Paper]:
+    """The papers of keys ``pks`` that exist, as ``read_papers`` reads them, in no order."""
+    found: list[Paper] = []
+    for chunk in chunks(pks):
+        found += _papers(conn, conn.execute(_BY_PKS, {"pks": list(chunk)}))
+    return found
+
+
+def _papers(conn: Connection, result: Any) -> list[Paper]:
+    """The papers of the rows of ``result``, with their listings and verified authors."""
+    # Each row as a dict, once: looking a column up by name on a row costs several times more.
+    names = tuple(result.keys())
+    rows = [dict(zip(names, row, strict=True)) for row in result]
+    by_pk: dict[int, list[Listing]] = {row["pk"]: [] for row in rows}
+    for chunk in chunks(list(by_pk)):
         for listing in conn.execute(_LISTINGS, {"pks": list(chunk)}):
             by_pk[listing.paper_pk].append(
                 Listing(listing.day, listing.rank, listing.submitter, listing.submitter_name)
             )
-    claimed = claimed_of(conn, [row.pk for row in rows])
-    return [_paper(row, tuple(by_pk[row.pk]), tuple(claimed.get(row.pk, ()))) for row in rows]
+    claimed = claimed_of(conn, list(by_pk))
+    return [_paper(row, tuple(by_pk[row["pk"]]), tuple(claimed.get(row["pk"], ()))) for row in rows]
 
 
-def _paper(row: Any, paper_listings: tuple[Listing, ...], claimed: tuple[Claimed, ...]) -> Paper:
+def _paper(
+    row: dict[str, Any], paper_listings: tuple[Listing, ...], claimed: tuple[Claimed, ...]
+) -> Paper:
     versions = (
         tuple(
             Version(v["version"], datetime.fromisoformat(v["created"]) if v["created"] else None)
-            for v in row.versions
+            for v in row["versions"]
         )
-        if row.versions
+        if row["versions"]
         else None
     )
     return Paper(
-        id=row.arxiv_id or row.local_id,
-        pk=row.pk,
-        title=row.title,
-        arxiv_id=row.arxiv_id,
-        version=row.version,
-        abstract=row.abstract,
-        authors=tuple(row.authors) if row.authors is not None else None,
-        author_count=row.author_count,
-        categories=tuple(row.categories) if row.categories else None,
-        published=row.published,
-        updated=row.updated,
+        id=row["arxiv_id"] or row["local_id"],
+        pk=row["pk"],
+        title=row["title"],
+        arxiv_id=row["arxiv_id"],
+        version=row["version"],
+        abstract=row["abstract"],
+        authors=tuple(row["authors"]) if row["authors"] is not None else None,
+        author_count=row["author_count"],
+        categories=tuple(row["categories"]) if row["categories"] else None,
+        published=row["published"],
+        updated=row["updated"],
         versions=versions,
-        comments=row.comments,
-        journal_ref=row.journal_ref,
-        doi=row.doi,
-        license=row.license,
-        pdf_url=row.pdf_url,
-        github_repo=row.github_repo,
-        project_page=row.project_page,
-        withdrawn=bool(row.withdrawn),
-        source_upvotes=row.source_upvotes,
-        upvotes=int(row.n_votes),
-        num_comments=int(row.n_comments),
-        seq=int(row.seq),
+        comments=row["comments"],
+        journal_ref=row["journal_ref"],
+        doi=row["doi"],
+        license=row["license"],
+        pdf_url=row["pdf_url"],
+        github_repo=row["github_repo"],
+        project_page=row["project_page"],
+        withdrawn=bool(row["withdrawn"]),
+        source_upvotes=row["source_upvotes"],
+        upvotes=int(row["n_votes"]),
+        num_comments=int(row["n_comments"]),
+        seq=int(row["seq"]),
         listings=paper_listings,
-        keywords=tuple(row.phrases) if row.phrases else (),
-        removed=row.removed_at is not None,
-        locked=row.locked_at is not None,
+        keywords=tuple(row["phrases"]) if row["phrases"] else (),
+        removed=row["removed_at"] is not None,
+        locked=row["locked_at"] is not None,
         thumbnail=(
-            Thumbnail(row.thumbnail, row.thumbnail_width, row.thumbnail_height)
-            if row.thumbnail
+            Thumbnail(row["thumbnail"], row["thumbnail_width"], row["thumbnail_height"])
+            if row["thumbnail"]
             else None
         ),
         claimed=claimed,
-        github_stars=row.github_stars,
+        github_stars=row["github_stars"],
     )
 
 
@@ -198,11 +218,7 @@ class Papers:
 
     def by_pk(self, pks: Sequence[int]) -> dict[int, Paper]:
         """The papers of keys ``pks`` that exist, by key."""
-        found: dict[int, Paper] = {}
-        for chunk in chunks(pks):
-            for paper in read_papers(self.conn, papers.c.pk.in_(chunk)):
-                found[paper.pk] = paper
-        return found
+        return {paper.pk: paper for paper in papers_by_pk(self.conn, pks)}
 
     def by_id(self, ids: Sequence[str]) -> dict[str, Paper]:
         """The papers of ``ids`` (arXiv or local ids) that exist, by id."""
