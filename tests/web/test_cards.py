@@ -35,7 +35,7 @@ def test_a_card_is_rendered_once_and_again_only_when_its_paper_changes(site: Sit
     # A vote makes its paper's card anew, with the new count, and no other.
     member = settled(site)
     top = papers[0]
-    count = int(re.findall(r'data-count>(\d+)<', cards_of(first)[0])[0])
+    count = int(re.findall(r"data-count>(\d+)<", cards_of(first)[0])[0])
     member.post(f"/papers/{top}/upvote", data={"csrf": csrf_of(member.get(DAY).text), "on": "1"})
     before = rendered(site)
     after = reader.get(DAY + "&utm_source=mail").text
