@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, func, select
+from sqlalchemy import Connection, Select, and_, bindparam, exists, func, select
 
 from dailypapers.models import Paper
 from dailypapers.store.papers import papers_by_pk
@@ -17,6 +17,16 @@ def _listed(query: Select[Any]) -> Select[Any]:
     """``query`` over listings, less the papers a moderator removed."""
     shown = and_(papers.c.pk == listings.c.paper_pk, papers.c.removed_at.is_(None))
     return query.where(exists().where(shown))
+
+
+# What every daily page asks, built once (building a statement costs more than SQLite's answer).
+_BEFORE = select(func.max(listings.c.day)).where(listings.c.day < bindparam("day"))
+_AFTER = select(func.min(listings.c.day)).where(listings.c.day > bindparam("day"))
+_BETWEEN = _listed(
+    select(listings.c.paper_pk).where(
+        listings.c.day >= bindparam("first"), listings.c.day <= bindparam("last")
+    )
+)
 
 
 class Lists:
@@ -35,26 +45,22 @@ class Lists:
 
     def neighbours(self, day: date) -> tuple[date | None, date | None]:
         """The nearest days before and after ``day`` that have a listing."""
-        before = self.conn.execute(
-            select(func.max(listings.c.day)).where(listings.c.day < day)
-        ).scalar_one()
-        after = self.conn.execute(
-            select(func.min(listings.c.day)).where(listings.c.day > day)
-        ).scalar_one()
+        before = self.conn.execute(_BEFORE, {"day": day}).scalar_one()
+        after = self.conn.execute(_AFTER, {"day": day}).scalar_one()
         return before, after
 
     def between(self, first: date, last: date, submitter: str | None = None) -> list[Paper]:
         """Papers listed on any day from ``first`` to ``last`` (by ``submitter``, if given)."""
-        condition = and_(listings.c.day >= first, listings.c.day <= last)
+        query = _BETWEEN
         if submitter is not None:
-            condition = and_(condition, func.lower(listings.c.submitter) == submitter.lower())
-        query = _listed(select(listings.c.paper_pk).where(condition))
-        return papers_by_pk(self.conn, list(dict.fromkeys(self.conn.execute(query).scalars())))
+            query = query.where(func.lower(listings.c.submitter) == submitter.lower())
+        keys = self.conn.execute(query, {"first": first, "last": last}).scalars()
+        return papers_by_pk(self.conn, list(dict.fromkeys(keys)))
 
     def keys_between(self, first: date, last: date) -> list[int]:
         """Keys of the papers listed on any day from ``first`` to ``last``."""
-        query = select(listings.c.paper_pk).where(listings.c.day >= first, listings.c.day <= last)
-        return list(dict.fromkeys(self.conn.execute(_listed(query)).scalars()))
+        keys = self.conn.execute(_BETWEEN, {"first": first, "last": last}).scalars()
+        return list(dict.fromkeys(keys))
 
     def day(self, day: date) -> list[Paper]:
         """The papers listed on ``day``, in rank order."""
