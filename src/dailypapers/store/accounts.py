@@ -13,7 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from dailypapers.errors import Conflict
@@ -63,20 +74,22 @@ def _sign_in(row: Any) -> SignIn:
     return SignIn(row.id, row.client, row.created_at, row.last_seen_at)
 
 
+def unread_of(user_id: Any) -> Any:
+    """How many of the member's notifications are unread, as a subquery (``user_id`` a value
+    or a column)."""
+    unread = and_(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
+    return select(func.count()).where(unread).scalar_subquery()
+
+
 # Read on every page a member opens: built once (building it is most of its cost).
 # With the member's count of unread notifications and the store's change sequence, which the
 # pages a member is shown need with it: one statement rather than three.
-_UNREAD = (
-    select(func.count())
-    .where(notifications.c.user_id == users.c.id, notifications.c.read_at.is_(None))
-    .scalar_subquery()
-)
 _LIVE_SESSION = (
     select(
         users,
         sessions.c.id.label("session_id"),
         sessions.c.last_seen_at,
-        _UNREAD.label("unread"),
+        unread_of(users.c.id).label("unread"),
         select(change_seq.c.value).scalar_subquery().label("seq"),
     )
     .join(sessions, sessions.c.user_id == users.c.id)
@@ -374,7 +387,9 @@ class Accounts:
         if row is None:
             return None
         user = user_from_row(row)
-        return LiveSession(user, int(row.session_id), row.last_seen_at, int(row.unread), row.seq)
+        return LiveSession(
+            user, int(row.session_id), row.last_seen_at, int(row.unread), int(row.seq)
+        )
 
     def sessions(self, user_id: int, started_after: datetime) -> list[SignIn]:
         """The member's live sessions, the most recently used first."""

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from dailypapers.models import Notification, User
-from dailypapers.store.accounts import user_from_row
+from dailypapers.store.accounts import unread_of, user_from_row
 from dailypapers.store.claims import VERIFIED
 from dailypapers.store.rows import chunks, insert_ignore, is_key
 from dailypapers.store.tables import (
@@ -89,10 +89,7 @@ class Notifications:
         return added
 
     def unread(self, user_id: int) -> int:
-        query = select(func.count()).where(
-            notifications.c.user_id == user_id, notifications.c.read_at.is_(None)
-        )
-        return int(self.conn.execute(query).scalar_one())
+        return int(self.conn.execute(select(unread_of(user_id))).scalar_one())
 
     def of(
         self, user_id: int, limit: int = 50, ids: Sequence[int] | None = None

@@ -79,8 +79,6 @@ _LISTINGS = (
     .where(listings.c.paper_pk.in_(bindparam("pks", expanding=True)))
     .order_by(listings.c.day)
 )
-
-
 _BY_PKS = _READ.where(papers.c.pk.in_(bindparam("pks", expanding=True)))
 
 

@@ -98,7 +98,11 @@ def create_app(
     (``serve``): the garbage collector and the allocator are then set for serving once the
     model is loaded."""
     secret = settings.require_secret()
-    templates = Templates(settings, hub)
+    # The memory for pages (``page_cache_mb``): two fifths for the responses readers share, two
+    # fifths for the pages members share, a fifth for papers' cards.
+    budget = settings.page_cache_mb << 20
+    pages_budget, cards_budget = budget * 2 // 5, budget // 5
+    templates = Templates(settings, hub, cards_budget)
     mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
     app = FastAPI(
         title="dailypapers",
@@ -109,13 +113,12 @@ def create_app(
         lifespan=_background(hub, background_index, worker, fetch, mcp, serving),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
-    budget = settings.page_cache_mb << 20
-    members = MemberPages(hub, budget * 2 // 5)
+    members = MemberPages(hub, pages_budget)
     app.add_middleware(
         ResponseCache,
         version=hub.version,
         recheck_s=recheck_s,
-        budget=budget * 2 // 5,
+        budget=pages_budget,
         members=members,
         max_age=settings.cache_max_age,
     )

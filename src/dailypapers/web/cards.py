@@ -55,15 +55,15 @@ class Cards:
                 paper, marks, csrf, user, next, rank, title_html, abstract_html, reason, **extra
             )
 
-        shared = isinstance(marks, Slots)
+        slots = marks if isinstance(marks, Slots) else None
         # A card with content of its page's own, or one member's buttons, is that page's.
-        if caller is not None or (user is not None and not shared):
+        if caller is not None or (user is not None and slots is None):
             return render()
         pk = paper.pk
         pressed = (pk in marks.voted, pk in marks.saved, marks.feedback.get(pk, 0))
         key = (
             pk,
-            shared,
+            slots is not None,
             pressed,
             csrf,
             user is not None,
@@ -80,6 +80,6 @@ class Cards:
             with self._lock:
                 # The paper it was rendered from is kept with it: about its abstract and 1 KB.
                 self._kept.keep(key, paper, html, len(html) + len(paper.abstract or "") + 1024)
-        elif isinstance(marks, Slots):
-            marks.pks.add(paper.pk)  # as rendering its buttons would have
+        elif slots is not None:
+            slots.pks.add(pk)  # as rendering its buttons would have
         return html

@@ -32,7 +32,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Templates:
     """Renders a page with the member, the CSRF token and the site's links in its context."""
 
-    def __init__(self, settings: Settings, hub: Hub) -> None:
+    def __init__(self, settings: Settings, hub: Hub, cards_budget: int) -> None:
         self.settings = settings
         self.hub = hub
         self._jinja = Jinja2Templates(directory=TEMPLATES)
@@ -63,7 +63,7 @@ class Templates:
         # A paper's card, kept for every page that shows it (``cards.py``).
         macros = env.get_template("_macros.html").module
         paper_card = macros.paper_card  # type: ignore[attr-defined]  # a template's name
-        self.cards = Cards(paper_card, (settings.page_cache_mb << 20) // 5)
+        self.cards = Cards(paper_card, cards_budget)
         env.globals.update(version=__version__, query=_query, card=self.cards)
 
     def page(
