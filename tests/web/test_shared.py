@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.hub import Hub, personal
 from dailypapers.web import cache
 from web.conftest import Site, csrf_of
 
@@ -124,3 +125,73 @@ def test_a_signed_out_session_and_a_marker_in_the_url_are_never_shared(
     typed = bob.get(forged)
     assert typed.status_code == 200
     assert typed.text == rendered_alone(site, bob, forged, monkeypatch)
+
+
+def _more(html: str, paper: str) -> bool:
+    return ">✓ More like this</button>" in html.split(f'data-paper="{paper}"', 1)[1]
+
+
+OPTION = '<option value="{}">Read on the train</option>'
+ELSEWHERE = {
+    "save": (
+        lambda hub, member, paper: hub.save(member, paper),
+        lambda day, page, paper: pressed(day, paper, "save"),
+    ),
+    "feedback": (
+        lambda hub, member, paper: hub.feedback(member, paper, 1),
+        lambda day, page, paper: _more(day, paper),
+    ),
+    "new collection": (
+        lambda hub, member, paper: hub.create_collection(member, "Read on the train"),
+        lambda day, page, paper: OPTION.format("read-on-the-train") in page,
+    ),
+    "renamed collection": (
+        lambda hub, member, paper: hub.update_collection(member, "commute", "Read on the train"),
+        lambda day, page, paper: OPTION.format("commute") in page,
+    ),
+}
+
+
+@pytest.mark.parametrize("done", list(ELSEWHERE))
+def test_what_a_member_does_through_another_process_shows_on_their_next_copy(
+    site: Site, done: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each process keeps a member's marks and collections by their own sequence: a save,
+    feedback or collection made or renamed through another process (which moves nothing
+    others see, so the shared pages stand) shows on their next copy all the same."""
+    ada = settled(site)
+    first = ada.get(DAY).text
+    paper = re.findall(r'data-paper="([^"]+)"', first)[3]
+    site.hub.create_collection(site.hub.user_named(ada.name), "Commute")  # type: ignore[attr-defined]
+    ada.get(DAY), ada.get(f"/papers/{paper}")  # both shared, her marks kept, in this process
+    renders: list[object] = []
+    render = site.hub.paper_list
+    monkeypatch.setattr(
+        site.hub, "paper_list", lambda *a, **k: renders.append(a) or render(*a, **k)
+    )
+    act, shows = ELSEWHERE[done]
+    other = Hub.open(site.hub.settings)  # another worker, on the same store
+    try:
+        act(other, other.user_named(ada.name), paper)  # type: ignore[attr-defined]
+    finally:
+        other.close()
+    day, page = ada.get(DAY).text, ada.get(f"/papers/{paper}").text
+    assert renders == []  # her copies, of the pages rendered before
+    assert shows(day, page, paper)
+    assert day == rendered_alone(site, ada, DAY, monkeypatch)
+    assert page == rendered_alone(site, ada, f"/papers/{paper}", monkeypatch)
+
+
+def test_a_member_with_more_marks_than_are_kept_gets_their_own_all_the_same(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(personal, "KEPT_MARKS", 1)
+    ada = settled(site)
+    first = ada.get(DAY).text
+    token = csrf_of(first)
+    papers = re.findall(r'data-paper="([^"]+)"', first)[:3]
+    for paper in papers:
+        ada.post(f"/papers/{paper}/save", data={"csrf": token, "on": "1"})
+    day = ada.get(DAY).text
+    assert all(pressed(day, paper, "save") for paper in papers)
+    assert day == rendered_alone(site, ada, DAY, monkeypatch)

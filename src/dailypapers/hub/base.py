@@ -3,12 +3,13 @@ name, rate limits, and the moment lists are ranked at."""
 
 from __future__ import annotations
 
+import threading
 import time as clock
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
@@ -20,6 +21,7 @@ from dailypapers.errors import ConfigError, InvalidInput, NotFound
 from dailypapers.hub.afterwards import SEEN_EVERY_S, Afterwards
 from dailypapers.hub.site import SiteSettings
 from dailypapers.ids import parse_reference
+from dailypapers.kept import Kept
 from dailypapers.models import LOCAL_PREFIX, Allowance, Paper, User
 from dailypapers.ranking import Gravity
 from dailypapers.search import embedding
@@ -30,6 +32,9 @@ from dailypapers.sources.http import HttpClient, default_user_agent
 from dailypapers.store import Due, Store, Transaction, Wanted
 from dailypapers.store.accounts import LiveSession
 from dailypapers.text import clean
+
+if TYPE_CHECKING:
+    from dailypapers.hub.personal import Own
 
 # What a fetch of listed papers is to serve: a paper from arXiv, or one with a code link.
 T = TypeVar("T", Wanted, Due)
@@ -56,6 +61,8 @@ NEWCOMER_LIMITS = {"vote": "limit_votes_new", "comment": "limit_comments_new"}
 
 
 MAX_COMMENT = 10_000
+# The bytes of members' marks each process keeps (personal.py): 4 MB, about 65,000 marks.
+KEPT_MARKS_BYTES = 4 << 20
 
 
 def comment_text(text: str) -> str:
@@ -103,6 +110,10 @@ class HubBase(Closing):
         self._phrases: PhraseCounts | None = None
         # For you's candidates of the current window, shared by readers (personal.py).
         self._windows: dict[tuple[date, date], tuple[float, Any]] = {}
+        # What each member's copies of the shared pages show of theirs, by their own sequence
+        # (personal.py); requests read it from the server's threads.
+        self._kept_marks: Kept[Own] = Kept(KEPT_MARKS_BYTES)
+        self._kept_marks_lock = threading.Lock()
         # What requests leave for later: last-use times, retraining (afterwards.py).
         self.afterwards = Afterwards(self._touch)
 

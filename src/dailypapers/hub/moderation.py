@@ -58,12 +58,22 @@ class Moderation(HubBase):
     def comments(self, paper: Paper, viewer: User | None = None) -> list[Comment]:
         """The discussion of ``paper``, oldest comment first: hidden and held comments only for
         a moderator, and a held one for its author too. Raises nothing."""
+        return self.discussion(paper, viewer)[0]
+
+    def discussion(
+        self, paper: Paper, viewer: User | None = None
+    ) -> tuple[list[Comment], frozenset[str]]:
+        """The discussion of ``paper`` as ``viewer`` sees it (``comments``), and the members
+        whose comments on it wait for a moderator (whose page of it is theirs alone). Raises
+        nothing."""
         with self.store.read() as tx:
             found = tx.community.comments(paper.pk, paper.id)
+        held_by = frozenset(c.author for c in found if c.held and not c.hidden)
         if viewer is not None and viewer.is_moderator:
-            return found
+            return found, held_by
         name = viewer.name if viewer is not None else None
-        return [c for c in found if not c.hidden and (not c.held or c.author == name)]
+        shown = [c for c in found if not c.hidden and (not c.held or c.author == name)]
+        return shown, held_by
 
     def find_comment(self, comment_id: int, viewer: User | None = None) -> Comment:
         """One comment, as ``viewer`` may see it; NotFound for none (or a hidden one, to any

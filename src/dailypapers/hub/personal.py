@@ -32,7 +32,7 @@ from dailypapers.mail.compose import short_abstract
 from dailypapers.models import Collection, Follow, Paper, User
 from dailypapers.ranking.interest import Interest, train
 from dailypapers.search.lexical import LexicalFilters
-from dailypapers.store import FOLLOW_KINDS, Signals, Transaction
+from dailypapers.store import FOLLOW_KINDS, MarkSets, Signals, Transaction
 
 WINDOW_DAYS = 7
 # Seconds a window's candidates and their vectors are kept for the next reader.
@@ -49,6 +49,12 @@ LIKE_COSINE = 0.5
 NAMED_LIKES = 2
 TITLE_CHARS = 70  # of each title a reason names
 MAX_NAME = 100
+# A member's marks are kept by each process while their own sequence stands (``Own``), for
+# members with at most this many (``base.KEPT_MARKS_BYTES`` of them in all).
+KEPT_MARKS = 2000
+# About the bytes a kept mark or collection holds.
+MARK_BYTES = 64
+COLLECTION_BYTES = 400
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -81,10 +87,23 @@ class Marks:
     saved: set[int] = field(default_factory=set)
     feedback: dict[int, int] = field(default_factory=dict)
     collections: list[Collection] = field(default_factory=list)
-    # Comments of theirs wait for a moderator on the page: only they see those, so the page
-    # is theirs alone (``web/shared.py`` does not share it).
-    own_held: bool = False
     unread: int = 0  # their notifications not read yet (the header shows how many)
+
+
+@dataclass(frozen=True, slots=True)
+class Own:
+    """What a process keeps of a member's for their copies of shared pages: every paper they
+    upvoted, saved or said more or less like this of, and their collections once a page
+    offered them (None before)."""
+
+    marks: MarkSets
+    collections: list[Collection] | None
+
+    @property
+    def size(self) -> int:
+        voted, saved, given = self.marks
+        counted = len(voted) + len(saved) + len(given) + 1
+        return MARK_BYTES * counted + COLLECTION_BYTES * len(self.collections or ())
 
 
 def slugify(name: str) -> str:
@@ -152,19 +171,45 @@ class Personal(HubBase):
     ) -> tuple[User, Marks, int] | None:
         """The member whose live session ``token`` names, what they did to the papers numbered
         ``pks`` (and their ``collections``), and the store's change sequence as of that; None
-        for no live session. One read, for a member's copy of a shared page
-        (``web/shared.py``). Raises nothing."""
+        for no live session. For a member's copy of a shared page (``web/shared.py``): one
+        read, of their session alone when this process keeps their marks as their own
+        sequence stands. Raises nothing."""
         with self.store.read() as tx:
             found = self._live_session(tx, token)
             if found is None:
                 return None
             user = found.user
-            marks = Marks(*tx.library.marks_among(user.id, pks)) if pks else Marks()
+            marks = self._own_marks(tx, user.id, found.own_seq, pks, collections)
             marks.unread = found.unread
-            if collections:  # a paper's page, with its discussion
-                marks.collections = tx.library.collections(user.id, True)
-                marks.own_held = tx.community.holds_on(user.id, pks)
             return user, marks, found.seq
+
+    def _own_marks(
+        self, tx: Transaction, user_id: int, own_seq: int, pks: Sequence[int], collections: bool
+    ) -> Marks:
+        """What the member did to the papers numbered ``pks`` (and their ``collections``), from
+        what this process keeps of theirs when it was read at ``own_seq``, their own sequence
+        as ``tx`` finds it (every change to those moves it in its own transaction, on whichever
+        process)."""
+        with self._kept_marks_lock:
+            kept = self._kept_marks.current(user_id, own_seq)
+        if kept is None or (collections and kept.collections is None):
+            marks = kept.marks if kept else tx.library.all_marks(user_id, KEPT_MARKS)
+            if marks is None:  # more than are kept: this page's alone
+                found = Marks(*tx.library.marks_among(user_id, pks)) if pks else Marks()
+                if collections:
+                    found.collections = tx.library.collections(user_id, True)
+                return found
+            own = tx.library.collections(user_id, True) if collections else None
+            kept = Own(marks, own)
+            with self._kept_marks_lock:
+                self._kept_marks.keep(user_id, own_seq, kept, kept.size)
+        voted, saved, given = kept.marks
+        return Marks(
+            {pk for pk in pks if pk in voted},
+            {pk for pk in pks if pk in saved},
+            {pk: given[pk] for pk in pks if pk in given},
+            list(kept.collections or ()),
+        )
 
     # -- follows ---------------------------------------------------------------------------------
 
@@ -249,7 +294,7 @@ class Personal(HubBase):
             found = tx.library.collection(user.id, slug)
             if found is None:
                 raise NotFound(f"you have no collection '{slug}'")
-            tx.library.update_collection(found.id, name.strip() if name else None, public)
+            tx.library.update_collection(user.id, found.id, name.strip() if name else None, public)
 
     def delete_collection(self, user: User, slug: str) -> None:
         """Delete one of ``user``'s collections; NotFound for an unknown one."""

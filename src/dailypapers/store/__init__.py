@@ -27,7 +27,7 @@ from dailypapers.store.accounts import Accounts
 from dailypapers.store.claims import Claims
 from dailypapers.store.community import Community
 from dailypapers.store.jobs import Jobs
-from dailypapers.store.library import FOLLOW_KINDS, Library, Signals
+from dailypapers.store.library import FOLLOW_KINDS, Library, MarkSets, Signals
 from dailypapers.store.lists import Lists
 from dailypapers.store.lookups import Lookups
 from dailypapers.store.moderation import Moderation
@@ -45,6 +45,7 @@ __all__ = [
     "BatchOutcome",
     "Due",
     "HarvestProgress",
+    "MarkSets",
     "Prepared",
     "Signals",
     "Store",

@@ -103,12 +103,14 @@ _LIVE_SESSION = (
 
 class LiveSession(NamedTuple):
     """A live session as a request finds it: its member, its id, when it was last used, the
-    member's unread notifications and the store's change sequence as of the read."""
+    member's unread notifications, their own sequence (``users.own_seq``) and the store's
+    change sequence as of the read."""
 
     user: User
     session_id: int
     last_seen: datetime
     unread: int
+    own_seq: int
     seq: int
 
 
@@ -388,7 +390,12 @@ class Accounts:
             return None
         user = user_from_row(row)
         return LiveSession(
-            user, int(row.session_id), row.last_seen_at, int(row.unread), int(row.seq)
+            user,
+            int(row.session_id),
+            row.last_seen_at,
+            int(row.unread),
+            int(row.own_seq),
+            int(row.seq),
         )
 
     def sessions(self, user_id: int, started_after: datetime) -> list[SignIn]:

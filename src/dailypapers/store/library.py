@@ -6,7 +6,7 @@ stored model trained at an older count is stale, and the hub trains a new one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,18 +39,21 @@ from dailypapers.store.tables import (
 )
 
 FOLLOW_KINDS = ("author", "category", "search")
+# What a member did to papers: the papers they upvoted, those they saved, and their more (1) or
+# less (-1) like this by paper.
+MarkSets = tuple[set[int], set[int], dict[int, int]]
 
 
-def _marks_statement() -> Any:
-    """What a member did to some papers (0 upvoted, 1 saved, 2 feedback with its value), built
-    once: a statement made per call spends more time building its IN list than SQLite spends
-    answering it."""
+def _marks_statement(among: bool) -> Any:
+    """What a member did to some papers (``among``), or to any (0 upvoted, 1 saved, 2 feedback
+    with its value), built once: a statement made per call spends more time building its IN
+    list than SQLite spends answering it."""
     member: Any = bindparam("user_id")
     pks: Any = bindparam("pks", expanding=True)
     return union_all(
         *(
             select(literal(kind), table.c.paper_pk, value).where(
-                table.c.user_id == member, table.c.paper_pk.in_(pks)
+                table.c.user_id == member, *([table.c.paper_pk.in_(pks)] if among else [])
             )
             for kind, table, value in (
                 (0, upvotes, literal(1)),
@@ -61,11 +64,38 @@ def _marks_statement() -> Any:
     )
 
 
-_MARKS = _marks_statement()
+_MARKS = _marks_statement(among=True)
+_ALL_MARKS = _marks_statement(among=False).limit(bindparam("most"))
+
+
+def _marks(rows: Iterable[Any]) -> MarkSets:
+    """The (kind, paper, value) rows of ``_marks_statement`` as what was upvoted, saved, and
+    said more or less like this."""
+    voted: set[int] = set()
+    saved: set[int] = set()
+    given: dict[int, int] = {}
+    for kind, pk, value in rows:
+        if kind == 0:
+            voted.add(pk)
+        elif kind == 1:
+            saved.add(pk)
+        else:
+            given[pk] = int(value)
+    return voted, saved, given
 
 
 def bump_signals(conn: Connection, user_id: int) -> None:
-    conn.execute(update(users).where(users.c.id == user_id).values(signals=users.c.signals + 1))
+    """Count a new signal of the member's (their model is stale), which their pages show."""
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(signals=users.c.signals + 1, own_seq=users.c.own_seq + 1)
+    )
+
+
+def bump_own(conn: Connection, user_id: int) -> None:
+    """Note a change their pages show that is no signal (a collection made or renamed)."""
+    conn.execute(update(users).where(users.c.id == user_id).values(own_seq=users.c.own_seq + 1))
 
 
 def _follow(row: Any) -> Follow:
@@ -186,24 +216,19 @@ class Library:
         bump_signals(self.conn, user_id)
         return True
 
-    def marks_among(
-        self, user_id: int, paper_pks: Sequence[int]
-    ) -> tuple[set[int], set[int], dict[int, int]]:
+    def marks_among(self, user_id: int, paper_pks: Sequence[int]) -> MarkSets:
         """Which of ``paper_pks`` the member upvoted, which they saved, and their more or less
         like this: one statement over the three tables' (member, paper) keys."""
-        voted: set[int] = set()
-        saved: set[int] = set()
-        given: dict[int, int] = {}
+        rows: list[Any] = []
         for chunk in chunks(paper_pks):
-            rows = self.conn.execute(_MARKS, {"user_id": user_id, "pks": list(chunk)})
-            for kind, pk, value in rows:
-                if kind == 0:
-                    voted.add(pk)
-                elif kind == 1:
-                    saved.add(pk)
-                else:
-                    given[pk] = int(value)
-        return voted, saved, given
+            rows += self.conn.execute(_MARKS, {"user_id": user_id, "pks": list(chunk)})
+        return _marks(rows)
+
+    def all_marks(self, user_id: int, most: int) -> MarkSets | None:
+        """Every paper the member upvoted, saved, or said more or less like this of (as
+        ``marks_among``); None when they number more than ``most``."""
+        rows = self.conn.execute(_ALL_MARKS, {"user_id": user_id, "most": most + 1}).all()
+        return _marks(rows) if len(rows) <= most else None
 
     def add_follow(self, user_id: int, kind: str, value: str) -> Follow:
         """Follow an author, a category or a search; following again returns the same follow."""
@@ -256,11 +281,14 @@ class Library:
             ).scalar_one()
         except IntegrityError as exc:
             raise Conflict(f"you already have a collection at '{slug}'") from exc
+        bump_own(self.conn, user_id)
         return _collection(
             self.conn.execute(_collections_query().where(collections.c.id == collection_id)).one()
         )
 
-    def update_collection(self, collection_id: int, name: str | None, public: bool | None) -> None:
+    def update_collection(
+        self, user_id: int, collection_id: int, name: str | None, public: bool | None
+    ) -> None:
         values: dict[str, Any] = {}
         if name is not None:
             values["name"] = name
@@ -270,6 +298,7 @@ class Library:
             self.conn.execute(
                 update(collections).where(collections.c.id == collection_id).values(values)
             )
+            bump_own(self.conn, user_id)
 
     def delete_collection(self, user_id: int, collection_id: int) -> None:
         self.conn.execute(delete(collections).where(collections.c.id == collection_id))

@@ -177,6 +177,10 @@ users = Table(
     # Counts the member's signals (votes, saves, feedback, follows, collections): their model is
     # current when it was trained at this count.
     Column("signals", BigInteger, nullable=False, server_default=text("0")),
+    # Moves with every change to what the member's copies of the pages members share show of
+    # theirs (votes, saves, feedback, collections and their names): each process keeps those
+    # by it (hub/personal.py).
+    Column("own_seq", BigInteger, nullable=False, server_default=text("0")),
     # How the member hears of replies, mentions and comments on their papers by mail:
     # models.NOTIFY_EMAIL (at once, in their daily digest, or never).
     Column("notify_email", String(8), nullable=False, server_default="instant"),

@@ -29,8 +29,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dailypapers.kept import Kept
 from dailypapers.web.auth import SESSION_CSRF, SESSION_FLASH, SESSION_TOKEN
-from dailypapers.web.kept import Kept
 from dailypapers.web.shared import MemberPages, shareable
 from dailypapers.web.templating import SHARE, SHARED
 

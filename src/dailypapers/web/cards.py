@@ -19,8 +19,8 @@ from typing import Any
 from markupsafe import Markup
 
 from dailypapers.hub import Marks
+from dailypapers.kept import Kept
 from dailypapers.models import Paper, User
-from dailypapers.web.kept import Kept
 from dailypapers.web.shared import Slots
 
 

@@ -207,9 +207,12 @@ def paper_context(hub: Hub, found: Paper, viewer: User | None) -> dict[str, Any]
         similar = hub.similar_to(found, SIMILAR)
     except DailyPapersError:
         similar = []  # no vectors yet: the page goes on without them
+    comments, held_by = hub.discussion(found, viewer)
     return {
         "paper": found,
-        "comments": hub.comments(found, viewer),
+        "comments": comments,
+        # Whose copy of the page members share may not be (their comment waits for a moderator).
+        "held_by": held_by,
         "similar": similar,
         "bibtex": wire.bibtex(found),
         "collections": hub.collections(viewer.name, viewer) if viewer else [],

@@ -21,8 +21,8 @@ from types import SimpleNamespace
 from markupsafe import Markup, escape
 
 from dailypapers.hub import Hub, Marks
+from dailypapers.kept import Kept
 from dailypapers.models import User
-from dailypapers.web.kept import Kept
 from dailypapers.web.render import unread_badge
 
 # Around a place rendered both ways: CHOICE "kind pk" PART off PART on CHOICE. Stored text never
@@ -89,6 +89,9 @@ class SharedPage:
     pks: tuple[int, ...]
     collects: bool
     size: int  # in characters: about the bytes it holds
+    # The members whose comments on the page wait for a moderator: shown to them alone, so
+    # their page is not this one.
+    held_by: frozenset[str] = frozenset()
 
     def fill(self, marks: Marks, csrf: str, name: str) -> bytes:
         """This member's copy: their marks chosen, their token, name and collections in place."""
@@ -124,9 +127,10 @@ class SharedPage:
         return b"".join(out)
 
 
-def split(html: str, slots: Slots) -> SharedPage | None:
-    """The page ``html`` rendered with ``slots``, cut at its marked places; None when its marks
-    do not pair up (then the page is rendered for each member instead)."""
+def split(html: str, slots: Slots, held_by: frozenset[str] = frozenset()) -> SharedPage | None:
+    """The page ``html`` rendered with ``slots`` (not for the members ``held_by`` names), cut
+    at its marked places; None when its marks do not pair up (then the page is rendered for
+    each member instead)."""
     texts = html.split(CHOICE)
     if len(texts) % 2 == 0:
         return None
@@ -141,7 +145,8 @@ def split(html: str, slots: Slots) -> SharedPage | None:
             return None
         off, on = (tuple(_pieces(rendering)) for rendering in renderings)
         pieces.append((KINDS.index(kind), int(pk), off, on))
-    return SharedPage(tuple(pieces), tuple(sorted(slots.pks)), slots.collects, len(html))
+    pks = tuple(sorted(slots.pks))
+    return SharedPage(tuple(pieces), pks, slots.collects, len(html), held_by)
 
 
 def shareable(query: str) -> bool:
@@ -171,9 +176,11 @@ class MemberPages(Kept[SharedPage]):
         since (their own vote, a moment ago, shows at once). Reads the store: call it off the
         event loop."""
         found = self.hub.session_marks(token, page.pks, page.collects)
-        if found is None or found[0].is_moderator or found[1].own_held:
+        if found is None:
             return None
         user, marks, seq = found
+        if user.is_moderator or user.name in page.held_by:
+            return None
         if isinstance(version, tuple) and version[0] != seq:
             return None
         return page.fill(marks, csrf, user.name)

@@ -125,7 +125,8 @@ class Templates:
             "csrf": shared.CSRF,
             "unread": Markup(shared.UNREAD),
         }
-        return shared.split(self._jinja.get_template(name).render(everyones), slots)
+        html = self._jinja.get_template(name).render(everyones)
+        return shared.split(html, slots, frozenset(context.get("held_by", ())))
 
     def error(
         self, request: Request, status: int, detail: str, headers: dict[str, str]

@@ -1,6 +1,7 @@
-"""What a process keeps by key (a URL, a paper) for one version of what it shows: the least
-recently used first to go past a budget of bytes (the readers' whole responses, ``cache.py``; the
-members' shared pages, ``shared.py``; the papers' cards, ``cards.py``)."""
+"""What a process keeps by key (a URL, a paper, a member) for one version of what it shows: the
+least recently used first to go past a budget of bytes (the readers' whole responses,
+``web/cache.py``; the members' shared pages, ``web/shared.py``; the papers' cards,
+``web/cards.py``; each member's marks, ``hub/personal.py``)."""
 
 from __future__ import annotations
 
