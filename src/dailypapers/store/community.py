@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Table,
-    and_,
     bindparam,
     delete,
     func,
@@ -86,6 +85,27 @@ _HOLDS = (
     )
     .limit(1)
 )
+
+
+def _count_use(dialect: Any) -> Any:
+    """A use counted in its key's window, the count after it returned (one statement)."""
+    return (
+        dialect.insert(rate_limits)
+        .values(key=bindparam("counted_key"), window_start=bindparam("start"), count=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"count": rate_limits.c.count + 1}
+        )
+        .returning(rate_limits.c.count)
+    )
+
+
+# Every vote and comment counts a use: built once, for SQLite and for PostgreSQL.
+_COUNT_USE = (_count_use(sqlite), _count_use(postgresql))
+_FORGET_WINDOWS = delete(rate_limits).where(
+    rate_limits.c.key == bindparam("counted_key"), rate_limits.c.window_start < bindparam("start")
+)
+# A comment as it is answered, by its number.
+_COMMENT = _WITH_PAPER.where(comments.c.id == bindparam("comment_id"))
 
 
 class Community:
@@ -181,7 +201,7 @@ class Community:
         """A comment, its paper's key and its author's id."""
         if not is_key(comment_id):
             return None
-        row = self.conn.execute(_WITH_PAPER.where(comments.c.id == comment_id)).first()
+        row = self.conn.execute(_COMMENT, {"comment_id": comment_id}).first()
         if row is None:
             return None
         return comment_from_row(row, row.paper_id), row.paper_pk, row.user_id
@@ -330,19 +350,11 @@ class Community:
         """
         key, window_s = allowance.key, allowance.window_s
         start = int(now // window_s * window_s)
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(rate_limits)
-            .values(key=key, window_start=start, count=1)
-            .on_conflict_do_update(
-                index_elements=["key", "window_start"], set_={"count": rate_limits.c.count + 1}
-            )
-            .returning(rate_limits.c.count)
-        )
-        count = int(self.conn.execute(statement).scalar_one())
+        counted = {"counted_key": key, "start": start}
+        statement = _COUNT_USE[self.conn.dialect.name == "postgresql"]
+        count = int(self.conn.execute(statement, counted).scalar_one())
         if count == 1:  # a new window: forget this key's old ones
-            old = and_(rate_limits.c.key == key, rate_limits.c.window_start < start)
-            self.conn.execute(delete(rate_limits).where(old))
+            self.conn.execute(_FORGET_WINDOWS, counted)
         if count > allowance.allowed:
             retry_after = max(1, int(start + window_s - now))
             raise RateLimited(

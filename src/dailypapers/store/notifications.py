@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from dailypapers.models import Notification, User
 from dailypapers.store.accounts import unread_of, user_from_row
@@ -27,6 +27,29 @@ from dailypapers.store.tables import (
 EXCERPT = 200
 
 
+# Who a comment tells, asked with every comment: built once.
+_LIVE = users.c.deleted_at.is_(None)
+_COMMENTED = select(comments.c.paper_pk, comments.c.user_id, comments.c.parent_id).where(
+    comments.c.id == bindparam("comment_id")
+)
+_REPLIED_TO = (
+    select(comments.c.user_id)
+    .join(users, users.c.id == comments.c.user_id)
+    .where(comments.c.id == bindparam("parent_id"), comments.c.deleted_at.is_(None), _LIVE)
+)
+_MENTIONED = select(users.c.id).where(
+    func.lower(users.c.name).in_(bindparam("names", expanding=True)), _LIVE
+)
+_WROTE = select(author_claims.c.user_id).where(
+    author_claims.c.paper_pk == bindparam("paper_pk"), author_claims.c.status == VERIFIED
+)
+_SUBMITTED = (
+    select(users.c.id)
+    .join(listings, listings.c.submitter == users.c.name)
+    .where(listings.c.paper_pk == bindparam("paper_pk"), _LIVE)
+)
+
+
 class Notifications:
     """Members' notifications, over one transaction's connection."""
 
@@ -37,41 +60,20 @@ class Notifications:
         """Who is told of comment ``comment_id`` (naming members ``mentioned``), and why
         (``models.NOTIFICATION_KINDS``, the strongest reason each): never its own author, nor
         a deleted account."""
-        row = self.conn.execute(
-            select(comments.c.paper_pk, comments.c.user_id, comments.c.parent_id).where(
-                comments.c.id == comment_id
-            )
-        ).one()
-        live = users.c.deleted_at.is_(None)
+        row = self.conn.execute(_COMMENTED, {"comment_id": comment_id}).one()
         found: dict[int, str] = {}
 
-        def add(kind: str, query: Any) -> None:
-            for user_id in self.conn.execute(query).scalars():
+        def add(kind: str, query: Any, **values: Any) -> None:
+            for user_id in self.conn.execute(query, values).scalars():
                 if user_id != row.user_id:
                     found.setdefault(int(user_id), kind)
 
         if row.parent_id is not None:
-            add(
-                "reply",
-                select(comments.c.user_id)
-                .join(users, users.c.id == comments.c.user_id)
-                .where(comments.c.id == row.parent_id, comments.c.deleted_at.is_(None), live),
-            )
+            add("reply", _REPLIED_TO, parent_id=row.parent_id)
         if mentioned:
-            names = [name.lower() for name in mentioned]
-            add("mention", select(users.c.id).where(func.lower(users.c.name).in_(names), live))
-        add(
-            "wrote",
-            select(author_claims.c.user_id).where(
-                author_claims.c.paper_pk == row.paper_pk, author_claims.c.status == VERIFIED
-            ),
-        )
-        add(
-            "submitted",
-            select(users.c.id)
-            .join(listings, listings.c.submitter == users.c.name)
-            .where(listings.c.paper_pk == row.paper_pk, live),
-        )
+            add("mention", _MENTIONED, names=[name.lower() for name in mentioned])
+        add("wrote", _WROTE, paper_pk=row.paper_pk)
+        add("submitted", _SUBMITTED, paper_pk=row.paper_pk)
         return found
 
     def add(self, comment_id: int, told: dict[int, str], now: datetime) -> list[int]:

@@ -205,16 +205,24 @@ def _has_local_papers(conn: Connection) -> bool:
     return conn.execute(select(exists().where(papers.c.arxiv_id.is_(None)))).scalar_one()
 
 
+# Run with every vote, comment and paper written: built once (building one costs more than
+# SQLite answering it).
+_BUMP_SEQ = (
+    update(change_seq)
+    .where(change_seq.c.id == 1)
+    .values(value=change_seq.c.value + 1)
+    .returning(change_seq.c.value)
+)
+_TOUCH = (
+    update(papers)
+    .where(papers.c.pk.in_(bindparam("pks", expanding=True)))
+    .values(seq=bindparam("new_seq"))
+)
+
+
 def bump_seq(conn: Connection) -> int:
     """Advance the change sequence; the row lock it takes orders concurrent writers by sequence."""
-    return int(
-        conn.execute(
-            update(change_seq)
-            .where(change_seq.c.id == 1)
-            .values(value=change_seq.c.value + 1)
-            .returning(change_seq.c.value)
-        ).scalar_one()
-    )
+    return int(conn.execute(_BUMP_SEQ).scalar_one())
 
 
 def touch_papers(conn: Connection, pks: Sequence[int]) -> None:
@@ -222,8 +230,7 @@ def touch_papers(conn: Connection, pks: Sequence[int]) -> None:
     that the indexes and the kept pages catch up. Last in a transaction: the sequence's row is
     every writer's until commit."""
     for chunk in chunks(list(pks)):
-        statement = update(papers).where(papers.c.pk.in_(chunk))
-        conn.execute(statement.values(seq=bump_seq(conn)))
+        conn.execute(_TOUCH, {"pks": list(chunk), "new_seq": bump_seq(conn)})
 
 
 class _Batch:
