@@ -6,7 +6,10 @@ import html
 import re
 
 import pytest
+from starlette.routing import Match
 
+from dailypapers.web import pages
+from dailypapers.web.app import ROUTERS
 from web.conftest import Site
 
 
@@ -194,3 +197,16 @@ def test_search_pages_go_past_the_first_30_without_repeating_a_paper(site: Site,
     # A page past the last is the last.
     last = client.get(f"/search?q=language+model&mode={mode}&page=99").text
     assert _card_ids(last) == seen[-30:]
+
+
+def test_the_pages_tried_first_take_no_get_path_of_another_router() -> None:
+    """The pages' routes are tried first (the paths read most): none of them, a paper's page
+    above all (any path under /papers/), may take a GET path another router answers."""
+    others = [route for router in ROUTERS if router is not pages.router for route in router.routes]
+    for route in others:
+        if "GET" not in getattr(route, "methods", set()):
+            continue
+        path = re.sub(r"\{[^}]+\}", "x1", route.path)  # a path the route takes
+        scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+        taken = [page.path for page in pages.router.routes if page.matches(scope)[0] == Match.FULL]
+        assert not taken, f"{route.path} is taken by {taken}"
