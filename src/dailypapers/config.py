@@ -129,9 +129,9 @@ class Settings:
     )
     page_cache_mb: int = setting(
         32,
-        "Megabytes of rendered pages each serving process keeps: two fifths for the responses "
-        "signed-out readers share, two fifths for the pages members share, a fifth for "
-        "papers' cards (0 keeps none).",
+        "Megabytes of rendered pages each serving process keeps: three tenths for the "
+        "responses signed-out readers share, three tenths for the pages members share, a fifth "
+        "for papers' cards, a fifth for the daily lists' papers as read (0 keeps none).",
     )
     smtp_url: str = setting(
         "",

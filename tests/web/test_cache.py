@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from dailypapers.hub import Hub
+from dailypapers.store.lists import Lists
 from web.conftest import Site, csrf_of
 
 
@@ -105,4 +107,33 @@ def test_http_caching_for_readers_and_not_for_members(site: Site) -> None:
     member.post(f"/papers/{paper}/upvote", data={"csrf": csrf_of(page.text), "on": "1"})
     after = reader.get("/?date=2026-02-04", headers={"if-none-match": etag})
     assert after.status_code == 200 and after.headers["etag"] != etag
+    assert upvotes_of(after.text, paper) == upvotes_of(first.text, paper) + 1
+
+
+def test_a_lists_papers_are_read_once_a_change_of_the_store(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages nothing keeps (a new query string, the API) read a day's papers from the store
+    once while it stands, and again after any process moved it on."""
+    reads: list[object] = []
+    between = Lists.between
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return between(self, *args, **kwargs)
+
+    monkeypatch.setattr(Lists, "between", counting)
+    reader = site.client()
+    first = reader.get("/?date=2026-02-05&n=1")
+    reader.get("/?date=2026-02-05&n=2")
+    reader.get("/api/daily_papers?date=2026-02-05&sort=publishedAt")
+    assert len(reads) == 1
+    paper = re.search(r'data-paper="([^"]+)"', first.text).group(1)  # type: ignore[union-attr]
+    other = Hub.open(site.hub.settings)  # another worker, on the same store
+    try:
+        other.vote(other.create_user("elsewhere", "elsewhere@example.org", None), paper, True)
+    finally:
+        other.close()
+    after = reader.get("/?date=2026-02-05&n=3")
+    assert len(reads) == 2
     assert upvotes_of(after.text, paper) == upvotes_of(first.text, paper) + 1

@@ -40,6 +40,22 @@ def _check_year(year: int, text: str, what: str) -> None:
         )
 
 
+# About the bytes a paper read from the store holds besides its abstract.
+PAPER_BYTES = 1500
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What the store lists from ``first`` to ``last``: its papers, in no order, and the
+    nearest days before and after that have a list."""
+
+    first: date
+    last: date
+    papers: tuple[Paper, ...]
+    before: date | None
+    after: date | None
+
+
 @dataclass(slots=True)
 class PaperList:
     """One view of the daily list: a day, an ISO week or a month, its papers best first.
@@ -173,20 +189,43 @@ class Lists(HubBase):
         elif submitter is not None and day is None:
             kind, first, last = "submitter", FIRST_DAY, LAST_DAY
         else:
-            kind = "day"
-            latest = self.latest_day()
-            if day is None and latest is None:
-                return PaperList("day", None, None, [])
-            first = last = day or latest  # type: ignore[assignment]
-        with self.store.read() as tx:
-            result = PaperList(kind, first, last, tx.lists.between(first, last, submitter))
-            before, after = tx.lists.neighbours(first)
-            if last != first:
-                _, after = tx.lists.neighbours(last)
+            kind, first, last = "day", day, day  # type: ignore[assignment]  # None: the latest
+        found = self._listed(first, last, submitter)
+        if found is None:
+            return PaperList("day", None, None, [])
+        first, last = found.first, found.last
+        result = PaperList(kind, first, last, list(found.papers))
         self._order(result, sort)
-        result.previous = _name(kind, before) if before else None
-        result.following = _name(kind, after) if after else None
+        result.previous = _name(kind, found.before) if found.before else None
+        result.following = _name(kind, found.after) if found.after else None
         return result
+
+    def _listed(
+        self, first: date | None, last: date | None, submitter: str | None
+    ) -> Listed | None:
+        """The papers listed from ``first`` to ``last`` (None for both: the latest day that has
+        a list; None when none has), as this process keeps them while the store's change
+        sequence stands (every paper written, vote, comment and list moves it)."""
+        with self.store.read() as tx:
+            seq = tx.papers.change_seq()
+            key = (first, last, submitter)
+            with self._kept_lists_lock:
+                found = self._kept_lists.current(key, seq)
+            if found is not None:
+                return found
+            start = first or tx.lists.latest_day(None)
+            end = last or start
+            if start is None or end is None:
+                return None
+            papers = tuple(tx.lists.between(start, end, submitter))
+            before, after = tx.lists.neighbours(start)
+            if end != start:
+                _, after = tx.lists.neighbours(end)
+        found = Listed(start, end, papers, before, after)
+        size = sum(PAPER_BYTES + len(paper.abstract or "") for paper in papers) + PAPER_BYTES
+        with self._kept_lists_lock:
+            self._kept_lists.keep(key, seq, found, size)
+        return found
 
     def _order(self, result: PaperList, sort: str) -> None:
         if sort == "publishedAt":

@@ -99,10 +99,11 @@ def create_app(
     (``serve``): the garbage collector and the allocator are then set for serving once the
     model is loaded."""
     secret = settings.require_secret()
-    # The memory for pages (``page_cache_mb``): two fifths for the responses readers share, two
-    # fifths for the pages members share, a fifth for papers' cards.
+    # The memory for pages (``page_cache_mb``): three tenths for the responses readers share,
+    # three tenths for the pages members share, a fifth for papers' cards (and the hub keeps
+    # the daily lists' papers in the last fifth).
     budget = settings.page_cache_mb << 20
-    pages_budget, cards_budget = budget * 2 // 5, budget // 5
+    pages_budget, cards_budget = budget * 3 // 10, budget // 5
     templates = Templates(settings, hub, cards_budget)
     mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
     app = FastAPI(
