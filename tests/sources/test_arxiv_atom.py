@@ -241,6 +241,19 @@ def test_unreadable_input_raises_with_the_source(atom_dir: Path, shared_data: Pa
         list(parse_arxiv_atom(io.BytesIO(oai.read_bytes()), oai.name))
 
 
+@pytest.mark.parametrize("encoding", ["TTF-8", "rot13", "utf-32", "idna"])
+def test_an_unreadable_declared_encoding_is_refused_by_name(atom_dir: Path, encoding: str) -> None:
+    """A recording whose XML declaration was damaged to name an encoding nobody can read it
+    in (unknown, not one for text, multi-byte, or failing) is refused, not an error of Python's."""
+    body = _xml(atom_dir, "q_testing_s0_m10").read_bytes()
+    damaged = re.sub(
+        rb"encoding=.([A-Za-z0-9-]+).", f"encoding='{encoding}'".encode(), body, count=1
+    )
+    assert damaged != body
+    with pytest.raises(InvalidInput, match=r"^d\.xml: its XML declaration names an unreadable"):
+        parse_atom_page(damaged, "d.xml")
+
+
 def test_looks_like_atom(atom_dir: Path, shared_data: Path) -> None:
     for path in atom_dir.glob("xml/*.xml"):
         assert looks_like_atom(path.read_bytes()[:1024]), path.name

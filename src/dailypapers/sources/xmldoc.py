@@ -17,12 +17,17 @@ def parse_xml(body: bytes, source: str, root_tag: str, what: str) -> ET.Element:
     """The root of ``body``, which must be a ``root_tag`` element (``{namespace}name``).
 
     ``what`` names the expected document in the error (``'an Atom feed'``); a body that is not
-    well-formed XML, or whose root is another element, raises InvalidInput.
+    well-formed XML, declares an encoding that cannot be read (unknown, not for text, or
+    multi-byte), or whose root is another element, raises InvalidInput.
     """
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
         raise InvalidInput(f"{source}: not well-formed XML ({exc})") from exc
+    except (LookupError, ValueError) as exc:  # an encoding it declares that cannot be read
+        raise InvalidInput(
+            f"{source}: its XML declaration names an unreadable encoding ({exc})"
+        ) from exc
     if root.tag != root_tag:
         raise InvalidInput(f"{source}: not {what} (root element {root.tag!r})")
     return root
