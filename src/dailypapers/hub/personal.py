@@ -93,16 +93,15 @@ class Marks:
 @dataclass(frozen=True, slots=True)
 class Own:
     """What a process keeps of a member's for their copies of shared pages: every paper they
-    upvoted, saved or said more or less like this of, and their collections once a page
-    offered them (None before)."""
+    upvoted, saved or said more or less like this of (None: more than are kept, so each page
+    reads its own), and their collections once a page offered them (None before)."""
 
-    marks: MarkSets
+    marks: MarkSets | None
     collections: list[Collection] | None
 
     @property
     def size(self) -> int:
-        voted, saved, given = self.marks
-        counted = len(voted) + len(saved) + len(given) + 1
+        counted = 1 + (sum(map(len, self.marks)) if self.marks is not None else 0)
         return MARK_BYTES * counted + COLLECTION_BYTES * len(self.collections or ())
 
 
@@ -191,24 +190,24 @@ class Personal(HubBase):
         as ``tx`` finds it (every change to those moves it in its own transaction, on whichever
         process)."""
         with self._kept_marks_lock:
-            kept = self._kept_marks.current(user_id, own_seq)
-        if kept is None or (collections and kept.collections is None):
-            marks = kept.marks if kept else tx.library.all_marks(user_id, KEPT_MARKS)
-            if marks is None:  # more than are kept: this page's alone
-                found = Marks(*tx.library.marks_among(user_id, pks)) if pks else Marks()
-                if collections:
-                    found.collections = tx.library.collections(user_id, True)
-                return found
-            own = tx.library.collections(user_id, True) if collections else None
-            kept = Own(marks, own)
+            found = self._kept_marks.current(user_id, own_seq)
+        kept = found or Own(tx.library.all_marks(user_id, KEPT_MARKS), None)
+        if collections and kept.collections is None:
+            kept = Own(kept.marks, tx.library.collections(user_id, True))
+        if kept is not found:
             with self._kept_marks_lock:
                 self._kept_marks.keep(user_id, own_seq, kept, kept.size)
+        own = list(kept.collections or ())
+        if kept.marks is None:  # more than are kept: this page's alone
+            return (
+                Marks(*tx.library.marks_among(user_id, pks), own) if pks else Marks(collections=own)
+            )
         voted, saved, given = kept.marks
         return Marks(
             {pk for pk in pks if pk in voted},
             {pk for pk in pks if pk in saved},
             {pk: given[pk] for pk in pks if pk in given},
-            list(kept.collections or ()),
+            own,
         )
 
     # -- follows ---------------------------------------------------------------------------------
