@@ -25,8 +25,10 @@ ENV_PREFIX = "DAILYPAPERS_"
 CONFIG_FILE = "dailypapers.toml"
 SECRET_FILE = "secret_key"
 SERVED_FILE = "served_url"
-# Secrets that appear in examples and docs; a server started with one of them is not private.
 T = TypeVar("T")
+# How ``page_cache_mb`` is shared among what each serving process keeps (its help says so).
+PAGE_CACHE_SHARES = {"responses": 0.3, "members": 0.3, "cards": 0.2, "lists": 0.2}
+# Secrets that appear in examples and docs; a server started with one of them is not private.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "placeholder", "xxx"})
 
 
@@ -223,6 +225,11 @@ class Settings:
     @property
     def secret_path(self) -> Path:
         return self.data_dir / SECRET_FILE
+
+    def page_cache_bytes(self, part: str) -> int:
+        """The bytes of ``page_cache_mb`` that ``part`` of what keeps pages may hold (one of
+        PAGE_CACHE_SHARES: the readers' responses, the members' pages, the cards, the lists)."""
+        return int((self.page_cache_mb << 20) * PAGE_CACHE_SHARES[part])
 
     @property
     def sender(self) -> str:

@@ -115,9 +115,8 @@ class HubBase(Closing):
         # (personal.py); requests read it from the server's threads.
         self._kept_marks: Kept[Own] = Kept(KEPT_MARKS_BYTES)
         self._kept_marks_lock = threading.Lock()
-        # The daily lists' papers as the store gave them, by the change sequence (lists.py): a
-        # fifth of the memory for pages (``page_cache_mb``).
-        self._kept_lists: Kept[Listed] = Kept((settings.page_cache_mb << 20) // 5)
+        # The daily lists' papers as the store gave them, by the change sequence (lists.py).
+        self._kept_lists: Kept[Listed] = Kept(settings.page_cache_bytes("lists"))
         self._kept_lists_lock = threading.Lock()
         # What requests leave for later: last-use times, retraining (afterwards.py).
         self.afterwards = Afterwards(self._touch)

@@ -99,12 +99,7 @@ def create_app(
     (``serve``): the garbage collector and the allocator are then set for serving once the
     model is loaded."""
     secret = settings.require_secret()
-    # The memory for pages (``page_cache_mb``): three tenths for the responses readers share,
-    # three tenths for the pages members share, a fifth for papers' cards (and the hub keeps
-    # the daily lists' papers in the last fifth).
-    budget = settings.page_cache_mb << 20
-    pages_budget, cards_budget = budget * 3 // 10, budget // 5
-    templates = Templates(settings, hub, cards_budget)
+    templates = Templates(settings, hub, settings.page_cache_bytes("cards"))
     mcp = agents.http_app(agents.build(hub, settings.base_url), settings.base_url)
     app = FastAPI(
         title="dailypapers",
@@ -115,12 +110,12 @@ def create_app(
         lifespan=_background(hub, background_index, worker, fetch, mcp, serving),
     )
     # Middleware added last runs first: security headers, then the session, then kept responses.
-    members = MemberPages(hub, pages_budget)
+    members = MemberPages(hub, settings.page_cache_bytes("members"))
     app.add_middleware(
         ResponseCache,
         version=hub.version,
         recheck_s=recheck_s,
-        budget=pages_budget,
+        budget=settings.page_cache_bytes("responses"),
         members=members,
         max_age=settings.cache_max_age,
     )
