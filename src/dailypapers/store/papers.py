@@ -80,6 +80,8 @@ _LISTINGS = (
     .order_by(listings.c.day)
 )
 _BY_PKS = _READ.where(papers.c.pk.in_(bindparam("pks", expanding=True)))
+# Read by every page nothing keeps, and by the kept pages' checks.
+_CHANGE_SEQ = select(change_seq.c.value)
 
 
 def read_papers(
@@ -237,7 +239,7 @@ class Papers:
     # -- what changed ----------------------------------------------------------------------------
 
     def change_seq(self) -> int:
-        return int(self.conn.execute(select(change_seq.c.value)).scalar_one())
+        return int(self.conn.execute(_CHANGE_SEQ).scalar_one())
 
     def touch(self, pks: Sequence[int]) -> None:
         """Move the change sequence for ``pks`` (their counts or threads changed)."""
